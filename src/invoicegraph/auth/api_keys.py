@@ -1,0 +1,50 @@
+"""Verifying an `X-API-KEY`: one statement that reads the key and its platforms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from invoicegraph.auth.keys import hash_key
+from invoicegraph.auth.permissions import expand
+from invoicegraph.db.engine import Database
+from invoicegraph.db.tables import ApiKey, ApiKeyPlatform
+
+# last_used_at is a hint for people, not an audit trail: writing it on every request would turn
+# every read into a write. It is refreshed when older than this.
+LAST_USED_GRANULARITY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedKey:
+    id: str
+    platforms: frozenset[str]
+    permissions: frozenset[str]
+
+
+async def verify_api_key(database: Database, key: str, *, now: datetime | None = None) -> VerifiedKey | None:
+    """The key's grants, or None when it is unknown, inactive or expired (indistinguishable)."""
+    now = now or datetime.now(UTC)
+    statement = (
+        select(ApiKey.id, ApiKey.status, ApiKey.permissions, ApiKey.expires_at, ApiKey.last_used_at, ApiKeyPlatform.platform_id)
+        .outerjoin(ApiKeyPlatform, ApiKeyPlatform.api_key_id == ApiKey.id)  # type: ignore[arg-type]
+        .where(ApiKey.key_hash == hash_key(key))
+    )
+    async with database.read() as session:
+        rows = (await session.execute(statement)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if first.status != "ACTIVE" or (first.expires_at is not None and first.expires_at <= now):
+        return None
+    if first.last_used_at is None or now - first.last_used_at > LAST_USED_GRANULARITY:
+        await _touch(database, first.id, now)
+    platforms = frozenset(row.platform_id for row in rows if row.platform_id is not None)
+    return VerifiedKey(id=first.id, platforms=platforms, permissions=expand(first.permissions))
+
+
+async def _touch(database: Database, key_id: str, now: datetime) -> None:
+    async with database.write() as session:
+        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))  # type: ignore[arg-type]

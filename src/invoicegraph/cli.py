@@ -1,0 +1,213 @@
+"""The `invoicegraph` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from invoicegraph.settings import get_settings
+
+if TYPE_CHECKING:
+    from invoicegraph.db.engine import Database
+
+app = typer.Typer(
+    name="invoicegraph",
+    help="GraphQL API server for the invoices of a usage-based billing platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+api_keys = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(api_keys, name="api-keys")
+console = Console()
+errors = Console(stderr=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each with its own connection pool).")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Apply pending migrations before serving.")] = False,
+) -> None:
+    """Serve the GraphQL API (and the REST routes) with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    if migrate:
+        _migrate(settings.database_url)
+    uvicorn.run(
+        "invoicegraph.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply the database migrations up to the latest revision."""
+    _migrate(get_settings().database_url)
+    console.print("[green]database is at the latest revision[/green]")
+
+
+def _migrate(url: str) -> None:
+    from invoicegraph.db.migrate import upgrade
+
+    upgrade(url)
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="Import files (invoicegraph/v1 JSON).")],
+    progress: Annotated[bool, typer.Option(help="Show a progress bar (on a terminal).")] = True,
+) -> None:
+    """Import billing data files, each in one transaction (all or nothing)."""
+    from invoicegraph.services.importing import ImportFailed, import_files
+
+    async def run() -> int:
+        database = _database()
+        try:
+            report = await import_files(database, list(files), progress=progress and sys.stdout.isatty())
+        except ImportFailed as failure:
+            for line in failure.errors:
+                errors.print(line, markup=False, highlight=False)
+            errors.print(f"[red]import failed: {len(failure.errors)} problem(s); nothing was written from {failure.path}[/red]")
+            return 1
+        finally:
+            await database.dispose()
+        console.print(report.summary(), markup=False, highlight=False)
+        return 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data set (two platforms, customers, plans, usage, invoices)."""
+    from invoicegraph.demo import DEMO_API_KEY, load_demo
+
+    async def run() -> None:
+        database = _database()
+        try:
+            report = await load_demo(database)
+        finally:
+            await database.dispose()
+        console.print(report.summary(), markup=False, highlight=False)
+
+    _migrate(get_settings().database_url)
+    asyncio.run(run())
+    console.print(f"demo API key: {DEMO_API_KEY}", markup=False, highlight=False)
+
+
+@app.command()
+def generate(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")] = Path("-"),
+    platforms: Annotated[int, typer.Option(min=1)] = 1,
+    customers: Annotated[int, typer.Option(min=1)] = 100,
+    invoices: Annotated[int, typer.Option(min=0)] = 1000,
+    events_per_invoice: Annotated[int, typer.Option(min=0)] = 10,
+    seed: Annotated[int, typer.Option()] = 1,
+) -> None:
+    """Write a synthetic import file of any size (deterministic for a seed)."""
+    from invoicegraph.demo.generate import generate as write
+
+    if str(output) == "-":
+        write(sys.stdout, platforms=platforms, customers=customers, invoices=invoices, events_per_invoice=events_per_invoice, seed=seed)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        write(handle, platforms=platforms, customers=customers, invoices=invoices, events_per_invoice=events_per_invoice, seed=seed)
+    errors.print(f"wrote {output}")
+
+
+@app.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL) of this subgraph."""
+    from invoicegraph.schema.build import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+
+
+@api_keys.command("create")
+def api_keys_create(
+    name: Annotated[str, typer.Option(help="A name people recognise the key by.")],
+    platform: Annotated[list[str], typer.Option("--platform", "-p", help="Platform id the key may act on (repeat for several).")],
+    permission: Annotated[
+        list[str], typer.Option("--permission", help="Permission or role (INVOICE.VIEW, INVOICE.REFRESH, INVOICE.PREVIEW, READ_ONLY, ADMINISTRATOR).")
+    ] = ["READ_ONLY"],  # noqa: B006  (Typer reads the default; it is never mutated)
+    expires_in_days: Annotated[int | None, typer.Option(min=1, help="Expire the key after this many days.")] = None,
+) -> None:
+    """Create an API key. The key is printed once and never stored."""
+    from invoicegraph.services.api_keys import UnknownPlatform, create_api_key
+
+    expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+
+    async def run() -> tuple[str, str]:
+        database = _database()
+        try:
+            return await create_api_key(database, name=name, platforms=platform, permissions=permission, expires_at=expires_at)
+        finally:
+            await database.dispose()
+
+    try:
+        key_id, key = asyncio.run(run())
+    except (UnknownPlatform, ValueError) as problem:
+        errors.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1) from problem
+    console.print(f"id:  {key_id}", markup=False, highlight=False)
+    console.print(f"key: {key}", markup=False, highlight=False)
+    errors.print("Store the key now: it is shown only once.")
+
+
+@api_keys.command("list")
+def api_keys_list() -> None:
+    """List API keys (prefix, platforms, permissions, status; never the key)."""
+    from invoicegraph.services.api_keys import list_api_keys
+
+    async def run() -> list[dict[str, object]]:
+        database = _database()
+        try:
+            return await list_api_keys(database)
+        finally:
+            await database.dispose()
+
+    table = Table("id", "name", "prefix", "status", "platforms", "permissions", "expires", "last used")
+    for key in asyncio.run(run()):
+        table.add_row(*(str(key[column] or "") for column in ("id", "name", "prefix", "status", "platforms", "permissions", "expires_at", "last_used_at")))
+    console.print(table)
+
+
+@api_keys.command("revoke")
+def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (akey_…).")]) -> None:
+    """Revoke an API key: it stops working at once."""
+    from invoicegraph.services.api_keys import revoke_api_key
+
+    async def run() -> bool:
+        database = _database()
+        try:
+            return await revoke_api_key(database, key_id)
+        finally:
+            await database.dispose()
+
+    if not asyncio.run(run()):
+        errors.print(f"[red]no API key {key_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"revoked {key_id}")
+
+
+def _database() -> Database:
+    from invoicegraph.db.engine import Database
+
+    settings = get_settings()
+    return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds)
+

@@ -1,0 +1,229 @@
+"""Listing invoices: filters, orders and keyset (cursor) pagination, scoped to one platform.
+
+Order is a total order: (nulls last, the sort value in the chosen direction, id in the same
+direction), so cursors stay stable when rows share a value. A cursor carries the last row's sort key
+and a fingerprint of the filter and order it was taken with; using it with another filter or order is
+an input error rather than a silently wrong page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, and_, case, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import Numeric
+
+from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
+from invoicegraph.db.tables import Invoice, InvoiceSubscription
+from invoicegraph.errors import InvalidField
+
+STATUS_ORDER = ("OPEN", "DRAFT", "FINAL", "EMPTY", "VOID")
+ORDER_FIELDS = ("INVOICE_NUMBER", "INVOICE_DATE", "DUE_DATE", "INVOICE_AMOUNT_INCLUDING_TAX", "STATUS", "CREATED_AT")
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    statuses: tuple[str, ...] = ()
+    customer_id: str | None = None
+    subscription_id: str | None = None
+    paid: bool | None = None
+    on_hold: bool | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    order_field: str = "INVOICE_DATE"
+    descending: bool = True
+
+    def fingerprint(self) -> str:
+        # customer_id is excluded: Customer.invoices ignores it, and cursors move between the two.
+        parts = [sorted(self.statuses), self.subscription_id, self.paid, self.on_hold, _iso(self.date_from), _iso(self.date_to), self.order_field, self.descending]
+        return hashlib.sha256(orjson.dumps(parts)).hexdigest()[:16]
+
+
+@dataclass
+class InvoicePage:
+    invoices: list[dict[str, Any]]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _sort_value(query: InvoiceQuery, dialect: str) -> ColumnElement[Any]:
+    if query.order_field == "INVOICE_NUMBER":
+        return Invoice.invoice_number  # type: ignore[return-value]
+    if query.order_field == "DUE_DATE":
+        return Invoice.due_date  # type: ignore[return-value]
+    if query.order_field == "INVOICE_AMOUNT_INCLUDING_TAX":
+        # SQLite keeps exact decimals as text (db/types.py): compare them as numbers.
+        column: ColumnElement[Any] = Invoice.invoice_amount_including_tax  # type: ignore[assignment]
+        return cast(column, Numeric()) if dialect == "sqlite" else column
+    if query.order_field == "STATUS":
+        return case({status: index for index, status in enumerate(STATUS_ORDER)}, value=Invoice.status, else_=len(STATUS_ORDER))
+    if query.order_field == "CREATED_AT":
+        return Invoice.created_at  # type: ignore[return-value]
+    return Invoice.invoice_date  # type: ignore[return-value]
+
+
+def _filters(platform_id: str, query: InvoiceQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Invoice.platform_id == platform_id]  # type: ignore[list-item]
+    if query.statuses:
+        conditions.append(Invoice.status.in_(query.statuses))  # type: ignore[attr-defined]
+    if query.customer_id is not None:
+        conditions.append(Invoice.customer_id == query.customer_id)  # type: ignore[arg-type]
+    if query.paid is not None:
+        conditions.append(Invoice.paid == query.paid)  # type: ignore[arg-type]
+    if query.on_hold is not None:
+        conditions.append(Invoice.on_hold == query.on_hold)  # type: ignore[arg-type]
+    if query.date_from is not None:
+        conditions.append(Invoice.invoice_date >= query.date_from)  # type: ignore[arg-type, operator]
+    if query.date_to is not None:
+        conditions.append(Invoice.invoice_date < query.date_to)  # type: ignore[arg-type, operator]
+    if query.subscription_id is not None:
+        conditions.append(
+            Invoice.id.in_(  # type: ignore[attr-defined]
+                select(InvoiceSubscription.invoice_id).where(
+                    InvoiceSubscription.platform_id == platform_id,  # type: ignore[arg-type]
+                    InvoiceSubscription.subscription_id == query.subscription_id,  # type: ignore[arg-type]
+                )
+            )
+        )
+    return conditions
+
+
+def encode_cursor(query: InvoiceQuery, key: tuple[int, Any, str]) -> str:
+    null_flag, value, invoice_id = key
+    if isinstance(value, datetime):
+        value = {"t": value.isoformat()}
+    elif isinstance(value, Decimal):
+        value = {"d": format(value, "f")}
+    payload = orjson.dumps({"f": query.fingerprint(), "k": [null_flag, value, invoice_id]})
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(query: InvoiceQuery, cursor: str) -> tuple[int, Any, str]:
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        null_flag, value, invoice_id = payload["k"]
+        fingerprint = payload["f"]
+        if isinstance(value, dict) and "t" in value:
+            value = datetime.fromisoformat(value["t"])
+        elif isinstance(value, dict) and "d" in value:
+            value = Decimal(value["d"])
+        if null_flag not in (0, 1) or not isinstance(invoice_id, str):
+            raise ValueError("bad cursor")
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        raise InvalidField("The cursor `after` is malformed.", field="after") from None
+    if fingerprint != query.fingerprint():
+        raise InvalidField("The cursor `after` was taken with another filter or order.", field="after")
+    return int(null_flag), value, invoice_id
+
+
+def _after(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], cursor: tuple[int, Any, str]) -> ColumnElement[bool]:
+    """Rows strictly after the cursor in the total order (nulls last in both directions)."""
+    c_null, c_value, c_id = cursor
+    later_id = Invoice.id < c_id if query.descending else Invoice.id > c_id  # type: ignore[operator]
+    if c_null == 1:
+        return and_(null_flag == 1, later_id)  # type: ignore[arg-type]
+    later_value = sort < c_value if query.descending else sort > c_value
+    return or_(null_flag == 1, and_(null_flag == 0, or_(later_value, and_(sort == c_value, later_id))))  # type: ignore[arg-type]
+
+
+def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int]) -> list[Any]:
+    if query.descending:
+        return [null_flag.asc(), sort.desc(), Invoice.id.desc()]  # type: ignore[attr-defined]
+    return [null_flag.asc(), sort.asc(), Invoice.id.asc()]  # type: ignore[attr-defined]
+
+
+def _page_statement(platform_id: str, query: InvoiceQuery, first: int, after: str | None, dialect: str) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
+    sort = _sort_value(query, dialect)
+    null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
+    conditions = _filters(platform_id, query)
+    if after is not None:
+        conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
+    statement = (
+        select(*INVOICE_COLUMNS, null_flag.label("sort_null"), sort.label("sort_value"))
+        .where(*conditions)
+        .order_by(*_ordering(query, sort, null_flag))
+        .limit(first + 1)
+    )
+    return statement, sort, null_flag
+
+
+def _to_page(query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | None) -> InvoicePage:
+    visible = rows[:first]
+    return InvoicePage(
+        invoices=[invoice_row_to_dict(row) for row in visible],
+        cursors=[encode_cursor(query, (row.sort_null, row.sort_value, row.id)) for row in visible],
+        has_next_page=len(rows) > first,
+        has_previous_page=after is not None,
+    )
+
+
+async def invoice_page(session: AsyncSession, platform_id: str, query: InvoiceQuery, *, first: int, after: str | None, with_total: bool) -> InvoicePage:
+    """One page of the platform's invoices (one statement, plus one for the total when asked)."""
+    dialect = session.bind.dialect.name
+    statement, _, _ = _page_statement(platform_id, query, first, after, dialect)
+    rows = (await session.execute(statement)).all()
+    page = _to_page(query, rows, first, after)
+    if with_total:
+        total = select(func.count()).select_from(Invoice).where(*_filters(platform_id, query))
+        page.total_count = int((await session.execute(total)).scalar_one())
+    return page
+
+
+async def invoice_pages_by_customer(
+    session: AsyncSession, platform_id: str, customer_ids: Sequence[str], query: InvoiceQuery, *, first: int, after: str | None
+) -> dict[str, InvoicePage]:
+    """A page per customer, in one statement (window functions), with each customer's total count."""
+    dialect = session.bind.dialect.name
+    sort = _sort_value(query, dialect)
+    null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
+    filtered = _filters(platform_id, query) + [Invoice.customer_id.in_(set(customer_ids))]  # type: ignore[attr-defined]
+    conditions = list(filtered)
+    if after is not None:
+        conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
+    rank = func.row_number().over(partition_by=Invoice.customer_id, order_by=_ordering(query, sort, null_flag)).label("position")
+    # The total counts all matching invoices; the cursor only decides where the page starts.
+    totals = (
+        select(Invoice.customer_id.label("customer_id"), func.count().label("total_count"))  # type: ignore[attr-defined]
+        .where(*filtered)
+        .group_by(Invoice.customer_id)
+        .subquery()
+    )
+    ranked = select(*INVOICE_COLUMNS, null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
+    # Outer join from the totals, so a customer whose page is empty still reports its total.
+    statement = (
+        select(totals.c.customer_id.label("owner_id"), totals.c.total_count, ranked)
+        .select_from(totals)
+        .outerjoin(ranked, and_(ranked.c.customer_id == totals.c.customer_id, ranked.c.position <= first + 1))
+        .order_by(totals.c.customer_id, ranked.c.position)
+    )
+    rows = (await session.execute(statement)).all()
+    grouped: dict[str, list[Any]] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.owner_id] = int(row.total_count)
+        if row.id is not None:
+            grouped.setdefault(row.owner_id, []).append(row)
+    pages: dict[str, InvoicePage] = {}
+    for customer_id in customer_ids:
+        page = _to_page(query, grouped.get(customer_id, []), first, after)
+        page.total_count = counts.get(customer_id, 0)
+        pages[customer_id] = page
+    return pages
+
+

@@ -1,0 +1,79 @@
+"""Reading invoices: the columns to select and how a row becomes the vendor-shaped Invoice dict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from invoicegraph.billing.records import format_instant
+from invoicegraph.billing.totals import balance, balance_fields
+from invoicegraph.db.tables import Invoice
+
+# The columns a read needs (Core rows, not ORM objects: no identity map, no change tracking).
+INVOICE_COLUMNS = (
+    Invoice.id,
+    Invoice.platform_id,
+    Invoice.version,
+    Invoice.invoice_number,
+    Invoice.status,
+    Invoice.type,
+    Invoice.customer_id,
+    Invoice.billing_entity_id,
+    Invoice.billing_currency,
+    Invoice.invoice_date,
+    Invoice.due_date,
+    Invoice.on_hold,
+    Invoice.paid,
+    Invoice.invoice_amount_including_tax,
+    Invoice.paid_invoice_amount,
+    Invoice.created_at,
+    Invoice.updated_at,
+    Invoice.document,
+)
+
+
+def select_invoices() -> Select[Any]:
+    return select(*INVOICE_COLUMNS)
+
+
+def _instant(value: datetime | None) -> str | None:
+    return format_instant(value) if value is not None else None
+
+
+def invoice_row_to_dict(row: Any) -> dict[str, Any]:
+    """The whole vendor Invoice dict: the stored document, with the columns authoritative."""
+    invoice: dict[str, Any] = dict(row.document)
+    currency = row.billing_currency
+    invoice.update(
+        {
+            "id": row.id,
+            "object_type": "INVOICE",
+            "platform_id": row.platform_id,
+            "version": row.version,
+            "invoice_number": row.invoice_number,
+            "status": row.status,
+            "type": row.type,
+            "customer_id": row.customer_id,
+            "billing_entity_id": row.billing_entity_id,
+            "billing_currency": currency,
+            "invoice_date": _instant(row.invoice_date),
+            "due_date": _instant(row.due_date),
+            "on_hold": row.on_hold,
+            "paid": row.paid,
+            "created_at": _instant(row.created_at),
+            "updated_at": _instant(row.updated_at),
+        }
+    )
+    invoice.update(balance_fields(balance(row.invoice_amount_including_tax, row.paid_invoice_amount, currency), currency))
+    reprocess = invoice.get("reprocess") or {}
+    invoice["to_be_reprocessed_at"] = reprocess.get("to_be_reprocessed_at")
+    invoice["to_be_reprocessed"] = invoice["to_be_reprocessed_at"] is not None
+    invoice["linked_invoices_ids"] = [link.get("id") for link in invoice.get("linked_invoices", []) if link.get("id")]
+    return invoice
+
+
+def invoice_rows_to_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [invoice_row_to_dict(row) for row in rows]

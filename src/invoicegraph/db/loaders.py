@@ -1,0 +1,91 @@
+"""Per-request DataLoaders: one batched, platform-scoped statement per type per tick.
+
+Built in the request's context (aiodataloader binds the running loop, and its cache must never be
+shared between requests, let alone platforms). Every batch function runs
+`WHERE platform_id = :platform AND id IN (:keys)` and returns results in key order, `None` for a miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from invoicegraph.db import tables
+from invoicegraph.db.engine import Database
+from invoicegraph.db.invoice_reads import invoice_rows_to_dicts, select_invoices
+from invoicegraph.db.refresh_reads import refresh_records_for_invoices
+
+Row = dict[str, Any]
+BatchFn = Callable[[list[str]], Coroutine[Any, Any, list[Any]]]
+
+
+def record_dict(row_id: str, platform_id: str, data: dict[str, Any]) -> Row:
+    """A stored record as the API sees it: its document, with the key columns authoritative."""
+    return {**data, "id": row_id, "platform_id": platform_id}
+
+
+def _in_key_order(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
+    return [found.get(key) for key in keys]
+
+
+class Loaders:
+    """The loaders of one request, scoped to one platform."""
+
+    def __init__(self, database: Database, platform_id: str | None) -> None:
+        self._database = database
+        self._platform_id = platform_id
+        self.invoice_by_id = self._loader(self._invoices)
+        self.customer_by_id = self._loader(self._records(tables.Customer))
+        self.billing_entity_by_id = self._loader(self._records(tables.BillingEntity))
+        self.payment_acceptor_by_id = self._loader(self._records(tables.PaymentAcceptor))
+        self.coupon_by_id = self._loader(self._records(tables.Coupon))
+        self.promotion_code_by_id = self._loader(self._records(tables.PromotionCode))
+        self.meter_value_by_id = self._loader(self._records(tables.MeterValue))
+        self.credit_type_by_id = self._loader(self._records(tables.CreditType))
+        self.subscription_by_id = self._loader(self._records(tables.Subscription))
+        self.refresh_records_by_invoice_id = self._loader(self._refresh_records)
+
+    @staticmethod
+    def _loader(batch: BatchFn) -> DataLoader:
+        return DataLoader(batch_load_fn=batch)
+
+    def prime_invoices(self, invoices: Iterable[Row]) -> None:
+        """Seed the invoice cache with dicts already in hand (after a refresh, a list query…)."""
+        for invoice in invoices:
+            self.invoice_by_id.clear(invoice["id"]).prime(invoice["id"], invoice)
+
+    def _records(self, table: type[tables.TenantRecord]) -> BatchFn:
+        async def batch(keys: list[str]) -> list[Any]:
+            if self._platform_id is None:
+                return [None] * len(keys)
+            statement = select(table.id, table.data).where(
+                table.platform_id == self._platform_id,  # type: ignore[arg-type]
+                table.id.in_(set(keys)),  # type: ignore[attr-defined]
+            )
+            async with self._database.read() as session:
+                rows = (await session.execute(statement)).all()
+            platform_id = self._platform_id
+            return _in_key_order(keys, {row.id: record_dict(row.id, platform_id, row.data) for row in rows})
+
+        return batch
+
+    async def _invoices(self, keys: list[str]) -> list[Any]:
+        if self._platform_id is None:
+            return [None] * len(keys)
+        statement = select_invoices().where(
+            tables.Invoice.platform_id == self._platform_id,  # type: ignore[arg-type]
+            tables.Invoice.id.in_(set(keys)),  # type: ignore[attr-defined]
+        )
+        async with self._database.read() as session:
+            rows = (await session.execute(statement)).all()
+        return _in_key_order(keys, {item["id"]: item for item in invoice_rows_to_dicts(rows)})
+
+    async def _refresh_records(self, keys: list[str]) -> list[Any]:
+        if self._platform_id is None:
+            return [[] for _ in keys]
+        async with self._database.read() as session:
+            found = await refresh_records_for_invoices(session, self._platform_id, keys)
+        return [found.get(key, []) for key in keys]

@@ -1,0 +1,44 @@
+"""Reading the refresh audit (newest first), batched for many invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicegraph.billing.records import format_instant
+from invoicegraph.db.tables import RefreshRecord
+
+
+def refresh_record_dict(row: RefreshRecord) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "invoice_id": row.invoice_id,
+        "credential_id": row.credential_id,
+        "request_id": row.request_id,
+        "idempotency_key": row.idempotency_key,
+        "types": list(row.types),
+        "status_before": row.status_before,
+        "status_after": row.status_after,
+        "total_before": row.total_before,
+        "total_after": row.total_after,
+        "version_before": row.version_before,
+        "version_after": row.version_after,
+        "changed": row.changed,
+        "changed_paths": list(row.changed_paths),
+        "created_at": format_instant(row.created_at),
+    }
+
+
+async def refresh_records_for_invoices(session: AsyncSession, platform_id: str, invoice_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    statement = (
+        select(RefreshRecord)
+        .where(RefreshRecord.platform_id == platform_id, RefreshRecord.invoice_id.in_(set(invoice_ids)))  # type: ignore[arg-type, attr-defined]
+        .order_by(RefreshRecord.invoice_id, RefreshRecord.created_at.desc(), RefreshRecord.id.desc())  # type: ignore[attr-defined]
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in (await session.scalars(statement)).all():
+        found.setdefault(row.invoice_id, []).append(refresh_record_dict(row))
+    return found

@@ -1,0 +1,275 @@
+"""The database tables (SQLModel).
+
+Every tenant table's primary key starts with `platform_id` (non-null, indexed by the key): ids come
+from import files, so two platforms may use the same id without ever colliding, and a query that
+forgets the platform cannot find the other tenant's row by id alone. Records keep their whole
+normalized vendor-shaped document in `data`; a few columns are lifted out for filtering and joins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from invoicegraph.db.types import JsonType, Money, UtcDateTime
+
+# Tables without a platform_id column, on purpose: the tenant itself and the credentials that span
+# tenants. A test fails when any other table lacks a non-null, indexed platform_id.
+GLOBAL_TABLES = frozenset({"platform", "api_key", "alembic_version"})
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_type=JsonType, nullable=False)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_type=JsonType, nullable=False)
+
+
+def _instant(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
+
+
+class Platform(SQLModel, table=True):
+    __tablename__ = "platform"
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    default_billing_entity_id: str | None = None
+    settings: dict[str, Any] = _json()
+    created_at: datetime = _instant()
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    # The first characters of the key, shown in listings so a person can tell keys apart.
+    key_prefix: str = Field(max_length=16)
+    # SHA-256 of the whole key. Keys carry ≥ 32 random bytes, so a fast hash is enough (no
+    # dictionary to attack); the key itself is never stored.
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    status: str = Field(default="ACTIVE", max_length=16)
+    permissions: list[str] = _json_list()
+    expires_at: datetime | None = _instant(nullable=True)
+    last_used_at: datetime | None = _instant(nullable=True)
+    created_at: datetime = _instant()
+
+
+class ApiKeyPlatform(SQLModel, table=True):
+    """The platforms an API key may act on."""
+
+    __tablename__ = "api_key_platform"
+    platform_id: str = Field(primary_key=True, max_length=64)
+    api_key_id: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class TenantRecord(SQLModel):
+    """Columns shared by the imported configuration records."""
+
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    data: dict[str, Any] = _json()
+    updated_at: datetime = _instant()
+
+
+class BillingEntity(TenantRecord, table=True):
+    __tablename__ = "billing_entity"
+
+
+class Customer(TenantRecord, table=True):
+    __tablename__ = "customer"
+
+
+class PaymentAcceptor(TenantRecord, table=True):
+    __tablename__ = "payment_acceptor"
+    billing_entity_id: str | None = None
+
+
+class Product(TenantRecord, table=True):
+    __tablename__ = "product"
+
+
+class Meter(TenantRecord, table=True):
+    __tablename__ = "meter"
+
+
+class MeterValue(TenantRecord, table=True):
+    __tablename__ = "meter_value"
+    meter_id: str
+
+
+class CreditType(TenantRecord, table=True):
+    __tablename__ = "credit_type"
+
+
+class PricingPlan(TenantRecord, table=True):
+    __tablename__ = "pricing_plan"
+
+
+class Subscription(TenantRecord, table=True):
+    __tablename__ = "subscription"
+    __table_args__ = (Index("ix_subscription_customer", "platform_id", "customer_id"),)
+    customer_id: str
+
+
+class Coupon(TenantRecord, table=True):
+    __tablename__ = "coupon"
+
+
+class PromotionCode(TenantRecord, table=True):
+    __tablename__ = "promotion_code"
+    coupon_id: str
+
+
+class TaxRate(TenantRecord, table=True):
+    __tablename__ = "tax_rate"
+    __table_args__ = (Index("ix_tax_rate_lookup", "platform_id", "country", "category"),)
+    country: str = Field(max_length=2)
+    category: str = Field(max_length=32)
+
+
+class ExchangeRate(TenantRecord, table=True):
+    __tablename__ = "exchange_rate"
+    __table_args__ = (Index("ix_exchange_rate_lookup", "platform_id", "base_currency", "currency", "rate_timestamp"),)
+    base_currency: str = Field(max_length=3)
+    currency: str = Field(max_length=3)
+    rate_timestamp: datetime = _instant()
+
+
+class UsageEvent(SQLModel, table=True):
+    """One usage event; unique per (platform, reference), which is also its id."""
+
+    __tablename__ = "usage_event"
+    __table_args__ = (
+        Index("ix_usage_event_aggregation", "platform_id", "customer_id", "meter_value_id", "timestamp"),
+    )
+    platform_id: str = Field(primary_key=True, max_length=64)
+    reference: str = Field(primary_key=True, max_length=255)
+    customer_id: str = Field(max_length=64)
+    meter_value_id: str = Field(max_length=64)
+    timestamp: datetime = _instant()
+    value: Decimal = Field(sa_type=Money, nullable=False)
+    properties: dict[str, Any] = _json()
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice: lifted columns plus `document`, the rest of the vendor Invoice JSON."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        Index("ix_invoice_customer", "platform_id", "customer_id", "invoice_date"),
+        Index("ix_invoice_date", "platform_id", "invoice_date", "id"),
+        Index("ix_invoice_status", "platform_id", "status"),
+    )
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(default=1, nullable=False)
+    invoice_number: str | None = None
+    status: str = Field(max_length=16)
+    type: str = Field(max_length=32)
+    customer_id: str = Field(max_length=64)
+    billing_entity_id: str = Field(max_length=64)
+    billing_currency: str = Field(max_length=3)
+    invoice_date: datetime | None = _instant(nullable=True)
+    due_date: datetime | None = _instant(nullable=True)
+    on_hold: bool = False
+    paid: bool = False
+    invoice_amount_including_tax: Decimal = Field(default=Decimal(0), sa_type=Money, nullable=False)
+    paid_invoice_amount: Decimal = Field(default=Decimal(0), sa_type=Money, nullable=False)
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
+    document: dict[str, Any] = _json()
+
+
+class InvoiceSubscription(SQLModel, table=True):
+    """Which subscriptions an invoice bills (for the `pricingPlanSubscriptionId` filter)."""
+
+    __tablename__ = "invoice_subscription"
+    __table_args__ = (Index("ix_invoice_subscription_sub", "platform_id", "subscription_id"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(primary_key=True, max_length=64)
+    subscription_id: str = Field(primary_key=True, max_length=64)
+
+
+class InvoicePayment(SQLModel, table=True):
+    """A payment received against an invoice. A refresh never changes payments."""
+
+    __tablename__ = "invoice_payment"
+    __table_args__ = (Index("ix_invoice_payment_invoice", "platform_id", "invoice_id"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(max_length=64)
+    amount: Decimal = Field(sa_type=Money, nullable=False)
+    currency: str = Field(max_length=3)
+    received_at: datetime = _instant()
+    data: dict[str, Any] = _json()
+
+
+class InvoiceLink(SQLModel, table=True):
+    """A link between two invoices (a credit invoice and its original, …)."""
+
+    __tablename__ = "invoice_link"
+    __table_args__ = (Index("ix_invoice_link_linked", "platform_id", "linked_invoice_id"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(primary_key=True, max_length=64)
+    linked_invoice_id: str = Field(primary_key=True, max_length=64)
+    type: str | None = None
+
+
+class RefreshRecord(SQLModel, table=True):
+    """Append-only audit of refreshes (refresh.md §5). There is no update or delete path in code."""
+
+    __tablename__ = "refresh_record"
+    __table_args__ = (Index("ix_refresh_record_invoice", "platform_id", "invoice_id", "created_at"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(max_length=64)
+    credential_id: str = Field(max_length=255)
+    request_id: str = Field(max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    types: list[str] = _json_list()
+    status_before: str = Field(max_length=16)
+    status_after: str = Field(max_length=16)
+    total_before: Decimal = Field(sa_type=Money, nullable=False)
+    total_after: Decimal = Field(sa_type=Money, nullable=False)
+    version_before: int
+    version_after: int
+    changed: bool
+    changed_paths: list[str] = _json_list()
+    created_at: datetime = _instant()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A stored response for an `Idempotency-Key`, scoped to platform and credential."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (Index("ix_idempotency_record_created", "platform_id", "created_at"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    credential_id: str = Field(primary_key=True, max_length=255)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    # IN_FLIGHT while the first request runs, DONE once its response is stored.
+    state: str = Field(max_length=16)
+    response_status: int | None = None
+    response_body: str | None = None
+    response_headers: dict[str, Any] = _json()
+    created_at: datetime = _instant()
+
+
+class OutboxEvent(SQLModel, table=True):
+    """Events for delivery (webhooks), written after the refresh committed (refresh.md §7)."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_created", "platform_id", "created_at"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=64)
+    invoice_id: str = Field(max_length=64)
+    version: int
+    changed_paths: list[str] = _json_list()
+    created_at: datetime = _instant()
+    delivered_at: datetime | None = _instant(nullable=True)

@@ -1,0 +1,141 @@
+"""The service's coded errors: the vendor's ApiError, shared by REST and GraphQL.
+
+Every error a client may see is one of these. REST renders it as the vendor's `ApiError` body with
+`http_status`; GraphQL puts the same fields into `errors[].extensions`. Anything else that escapes is
+an unexpected error: it is masked as `INTERNAL_ERROR` and logged with the request id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+ErrorType = Literal["INVALID_REQUEST", "API_ERROR"]
+
+
+class ApiError(Exception):
+    """An error with a vendor error code, safe to show to the caller."""
+
+    code: str = "INTERNAL_ERROR"
+    type: ErrorType = "API_ERROR"
+    http_status: int = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        resource_id: str | None = None,
+        resource_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.resource_id = resource_id
+        self.resource_type = resource_type
+        self.headers = headers or {}
+
+    def to_rest(self) -> dict[str, Any]:
+        """The vendor's ApiError body."""
+        return {
+            "type": self.type,
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+        }
+
+    def to_extensions(self) -> dict[str, Any]:
+        """The same facts as GraphQL error extensions (camelCase keys)."""
+        return {
+            "code": self.code,
+            "type": self.type,
+            "field": self.field,
+            "resourceId": self.resource_id,
+            "resourceType": self.resource_type,
+        }
+
+
+class Unauthorised(ApiError):
+    code = "UNAUTHORISED"
+    type = "INVALID_REQUEST"
+    http_status = 401
+
+
+class UserNotAllowed(ApiError):
+    code = "USER_NOT_ALLOWED"
+    type = "INVALID_REQUEST"
+    http_status = 403
+
+
+class ResourceNotFound(ApiError):
+    code = "RESOURCE_NOT_FOUND"
+    type = "INVALID_REQUEST"
+    http_status = 404
+
+
+class InvalidOperation(ApiError):
+    code = "INVALID_OPERATION"
+    type = "INVALID_REQUEST"
+    http_status = 400
+
+
+class InvalidField(ApiError):
+    code = "INVALID_FIELD"
+    type = "INVALID_REQUEST"
+    http_status = 400
+
+
+class MissingField(ApiError):
+    code = "MISSING_FIELD"
+    type = "INVALID_REQUEST"
+    http_status = 400
+
+
+class UnsupportedVersion(ApiError):
+    code = "UNSUPPORTED_VERSION"
+    type = "INVALID_REQUEST"
+    http_status = 400
+
+
+class MissingVersion(ApiError):
+    code = "MISSING_VERSION"
+    type = "INVALID_REQUEST"
+    http_status = 400
+
+
+class UnsupportedMediaType(ApiError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    type = "INVALID_REQUEST"
+    http_status = 415
+
+
+class IdempotencyCheckFailed(ApiError):
+    code = "IDEMPOTENCY_CHECK_FAILED"
+    type = "INVALID_REQUEST"
+    http_status = 409
+
+
+class LimitExceeded(ApiError):
+    """A GraphQL limit (depth, aliases, tokens, page size…) was exceeded; the message names it."""
+
+    code = "INVALID_REQUEST"
+    type = "INVALID_REQUEST"
+    http_status = 400
+
+
+class InternalError(ApiError):
+    code = "INTERNAL_ERROR"
+    type = "API_ERROR"
+    http_status = 500
+
+
+class RetryableError(InternalError):
+    """A transient failure (lock timeout, database unavailable): HTTP 503 with Retry-After."""
+
+    http_status = 503
+
+    def __init__(self, message: str = "The service is busy; retry shortly.", *, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after

@@ -1,0 +1,12 @@
+"""Typing shorthands shared by the resolvers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from invoicegraph.context import RequestContext
+
+Info = strawberry.Info[RequestContext, None]
+Row = dict[str, Any]

@@ -1,0 +1,53 @@
+"""The vendor-compatible REST routes (`/v{version}/invoices/…`)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from invoicegraph.auth.middleware import RequestAuth
+from invoicegraph.auth.permissions import INVOICE_VIEW
+from invoicegraph.auth.principal import Principal
+from invoicegraph.db.engine import Database
+from invoicegraph.db.loaders import Loaders
+from invoicegraph.errors import ApiError, MissingVersion, ResourceNotFound, Unauthorised, UnsupportedVersion, UserNotAllowed
+from invoicegraph.rest.errors import error_response
+from invoicegraph.rest.json import JSONBody
+
+SUPPORTED_VERSION = "1"
+
+
+def require(request: Request, permission: str | None = None) -> Principal:
+    """The caller's principal, after the version and permission checks every route makes."""
+    version = request.path_params.get("version", "")
+    if version == "":
+        raise MissingVersion("The API version is missing from the path.", field="version")
+    if version != SUPPORTED_VERSION:
+        raise UnsupportedVersion(f"API version {version!r} is not supported; use 1.", field="version")
+    auth: RequestAuth = request.scope["state"]["auth"]
+    if auth.principal is None:
+        raise Unauthorised("A credential is required: send X-API-KEY or Authorization: Bearer.")
+    if permission is not None and not auth.principal.has(permission):
+        raise UserNotAllowed(f"The credential lacks the {permission} permission.")
+    return auth.principal
+
+
+async def get_invoice(request: Request) -> Response:
+    """`GET /v1/invoices/{id}`: the vendor's Invoice JSON, unwrapped."""
+    try:
+        principal = require(request, INVOICE_VIEW)
+        database: Database = request.app.state.database
+        invoice_id = request.path_params["id"]
+        invoice = await Loaders(database, principal.platform_id).invoice_by_id.load(invoice_id)
+        if invoice is None:
+            raise ResourceNotFound(f"Invoice {invoice_id} was not found.", resource_id=invoice_id, resource_type="INVOICE")
+    except ApiError as error:
+        return error_response(error)
+    return JSONBody(invoice)
+
+
+def rest_routes() -> list[BaseRoute]:
+    return [
+        Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
+    ]

@@ -1,0 +1,92 @@
+"""All configuration, from environment variables prefixed `INVOICEGRAPH_` (pydantic-settings).
+
+One class, one instance per process (`get_settings()`). Production refuses insecure values at
+construction time, so a misconfigured deployment fails before it binds a port.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults. Production refuses to start with any of them.
+DEFAULT_JWT_SECRET = "invoicegraph-development-jwt-secret-not-for-production"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invoicegraph.db"
+
+
+class Settings(BaseSettings):
+    """Service settings. Every field is `INVOICEGRAPH_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="INVOICEGRAPH_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` turns off introspection, suggestions and GraphiQL and refuses insecure settings."
+    )
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy async URL of the primary database (`sqlite+aiosqlite:///…` or `postgresql+asyncpg://…`).")
+    allow_sqlite_in_production: bool = Field(False, description="Allow the embedded SQLite database when `environment=production` (single-node deployments only).")
+    database_pool_size: int = Field(10, ge=1, description="Connections kept per process (PostgreSQL).")
+    database_connect_timeout_seconds: float = Field(5.0, gt=0, description="How long to wait for a database connection before failing with a retryable error.")
+    lock_timeout_seconds: float = Field(5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error.")
+
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
+    jwt_jwks_file: str | None = Field(None, description="Path of a JWKS file with RS256/ES256 public keys for Bearer tokens.")
+    jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set.")
+    jwt_audience: str | None = Field(None, description="Required `aud` claim, when set.")
+    jwt_leeway_seconds: int = Field(30, ge=0, description="Clock skew tolerated on `exp`/`nbf`/`iat`.")
+
+    graphiql: bool | None = Field(None, description="Serve GraphiQL at `GET /graphql` from a browser. Default: on in development, off in production.")
+    introspection: bool | None = Field(None, description="Allow introspection. Default: on in development, off in production.")
+    max_depth: int = Field(12, ge=1, description="Maximum depth of a GraphQL operation.")
+    max_aliases: int = Field(30, ge=1, description="Maximum number of aliases in a GraphQL document.")
+    max_tokens: int = Field(3000, ge=1, description="Maximum number of tokens in a GraphQL document.")
+    max_body_bytes: int = Field(65536, ge=1024, description="Maximum size of a request body in bytes.")
+    max_page_size: int = Field(100, ge=1, description="Maximum `first` of a connection.")
+    max_entities: int = Field(100, ge=1, description="Maximum representations in one `_entities` call.")
+    max_directives_per_field: int = Field(4, ge=1, description="Maximum directives on one field.")
+    cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
+
+    log_format: Literal["json", "console"] | None = Field(None, description="Log format. Default: console in development, json in production.")
+    log_level: str = Field("INFO", description="Log level.")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_production) if self.introspection is None else self.introspection
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.is_production else "console"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        problems: list[str] = []
+        if self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < 32:
+            problems.append("INVOICEGRAPH_JWT_SECRET must be set to a secret of at least 32 characters")
+        if self.is_sqlite and not self.allow_sqlite_in_production:
+            problems.append("INVOICEGRAPH_DATABASE_URL is SQLite; use PostgreSQL or set INVOICEGRAPH_ALLOW_SQLITE_IN_PRODUCTION=true")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
