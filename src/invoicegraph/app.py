@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 async def _refuse_demo_credentials(database: Database) -> None:
     async with database.read() as session:
         found = await session.scalar(
-            select(ApiKey.id).where(ApiKey.key_prefix.startswith(DEMO_KEY_PREFIX), ApiKey.status == "ACTIVE")  # type: ignore[attr-defined]
+            select(col(ApiKey.id)).where(col(ApiKey.key_prefix).startswith(DEMO_KEY_PREFIX), col(ApiKey.status) == "ACTIVE")
         )
     if found is not None:
         raise InsecureDeployment(

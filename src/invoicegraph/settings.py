@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults. Production refuses to start with any of them.
-DEFAULT_JWT_SECRET = "invoicegraph-development-jwt-secret-not-for-production"
+DEFAULT_JWT_SECRET = "invoicegraph-development-jwt-secret-not-for-production"  # noqa: S105  (published on purpose; refused in production)
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invoicegraph.db"
 
 
@@ -25,11 +25,20 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         "development", description="`production` turns off introspection, suggestions and GraphiQL and refuses insecure settings."
     )
-    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy async URL of the primary database (`sqlite+aiosqlite:///…` or `postgresql+asyncpg://…`).")
-    allow_sqlite_in_production: bool = Field(False, description="Allow the embedded SQLite database when `environment=production` (single-node deployments only).")
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL of the primary database (`sqlite+aiosqlite:///…` or `postgresql+asyncpg://…`).",
+    )
+    allow_sqlite_in_production: bool = Field(
+        False, description="Allow the embedded SQLite database when `environment=production` (single-node deployments only)."
+    )
     database_pool_size: int = Field(10, ge=1, description="Connections kept per process (PostgreSQL).")
-    database_connect_timeout_seconds: float = Field(5.0, gt=0, description="How long to wait for a database connection before failing with a retryable error.")
-    lock_timeout_seconds: float = Field(5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error.")
+    database_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long to wait for a database connection before failing with a retryable error."
+    )
+    lock_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error."
+    )
 
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
     jwt_jwks_file: str | None = Field(None, description="Path of a JWKS file with RS256/ES256 public keys for Bearer tokens.")
@@ -37,7 +46,9 @@ class Settings(BaseSettings):
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set.")
     jwt_leeway_seconds: int = Field(30, ge=0, description="Clock skew tolerated on `exp`/`nbf`/`iat`.")
 
-    graphiql: bool | None = Field(None, description="Serve GraphiQL at `GET /graphql` from a browser. Default: on in development, off in production.")
+    graphiql: bool | None = Field(
+        None, description="Serve GraphiQL at `GET /graphql` from a browser. Default: on in development, off in production."
+    )
     introspection: bool | None = Field(None, description="Allow introspection. Default: on in development, off in production.")
     max_depth: int = Field(12, ge=1, description="Maximum depth of a GraphQL operation.")
     max_aliases: int = Field(30, ge=1, description="Maximum number of aliases in a GraphQL document.")
@@ -48,7 +59,9 @@ class Settings(BaseSettings):
     max_directives_per_field: int = Field(4, ge=1, description="Maximum directives on one field.")
     cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
 
-    log_format: Literal["json", "console"] | None = Field(None, description="Log format. Default: console in development, json in production.")
+    log_format: Literal["json", "console"] | None = Field(
+        None, description="Log format. Default: console in development, json in production."
+    )
     log_level: str = Field("INFO", description="Log level.")
 
     @property

@@ -12,7 +12,7 @@ from invoicegraph.services.api_keys import revoke_api_key
 from invoicegraph.settings import Settings
 from tests.support.seed import add_key, add_platforms, bearer
 
-DATA_QUERY = {"query": "{ invoice(id: \"invo_x\") { id } }"}
+DATA_QUERY = {"query": '{ invoice(id: "invo_x") { id } }'}
 
 
 async def _post(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, object] = DATA_QUERY) -> httpx.Response:
@@ -79,7 +79,9 @@ async def test_foreign_and_unknown_platforms_look_the_same(client: httpx.AsyncCl
 
 @pytest.mark.usefixtures("platforms")
 @pytest.mark.parametrize("case", ["unknown", "revoked", "expired", "both-headers"])
-async def test_refused_credentials_get_401_on_every_route(client: httpx.AsyncClient, database: Database, settings: Settings, case: str) -> None:
+async def test_refused_credentials_get_401_on_every_route(
+    client: httpx.AsyncClient, database: Database, settings: Settings, case: str
+) -> None:
     key = await add_key(database, ["plat_a"])
     headers = {"X-API-KEY": key.key}
     if case == "unknown":

@@ -59,13 +59,38 @@ class PostgresCluster:
         cluster = cls(directory=directory, port=port or free_port())
         run_as = _run_as_prefix(directory)
         subprocess.run(
-            [*run_as, _binary("initdb"), "-D", str(cluster.data), "-U", cluster.user, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
+            [
+                *run_as,
+                _binary("initdb"),
+                "-D",
+                str(cluster.data),
+                "-U",
+                cluster.user,
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
             check=True,
             capture_output=True,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         subprocess.run(
-            [*run_as, _binary("pg_ctl"), "-D", str(cluster.data), "-o", options, "-l", str(directory / "server.log"), "-w", "-t", "60", "start"],
+            [
+                *run_as,
+                _binary("pg_ctl"),
+                "-D",
+                str(cluster.data),
+                "-o",
+                options,
+                "-l",
+                str(directory / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             check=True,
             capture_output=True,
         )
@@ -82,7 +107,9 @@ class PostgresCluster:
         raise RuntimeError(f"PostgreSQL did not start; see {self.directory / 'server.log'}")
 
     def psql(self, sql: str, database: str = "postgres") -> None:
-        subprocess.run([_binary("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.dsn(database), "-c", sql], check=True, capture_output=True)
+        subprocess.run(
+            [_binary("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.dsn(database), "-c", sql], check=True, capture_output=True
+        )
 
     def stop(self) -> None:
         subprocess.run(

@@ -23,13 +23,15 @@ def test_reads_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_development_defaults_turn_ide_and_introspection_on() -> None:
     settings = Settings(environment="development")
-    assert settings.graphiql_enabled and settings.introspection_enabled
+    assert settings.graphiql_enabled
+    assert settings.introspection_enabled
     assert settings.effective_log_format == "console"
 
 
 def test_production_defaults_turn_ide_and_introspection_off() -> None:
     settings = Settings(environment="production", jwt_secret=STRONG_SECRET, database_url=POSTGRES)
-    assert not settings.graphiql_enabled and not settings.introspection_enabled
+    assert not settings.graphiql_enabled
+    assert not settings.introspection_enabled
     assert settings.effective_log_format == "json"
 
 
@@ -47,5 +49,7 @@ def test_production_refuses_insecure_values(overrides: dict[str, str], message: 
 
 
 def test_production_may_use_sqlite_when_explicitly_allowed() -> None:
-    settings = Settings(environment="production", jwt_secret=STRONG_SECRET, database_url="sqlite+aiosqlite:///x.db", allow_sqlite_in_production=True)
+    settings = Settings(
+        environment="production", jwt_secret=STRONG_SECRET, database_url="sqlite+aiosqlite:///x.db", allow_sqlite_in_production=True
+    )
     assert settings.is_sqlite

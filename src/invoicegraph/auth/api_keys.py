@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from invoicegraph.auth.keys import hash_key
 from invoicegraph.auth.permissions import expand
@@ -28,9 +29,11 @@ async def verify_api_key(database: Database, key: str, *, now: datetime | None =
     """The key's grants, or None when it is unknown, inactive or expired (indistinguishable)."""
     now = now or datetime.now(UTC)
     statement = (
-        select(ApiKey.id, ApiKey.status, ApiKey.permissions, ApiKey.expires_at, ApiKey.last_used_at, ApiKeyPlatform.platform_id)
-        .outerjoin(ApiKeyPlatform, ApiKeyPlatform.api_key_id == ApiKey.id)  # type: ignore[arg-type]
-        .where(ApiKey.key_hash == hash_key(key))
+        select(
+            col(ApiKey.id), col(ApiKey.status), col(ApiKey.permissions), col(ApiKey.expires_at), col(ApiKey.last_used_at), col(ApiKeyPlatform.platform_id)
+        )
+        .outerjoin(ApiKeyPlatform, col(ApiKeyPlatform.api_key_id) == col(ApiKey.id))
+        .where(col(ApiKey.key_hash) == hash_key(key))
     )
     async with database.read() as session:
         rows = (await session.execute(statement)).all()
@@ -47,4 +50,4 @@ async def verify_api_key(database: Database, key: str, *, now: datetime | None =
 
 async def _touch(database: Database, key_id: str, now: datetime) -> None:
     async with database.write() as session:
-        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))  # type: ignore[arg-type]
+        await session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))

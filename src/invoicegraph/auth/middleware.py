@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -117,7 +118,7 @@ class AuthMiddleware:
 
     async def _platform_exists(self, platform_id: str) -> bool:
         async with self.database.read() as session:
-            found = await session.scalar(select(Platform.id).where(Platform.id == platform_id))
+            found = await session.scalar(select(col(Platform.id)).where(col(Platform.id) == platform_id))
         return found is not None
 
 

@@ -44,7 +44,6 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
             key, algorithms = self._key_for(header)
-            options: dict[str, Any] = {"require": ["sub", "exp"]}
             claims = jwt.decode(
                 token,
                 key=key,
@@ -52,7 +51,7 @@ class TokenVerifier:
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
                 leeway=self._settings.jwt_leeway_seconds,
-                options=options,
+                options={"require": ["sub", "exp"]},
             )
         except (jwt.PyJWTError, KeyError, ValueError, TypeError):
             return None

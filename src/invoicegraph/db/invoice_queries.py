@@ -21,9 +21,10 @@ from sqlalchemy import Select, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Numeric
+from sqlmodel import col
 
 from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
-from invoicegraph.db.tables import Invoice, InvoiceSubscription
+from invoicegraph.db.tables import Invoice, InvoiceSubscription, table_of
 from invoicegraph.errors import InvalidField
 
 STATUS_ORDER = ("OPEN", "DRAFT", "FINAL", "EMPTY", "VOID")
@@ -44,7 +45,16 @@ class InvoiceQuery:
 
     def fingerprint(self) -> str:
         # customer_id is excluded: Customer.invoices ignores it, and cursors move between the two.
-        parts = [sorted(self.statuses), self.subscription_id, self.paid, self.on_hold, _iso(self.date_from), _iso(self.date_to), self.order_field, self.descending]
+        parts = [
+            sorted(self.statuses),
+            self.subscription_id,
+            self.paid,
+            self.on_hold,
+            _iso(self.date_from),
+            _iso(self.date_to),
+            self.order_field,
+            self.descending,
+        ]
         return hashlib.sha256(orjson.dumps(parts)).hexdigest()[:16]
 
 
@@ -63,41 +73,42 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _sort_value(query: InvoiceQuery, dialect: str) -> ColumnElement[Any]:
+    _columns = table_of(Invoice).c
     if query.order_field == "INVOICE_NUMBER":
-        return Invoice.invoice_number  # type: ignore[return-value]
+        return _columns.invoice_number
     if query.order_field == "DUE_DATE":
-        return Invoice.due_date  # type: ignore[return-value]
+        return _columns.due_date
     if query.order_field == "INVOICE_AMOUNT_INCLUDING_TAX":
         # SQLite keeps exact decimals as text (db/types.py): compare them as numbers.
-        column: ColumnElement[Any] = Invoice.invoice_amount_including_tax  # type: ignore[assignment]
+        column: ColumnElement[Any] = _columns.invoice_amount_including_tax
         return cast(column, Numeric()) if dialect == "sqlite" else column
     if query.order_field == "STATUS":
-        return case({status: index for index, status in enumerate(STATUS_ORDER)}, value=Invoice.status, else_=len(STATUS_ORDER))
+        return case({status: index for index, status in enumerate(STATUS_ORDER)}, value=_columns.status, else_=len(STATUS_ORDER))
     if query.order_field == "CREATED_AT":
-        return Invoice.created_at  # type: ignore[return-value]
-    return Invoice.invoice_date  # type: ignore[return-value]
+        return _columns.created_at
+    return _columns.invoice_date
 
 
 def _filters(platform_id: str, query: InvoiceQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Invoice.platform_id == platform_id]  # type: ignore[list-item]
+    conditions: list[ColumnElement[bool]] = [col(Invoice.platform_id) == platform_id]
     if query.statuses:
-        conditions.append(Invoice.status.in_(query.statuses))  # type: ignore[attr-defined]
+        conditions.append(col(Invoice.status).in_(query.statuses))
     if query.customer_id is not None:
-        conditions.append(Invoice.customer_id == query.customer_id)  # type: ignore[arg-type]
+        conditions.append(col(Invoice.customer_id) == query.customer_id)
     if query.paid is not None:
-        conditions.append(Invoice.paid == query.paid)  # type: ignore[arg-type]
+        conditions.append(col(Invoice.paid) == query.paid)
     if query.on_hold is not None:
-        conditions.append(Invoice.on_hold == query.on_hold)  # type: ignore[arg-type]
+        conditions.append(col(Invoice.on_hold) == query.on_hold)
     if query.date_from is not None:
-        conditions.append(Invoice.invoice_date >= query.date_from)  # type: ignore[arg-type, operator]
+        conditions.append(col(Invoice.invoice_date) >= query.date_from)
     if query.date_to is not None:
-        conditions.append(Invoice.invoice_date < query.date_to)  # type: ignore[arg-type, operator]
+        conditions.append(col(Invoice.invoice_date) < query.date_to)
     if query.subscription_id is not None:
         conditions.append(
-            Invoice.id.in_(  # type: ignore[attr-defined]
-                select(InvoiceSubscription.invoice_id).where(
-                    InvoiceSubscription.platform_id == platform_id,  # type: ignore[arg-type]
-                    InvoiceSubscription.subscription_id == query.subscription_id,  # type: ignore[arg-type]
+            col(Invoice.id).in_(
+                select(col(InvoiceSubscription.invoice_id)).where(
+                    col(InvoiceSubscription.platform_id) == platform_id,
+                    col(InvoiceSubscription.subscription_id) == query.subscription_id,
                 )
             )
         )
@@ -132,23 +143,27 @@ def decode_cursor(query: InvoiceQuery, cursor: str) -> tuple[int, Any, str]:
     return int(null_flag), value, invoice_id
 
 
-def _after(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], cursor: tuple[int, Any, str]) -> ColumnElement[bool]:
+def _after(
+    query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], cursor: tuple[int, Any, str]
+) -> ColumnElement[bool]:
     """Rows strictly after the cursor in the total order (nulls last in both directions)."""
     c_null, c_value, c_id = cursor
-    later_id = Invoice.id < c_id if query.descending else Invoice.id > c_id  # type: ignore[operator]
+    later_id = col(Invoice.id) < c_id if query.descending else col(Invoice.id) > c_id
     if c_null == 1:
-        return and_(null_flag == 1, later_id)  # type: ignore[arg-type]
+        return and_(null_flag == 1, later_id)
     later_value = sort < c_value if query.descending else sort > c_value
-    return or_(null_flag == 1, and_(null_flag == 0, or_(later_value, and_(sort == c_value, later_id))))  # type: ignore[arg-type]
+    return or_(null_flag == 1, and_(null_flag == 0, or_(later_value, and_(sort == c_value, later_id))))
 
 
 def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int]) -> list[Any]:
     if query.descending:
-        return [null_flag.asc(), sort.desc(), Invoice.id.desc()]  # type: ignore[attr-defined]
-    return [null_flag.asc(), sort.asc(), Invoice.id.asc()]  # type: ignore[attr-defined]
+        return [null_flag.asc(), sort.desc(), col(Invoice.id).desc()]
+    return [null_flag.asc(), sort.asc(), col(Invoice.id).asc()]
 
 
-def _page_statement(platform_id: str, query: InvoiceQuery, first: int, after: str | None, dialect: str) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
+def _page_statement(
+    platform_id: str, query: InvoiceQuery, first: int, after: str | None, dialect: str
+) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
     conditions = _filters(platform_id, query)
@@ -173,9 +188,11 @@ def _to_page(query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | 
     )
 
 
-async def invoice_page(session: AsyncSession, platform_id: str, query: InvoiceQuery, *, first: int, after: str | None, with_total: bool) -> InvoicePage:
+async def invoice_page(
+    session: AsyncSession, platform_id: str, query: InvoiceQuery, *, first: int, after: str | None, with_total: bool
+) -> InvoicePage:
     """One page of the platform's invoices (one statement, plus one for the total when asked)."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     statement, _, _ = _page_statement(platform_id, query, first, after, dialect)
     rows = (await session.execute(statement)).all()
     page = _to_page(query, rows, first, after)
@@ -189,19 +206,19 @@ async def invoice_pages_by_customer(
     session: AsyncSession, platform_id: str, customer_ids: Sequence[str], query: InvoiceQuery, *, first: int, after: str | None
 ) -> dict[str, InvoicePage]:
     """A page per customer, in one statement (window functions), with each customer's total count."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
-    filtered = _filters(platform_id, query) + [Invoice.customer_id.in_(set(customer_ids))]  # type: ignore[attr-defined]
+    filtered = [*_filters(platform_id, query), col(Invoice.customer_id).in_(set(customer_ids))]
     conditions = list(filtered)
     if after is not None:
         conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
-    rank = func.row_number().over(partition_by=Invoice.customer_id, order_by=_ordering(query, sort, null_flag)).label("position")
+    rank = func.row_number().over(partition_by=col(Invoice.customer_id), order_by=_ordering(query, sort, null_flag)).label("position")
     # The total counts all matching invoices; the cursor only decides where the page starts.
     totals = (
-        select(Invoice.customer_id.label("customer_id"), func.count().label("total_count"))  # type: ignore[attr-defined]
+        select(col(Invoice.customer_id).label("customer_id"), func.count().label("total_count"))
         .where(*filtered)
-        .group_by(Invoice.customer_id)
+        .group_by(col(Invoice.customer_id))
         .subquery()
     )
     ranked = select(*INVOICE_COLUMNS, null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
@@ -225,5 +242,3 @@ async def invoice_pages_by_customer(
         page.total_count = counts.get(customer_id, 0)
         pages[customer_id] = page
     return pages
-
-

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlmodel import col
 
 from invoicegraph.billing.records import format_instant
 from invoicegraph.billing.totals import balance, balance_fields
@@ -14,24 +15,24 @@ from invoicegraph.db.tables import Invoice
 
 # The columns a read needs (Core rows, not ORM objects: no identity map, no change tracking).
 INVOICE_COLUMNS = (
-    Invoice.id,
-    Invoice.platform_id,
-    Invoice.version,
-    Invoice.invoice_number,
-    Invoice.status,
-    Invoice.type,
-    Invoice.customer_id,
-    Invoice.billing_entity_id,
-    Invoice.billing_currency,
-    Invoice.invoice_date,
-    Invoice.due_date,
-    Invoice.on_hold,
-    Invoice.paid,
-    Invoice.invoice_amount_including_tax,
-    Invoice.paid_invoice_amount,
-    Invoice.created_at,
-    Invoice.updated_at,
-    Invoice.document,
+    col(Invoice.id),
+    col(Invoice.platform_id),
+    col(Invoice.version),
+    col(Invoice.invoice_number),
+    col(Invoice.status),
+    col(Invoice.type),
+    col(Invoice.customer_id),
+    col(Invoice.billing_entity_id),
+    col(Invoice.billing_currency),
+    col(Invoice.invoice_date),
+    col(Invoice.due_date),
+    col(Invoice.on_hold),
+    col(Invoice.paid),
+    col(Invoice.invoice_amount_including_tax),
+    col(Invoice.paid_invoice_amount),
+    col(Invoice.created_at),
+    col(Invoice.updated_at),
+    col(Invoice.document),
 )
 
 

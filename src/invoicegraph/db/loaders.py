@@ -12,6 +12,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import select
+from sqlmodel import col
 
 from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
@@ -49,7 +50,7 @@ class Loaders:
         self.refresh_records_by_invoice_id = self._loader(self._refresh_records)
 
     @staticmethod
-    def _loader(batch: BatchFn) -> DataLoader:
+    def _loader(batch: BatchFn) -> DataLoader[str, Any]:
         return DataLoader(batch_load_fn=batch)
 
     def prime_invoices(self, invoices: Iterable[Row]) -> None:
@@ -61,9 +62,9 @@ class Loaders:
         async def batch(keys: list[str]) -> list[Any]:
             if self._platform_id is None:
                 return [None] * len(keys)
-            statement = select(table.id, table.data).where(
-                table.platform_id == self._platform_id,  # type: ignore[arg-type]
-                table.id.in_(set(keys)),  # type: ignore[attr-defined]
+            statement = select(col(table.id), col(table.data)).where(
+                col(table.platform_id) == self._platform_id,
+                col(table.id).in_(set(keys)),
             )
             async with self._database.read() as session:
                 rows = (await session.execute(statement)).all()
@@ -76,8 +77,8 @@ class Loaders:
         if self._platform_id is None:
             return [None] * len(keys)
         statement = select_invoices().where(
-            tables.Invoice.platform_id == self._platform_id,  # type: ignore[arg-type]
-            tables.Invoice.id.in_(set(keys)),  # type: ignore[attr-defined]
+            col(tables.Invoice.platform_id) == self._platform_id,
+            col(tables.Invoice.id).in_(set(keys)),
         )
         async with self._database.read() as session:
             rows = (await session.execute(statement)).all()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicegraph.billing.money import amount
 from invoicegraph.billing.records import format_instant
 from invoicegraph.db.tables import RefreshRecord
 
@@ -22,17 +23,19 @@ def refresh_record_dict(row: RefreshRecord) -> dict[str, Any]:
         "types": list(row.types),
         "status_before": row.status_before,
         "status_after": row.status_after,
-        "total_before": row.total_before,
-        "total_after": row.total_after,
+        "total_before": amount(row.total_before, row.currency),
+        "total_after": amount(row.total_after, row.currency),
         "version_before": row.version_before,
         "version_after": row.version_after,
         "changed": row.changed,
         "changed_paths": list(row.changed_paths),
-        "created_at": format_instant(row.created_at),
+        "refreshed_at": format_instant(row.created_at),
     }
 
 
-async def refresh_records_for_invoices(session: AsyncSession, platform_id: str, invoice_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+async def refresh_records_for_invoices(
+    session: AsyncSession, platform_id: str, invoice_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
     statement = (
         select(RefreshRecord)
         .where(RefreshRecord.platform_id == platform_id, RefreshRecord.invoice_id.in_(set(invoice_ids)))  # type: ignore[arg-type, attr-defined]

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, Table
 from sqlmodel import Field, SQLModel
 
 from invoicegraph.db.types import JsonType, Money, UtcDateTime
@@ -144,9 +144,7 @@ class UsageEvent(SQLModel, table=True):
     """One usage event; unique per (platform, reference), which is also its id."""
 
     __tablename__ = "usage_event"
-    __table_args__ = (
-        Index("ix_usage_event_aggregation", "platform_id", "customer_id", "meter_value_id", "timestamp"),
-    )
+    __table_args__ = (Index("ix_usage_event_aggregation", "platform_id", "customer_id", "meter_value_id", "timestamp"),)
     platform_id: str = Field(primary_key=True, max_length=64)
     reference: str = Field(primary_key=True, max_length=255)
     customer_id: str = Field(max_length=64)
@@ -234,6 +232,7 @@ class RefreshRecord(SQLModel, table=True):
     types: list[str] = _json_list()
     status_before: str = Field(max_length=16)
     status_after: str = Field(max_length=16)
+    currency: str = Field(max_length=3)
     total_before: Decimal = Field(sa_type=Money, nullable=False)
     total_after: Decimal = Field(sa_type=Money, nullable=False)
     version_before: int
@@ -273,3 +272,9 @@ class OutboxEvent(SQLModel, table=True):
     changed_paths: list[str] = _json_list()
     created_at: datetime = _instant()
     delivered_at: datetime | None = _instant(nullable=True)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model (typed: SQLModel's `__table__` is invisible to mypy)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table

@@ -32,9 +32,7 @@ DOCUMENT_CACHE_SIZE = 1024
 def should_mask(error: GraphQLError) -> bool:
     """Mask only the unexpected: our coded errors, validation and syntax errors keep their codes."""
     original = error.original_error
-    if original is None or isinstance(original, (GraphQLError, ApiError)):
-        return False
-    return True
+    return not (original is None or isinstance(original, (GraphQLError, ApiError)))
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -26,9 +26,11 @@ async def readyz(request: Request) -> JSONResponse:
             async with database.read() as session:
                 await session.execute(text("SELECT 1"))
             revision = await current_revision(database)
-    except Exception:  # noqa: BLE001  (any failure means "not ready"; the reason is not the caller's business)
+    except Exception:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     head = head_revision()
     if revision != head:
-        return JSONResponse({"status": "unavailable", "database": "migrations pending", "revision": revision, "head": head}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "database": "migrations pending", "revision": revision, "head": head}, status_code=503
+        )
     return JSONResponse({"status": "ok", "database": "ok", "revision": revision})

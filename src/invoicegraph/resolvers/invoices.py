@@ -27,7 +27,9 @@ async def resolve_invoice(info: Info, id: str) -> Row | None:
     return result
 
 
-async def resolve_invoices(info: Info, filter: InvoiceFilter | None, order_by: InvoiceOrder | None, first: int | None, after: str | None) -> Row:
+async def resolve_invoices(
+    info: Info, filter: InvoiceFilter | None, order_by: InvoiceOrder | None, first: int | None, after: str | None
+) -> Row:
     principal = _principal(info)
     size = checked_first(info, first)
     query = to_query(filter, order_by)
@@ -38,9 +40,9 @@ async def resolve_invoices(info: Info, filter: InvoiceFilter | None, order_by: I
     return connection(page)
 
 
-def _customer_invoices_loader(info: Info, query: InvoiceQuery, first: int, after: str | None) -> DataLoader:
+def _customer_invoices_loader(info: Info, query: InvoiceQuery, first: int, after: str | None) -> DataLoader[str, InvoicePage]:
     """One loader per distinct (filter, order, first, after): all customers asking alike share a batch."""
-    loaders: dict[tuple[object, ...], DataLoader] = info.context.extra.setdefault("customer_invoices", {})
+    loaders: dict[tuple[object, ...], DataLoader[str, InvoicePage]] = info.context.extra.setdefault("customer_invoices", {})
     key = (query, first, after)
     if key not in loaders:
         principal = _principal(info)

@@ -16,12 +16,14 @@ def checked_first(info: Info, first: int | None) -> int:
     return value
 
 
-def to_query(filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, customer_id: str | None = None, from_filter: bool = True) -> InvoiceQuery:
+def to_query(
+    filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, customer_id: str | None = None, from_filter: bool = True
+) -> InvoiceQuery:
     statuses: tuple[str, ...] = ()
     subscription_id = paid = on_hold = date_from = date_to = None
     filter_customer = None
     if filter is not None:
-        statuses = tuple(sorted({status.value for status in filter.statuses or ()}))
+        statuses = tuple(sorted({status.name for status in filter.statuses or ()}))
         filter_customer = filter.customer_id
         subscription_id = filter.pricing_plan_subscription_id
         paid, on_hold = filter.paid, filter.on_hold
@@ -31,7 +33,7 @@ def to_query(filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, cus
                 raise InvalidField("`invoiceDate.to` must be after `invoiceDate.from`.", field="filter.invoiceDate.to")
     order_field, descending = "INVOICE_DATE", True
     if order_by is not None:
-        order_field, descending = order_by.field.value, order_by.direction.value == "DESC"
+        order_field, descending = order_by.field.name, order_by.direction.name == "DESC"
     return InvoiceQuery(
         statuses=statuses,
         customer_id=customer_id if customer_id is not None else (filter_customer if from_filter else None),

@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from invoicegraph.auth.keys import generate_key, hash_key, key_prefix
 from invoicegraph.auth.permissions import ALL_PERMISSIONS, ROLES
@@ -30,7 +31,7 @@ async def create_api_key(
     key_id = "akey_" + secrets.token_hex(8)
     now = datetime.now(UTC)
     async with database.write() as session:
-        existing = set((await session.scalars(select(Platform.id).where(Platform.id.in_(platforms)))).all())  # type: ignore[attr-defined]
+        existing = set((await session.scalars(select(col(Platform.id)).where(col(Platform.id).in_(platforms)))).all())
         missing = sorted(set(platforms) - existing)
         if missing:
             raise UnknownPlatform(f"unknown platform(s): {', '.join(missing)}")
@@ -54,7 +55,7 @@ async def create_api_key(
 async def list_api_keys(database: Database) -> list[dict[str, object]]:
     async with database.read() as session:
         keys = (await session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id))).all()  # type: ignore[arg-type]
-        links = (await session.execute(select(ApiKeyPlatform.api_key_id, ApiKeyPlatform.platform_id))).all()
+        links = (await session.execute(select(col(ApiKeyPlatform.api_key_id), col(ApiKeyPlatform.platform_id)))).all()
     platforms: dict[str, list[str]] = {}
     for key_id, platform_id in links:
         platforms.setdefault(key_id, []).append(platform_id)

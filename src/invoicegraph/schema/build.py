@@ -1,0 +1,106 @@
+"""Assembles the federation v2 schema of the billing subgraph.
+
+- Plain fields have no resolver: `StrawberryConfig.default_resolver` is the dict-aware getter of
+  `resolving.py` (a root value is a dict in the vendor's snake_case shape).
+- Decimal, DateTime and Date replace Strawberry's built-ins; CurrencyCode, CountryCode and JSON are
+  ours (`scalars.py`).
+- `_entities` refuses more than `settings.max_entities` representations and requires INVOICE.VIEW;
+  coded errors get their `extensions` (`errors.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.federation.schema import FederationAny
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.info import Info
+
+from invoicegraph.errors import LimitExceeded
+from invoicegraph.schema.errors import add_api_error_extensions, should_log
+from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
+from invoicegraph.schema.resolving import list_field_names, make_default_resolver
+from invoicegraph.schema.roots import Mutation, Query
+from invoicegraph.schema.scalars import SCALAR_OVERRIDES
+from invoicegraph.schema.types.invoice import Invoice
+from invoicegraph.schema.types.parties import BillingEntity, Customer
+
+if TYPE_CHECKING:
+    from graphql import GraphQLError
+    from strawberry.types import ExecutionContext
+
+# Entity types, listed explicitly so they stay in the schema even if no field reaches them.
+ENTITY_TYPES: tuple[type, ...] = (Invoice, Customer, BillingEntity)
+
+
+class BillingSchema(strawberry.federation.Schema):
+    """The subgraph schema: federation's Schema with our `_entities` guard and error extensions."""
+
+    def entities_resolver(
+        self,
+        info: Info,
+        representations: list[FederationAny],
+    ) -> list[FederationAny]:
+        # Checked before any representation is looked at: the count is the cost.
+        limit: int = info.context.settings.max_entities
+        if len(representations) > limit:
+            raise LimitExceeded(
+                f"_entities accepts at most {limit} representations per request; {len(representations)} were sent.",
+                field="representations",
+            )
+        # Entities are invoices, customers and billing entities: what INVOICE.VIEW reads (api.md).
+        require_any(info, (INVOICE_VIEW,))
+        return super().entities_resolver(info, representations)
+
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        add_api_error_extensions(errors)
+        # Coded client errors are answers, not incidents: log only the unexpected ones.
+        unexpected = [error for error in errors if should_log(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def default_config(**options: Any) -> StrawberryConfig:
+    """A StrawberryConfig for this schema; `options` are StrawberryConfig fields.
+
+    `build_schema` always installs the dict-aware default resolver, whatever the config says.
+    """
+    return StrawberryConfig(**options)
+
+
+def build_schema(
+    *,
+    extensions: Sequence[Any] = (),
+    config: StrawberryConfig | None = None,
+) -> BillingSchema:
+    """The billing subgraph schema. Pass schema extensions as classes or factories, never instances.
+
+    `config` is copied, not changed; its `default_resolver` is replaced by the dict-aware one.
+    """
+    list_fields: set[str] = set()
+    config = dataclasses.replace(config) if config is not None else StrawberryConfig()
+    config.default_resolver = make_default_resolver(list_fields)
+    schema = BillingSchema(
+        query=Query,
+        mutation=Mutation,
+        types=list(ENTITY_TYPES),
+        extensions=list(extensions),
+        config=config,
+        scalar_overrides=dict(SCALAR_OVERRIDES),
+        federation_version="2.11",
+    )
+    definitions = [
+        concrete.definition
+        for concrete in schema.schema_converter.type_map.values()
+        if isinstance(concrete.definition, StrawberryObjectDefinition)
+    ]
+    list_fields.update(list_field_names(definitions))
+    return schema

@@ -1,0 +1,79 @@
+"""Shared pieces for resolvers in the schema: the row type, the Info alias and loader fields.
+
+A root value is a plain dict in the vendor's snake_case JSON shape (docs/architecture.md). Fields that
+read live records from other tables go through the per-request DataLoaders on
+`info.context.loaders` (invoicegraph.db.loaders.Loaders); `load_one` and `load_many` build those
+resolvers, so every loader field is the same few lines and one batch is made per tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
+
+import strawberry
+
+from invoicegraph.context import RequestContext
+
+Row: TypeAlias = dict[str, Any]
+Info: TypeAlias = strawberry.Info[RequestContext, Any]
+
+
+def _loader(info: Info, name: str) -> Any:
+    return getattr(info.context.loaders, name)
+
+
+def _dig(row: Row, path: tuple[str, ...]) -> Any:
+    value: Any = row
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def load_one(loader: str, *key_path: str) -> Any:
+    """Resolver: the live record whose id is at `key_path` in the parent dict, or None.
+
+    None when the key is absent or null, and when the loader finds nothing (deleted, or another
+    platform's id: the loaders are scoped to the caller's platform).
+    """
+
+    async def resolve(root: Row, info: Info) -> Row | None:
+        key = _dig(root, key_path)
+        if key is None:
+            return None
+        result: Row | None = await _loader(info, loader).load(key)
+        return result
+
+    resolve.__name__ = f"load_{loader}"
+    return returns_rows(resolve)
+
+
+def load_many(loader: str, ids_key: str) -> Any:
+    """Resolver: the live records whose ids are listed at `ids_key`, in that order, misses skipped."""
+
+    async def resolve(root: Row, info: Info) -> list[Row]:
+        keys = root.get(ids_key) or []
+        if not keys:
+            return []
+        rows: list[Row | None] = await _loader(info, loader).load_many(keys)
+        return [row for row in rows if row is not None]
+
+    resolve.__name__ = f"load_many_{loader}"
+    return returns_rows(resolve)
+
+
+def returns_rows(resolver: Callable[..., Awaitable[Any]]) -> Any:
+    """Mark a resolver that returns dict rows for a field typed by its class annotation.
+
+    Strawberry types the field by the class annotation (`customer: Customer = strawberry.field(...)`),
+    while the resolver returns the dict row; `strawberry.field(resolver=...)` is typed as returning
+    the resolver's result, which mypy would compare with the annotation. At runtime this is identity.
+    """
+    return resolver
+
+
+def unset_to_none(value: Any) -> Any:
+    """Arguments left out arrive as strawberry.UNSET (so the SDL shows no `= null` default)."""
+    return None if value is strawberry.UNSET else value

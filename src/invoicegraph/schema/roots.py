@@ -1,0 +1,215 @@
+"""Query and Mutation: thin fields that check permissions and call `invoicegraph.resolvers`.
+
+The resolver functions are imported inside the fields: resolvers import this package's input types and
+enums, and a module-level import would make the two packages import each other.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
+from invoicegraph.schema.enums.invoice import InvoiceRefreshType
+from invoicegraph.schema.federation import Service
+from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
+from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.permissions import (
+    RequireCredential,
+    RequireInvoiceRefresh,
+    RequireInvoiceView,
+    RequireRefreshPreview,
+    requires,
+)
+from invoicegraph.schema.types.connections import InvoiceConnection
+from invoicegraph.schema.types.invoice import Invoice
+from invoicegraph.schema.types.parties import Customer
+from invoicegraph.schema.types.refresh import InvoiceRefreshPreview
+
+TypesArg = Annotated[
+    list[InvoiceRefreshType] | None,
+    strawberry.argument(description="What to recompute. Same rules as refreshInvoice: empty or absent means FULL."),
+]
+
+
+async def query_invoice(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Invoice id, as returned in Invoice.id.")],
+) -> Row | None:
+    from invoicegraph.resolvers.invoices import resolve_invoice
+
+    return await resolve_invoice(info, id)
+
+
+async def query_invoices(
+    info: Info,
+    filter: Annotated[
+        InvoiceFilter | None,
+        strawberry.argument(
+            description=("Conditions that every returned invoice must meet (combined with AND). Absent means no filtering.")
+        ),
+    ] = strawberry.UNSET,
+    order_by: Annotated[
+        InvoiceOrder | None,
+        strawberry.argument(description="Sort order. Absent means INVOICE_DATE, DESC."),
+    ] = strawberry.UNSET,
+    first: Annotated[
+        int | None,
+        strawberry.argument(
+            description=("Page size: 0 to 100, default 25. A value outside that range fails with\nextensions.code INVALID_FIELD.")
+        ),
+    ] = DEFAULT_PAGE_SIZE,
+    after: Annotated[
+        str | None,
+        strawberry.argument(
+            description=(
+                "Opaque cursor (an endCursor of an earlier page); the page starts after it.\n"
+                "A malformed cursor, or one taken with another filter or order, fails with\n"
+                "extensions.code INVALID_FIELD."
+            )
+        ),
+    ] = strawberry.UNSET,
+) -> Row:
+    from invoicegraph.resolvers.invoices import resolve_invoices
+
+    return await resolve_invoices(info, unset_to_none(filter), unset_to_none(order_by), page_size(first), unset_to_none(after))
+
+
+async def query_customer(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
+) -> Row | None:
+    from invoicegraph.resolvers.customers import resolve_customer
+
+    return await resolve_customer(info, id)
+
+
+async def query_invoice_refresh_preview(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Invoice id.")],
+    types: TypesArg = strawberry.UNSET,
+) -> Row | None:
+    from invoicegraph.resolvers.refresh import resolve_refresh_preview
+
+    return await resolve_refresh_preview(info, id, unset_to_none(types))
+
+
+async def mutation_refresh_invoice(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Id of the invoice to refresh.")],
+    types: Annotated[
+        list[InvoiceRefreshType] | None,
+        strawberry.argument(description="What to refresh. Empty or absent means FULL."),
+    ] = strawberry.UNSET,
+) -> Row:
+    from invoicegraph.resolvers.refresh import resolve_refresh_invoice
+
+    return await resolve_refresh_invoice(info, id, unset_to_none(types))
+
+
+def query_service(info: Info) -> Service:
+    return Service()
+
+
+@strawberry.type(description="Read operations of the billing subgraph.")
+class Query:
+    invoice: Invoice | None = strawberry.field(
+        resolver=returns_rows(query_invoice),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "One invoice by its id. Returns null when no invoice has this id or when it\n"
+            "belongs to another platform (tenant); the two cases are indistinguishable.\n"
+            "Requires the INVOICE.VIEW permission."
+        ),
+    )
+    invoices: InvoiceConnection = strawberry.field(
+        resolver=returns_rows(query_invoices),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Invoices of the caller's platform, as a Relay cursor connection. Default\n"
+            "order is invoiceDate descending; ties are always broken by id so that\n"
+            "cursors stay stable. Requires the INVOICE.VIEW permission."
+        ),
+    )
+    customer: Customer | None = strawberry.field(
+        resolver=returns_rows(query_customer),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "One customer (live record) by id. Returns null when absent or when it\n"
+            "belongs to another platform. Requires the INVOICE.VIEW permission."
+        ),
+    )
+    invoice_refresh_preview: InvoiceRefreshPreview | None = strawberry.field(
+        resolver=returns_rows(query_invoice_refresh_preview),
+        extensions=requires(RequireRefreshPreview),
+        description=(
+            "Dry run of refreshInvoice. It runs the same computation in a transaction\n"
+            "that is rolled back, and returns the invoice as the refresh would save it,\n"
+            "with the list of changes. Nothing is written: no version, no audit record,\n"
+            "no event. Returns null when the invoice is absent or belongs to another\n"
+            "platform. Other failures use the codes of refreshInvoice, e.g.\n"
+            "INVALID_OPERATION for a FINAL, EMPTY or VOID invoice. Requires the\n"
+            "INVOICE.REFRESH or INVOICE.PREVIEW permission."
+        ),
+    )
+    # Federation's `_service { sdl }`, defined here so that it needs a credential like every other
+    # field (api.md "Federation"); Strawberry keeps a query type's own `_service`.
+    service: Service = strawberry.field(
+        name="_service",
+        resolver=query_service,
+        extensions=requires(RequireCredential),
+    )
+
+
+@strawberry.type(description="Write operations of the billing subgraph.")
+class Mutation:
+    refresh_invoice: Invoice = strawberry.field(
+        resolver=returns_rows(mutation_refresh_invoice),
+        extensions=requires(RequireInvoiceRefresh),
+        description=(
+            "Refreshes one OPEN or DRAFT invoice: re-reads the live source data chosen by\n"
+            "`types`, recomputes everything derived from the invoice (line tax,\n"
+            "taxCategories, taxSummary, period and group totals, the four invoice\n"
+            "amounts, paymentStatus, validationResult), saves it in one transaction and\n"
+            "returns the saved invoice. It never changes status, invoiceNumber, type,\n"
+            "invoiceDate, createdAt, updatedToFinalAt, payments received (paid,\n"
+            "paidInvoiceAmount) or approvalStatus. A blocking validation error found by\n"
+            "the refresh puts the invoice on hold.\n"
+            "\n"
+            "`types`: see InvoiceRefreshType. Empty or absent means FULL; duplicates and\n"
+            "order do not matter.\n"
+            "\n"
+            "version grows by one when anything changed. A refresh whose result equals\n"
+            "the stored invoice writes nothing (same version and updatedAt) and still\n"
+            "succeeds. Concurrent refreshes of the same invoice run one after another.\n"
+            "Every refresh is recorded in Invoice.refreshHistory.\n"
+            "\n"
+            "Optional `Idempotency-Key` HTTP header (1 to 255 visible ASCII characters):\n"
+            "the same key with the same request within 48 hours returns the stored first\n"
+            "response without running again.\n"
+            "\n"
+            "Requires the INVOICE.REFRESH permission. Failures are top-level GraphQL\n"
+            "errors (data is null). Their `extensions` carry `code`, `type`\n"
+            "(INVALID_REQUEST or API_ERROR), and, where relevant, `field`, `resourceId`\n"
+            "and `resourceType`. The codes:\n"
+            "- UNAUTHORISED: the credential is missing, unknown, inactive or expired, or\n"
+            "  both X-API-KEY and Authorization were sent.\n"
+            "- USER_NOT_ALLOWED: the caller lacks INVOICE.REFRESH, or the platform named\n"
+            "  in x-platform-id is not one of the credential's (also when it does not\n"
+            "  exist).\n"
+            "- MISSING_FIELD: x-platform-id is absent and the credential has several\n"
+            "  platforms (`field` is x-platform-id).\n"
+            "- RESOURCE_NOT_FOUND: no invoice with this id on the caller's platform\n"
+            "  (another platform's invoice gives the same answer).\n"
+            "- INVALID_OPERATION: the invoice is FINAL, EMPTY or VOID; nothing is\n"
+            "  written.\n"
+            "- INVALID_FIELD: an argument is malformed, e.g. an empty id; `field` names\n"
+            "  it.\n"
+            "- IDEMPOTENCY_CHECK_FAILED: the Idempotency-Key was used with a different\n"
+            "  request, or a request with that key is still running.\n"
+            "- INTERNAL_ERROR: an unexpected failure (the message is generic), or the\n"
+            "  invoice lock was not obtained in time (default 5 s). Nothing is written,\n"
+            "  and the call can be retried."
+        ),
+    )

@@ -1,0 +1,101 @@
+"""Refresh results: the dry-run preview, its changes, and the append-only audit records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from invoicegraph.schema.enums.invoice import InvoiceRefreshType, InvoiceStatus
+from invoicegraph.schema.scalars import JSON
+from invoicegraph.schema.types.values import Amount
+
+if TYPE_CHECKING:
+    from invoicegraph.schema.types.invoice import Invoice
+
+
+@strawberry.type(
+    description=(
+        "Result of a refresh dry run. Nothing was saved, and no audit record was made. invoice carries the same id\n"
+        "and version as the stored invoice, so clients with a normalized cache (e.g.\n"
+        "Apollo Client) should not let it overwrite the cached stored invoice (query it\n"
+        "with a no-cache policy or without id)."
+    ),
+)
+class InvoiceRefreshPreview:
+    invoice: Annotated[Invoice, strawberry.lazy("invoicegraph.schema.types.invoice")] = strawberry.field(
+        description="The invoice as the refresh would save it (not saved).",
+    )
+    types: list[InvoiceRefreshType] = strawberry.field(
+        description="The refresh types applied after defaulting (empty input becomes [FULL]).",
+    )
+    based_on_version: int = strawberry.field(
+        description="Version of the stored invoice the preview was computed from.",
+    )
+    changes: list[InvoiceChange] = strawberry.field(
+        description="Every value the refresh would change; empty when it would change nothing.",
+    )
+
+
+@strawberry.type(
+    description="Append-only audit record of one refresh (dry runs are not recorded).",
+)
+class InvoiceRefreshRecord:
+    id: strawberry.ID = strawberry.field(
+        description="Unique record id.",
+    )
+    refreshed_at: datetime = strawberry.field(
+        description="When the refresh was committed.",
+    )
+    credential_id: str = strawberry.field(
+        description="Who refreshed: the API key id, or the subject of the bearer token.",
+    )
+    request_id: str = strawberry.field(
+        description="Request id of the call (the X-REQUEST-ID response header, reqr_…).",
+    )
+    idempotency_key: str | None = strawberry.field(
+        description="Idempotency-Key sent with the call; null when none.",
+    )
+    types: list[InvoiceRefreshType] = strawberry.field(
+        description="Refresh types applied, after defaulting (an empty request is recorded as [FULL]).",
+    )
+    status_before: InvoiceStatus = strawberry.field(
+        description="Invoice status before the refresh.",
+    )
+    status_after: InvoiceStatus = strawberry.field(
+        description="Invoice status after the refresh (a refresh never changes it).",
+    )
+    total_before: Amount = strawberry.field(
+        description="invoiceAmountIncludingTax before the refresh.",
+    )
+    total_after: Amount = strawberry.field(
+        description="invoiceAmountIncludingTax after the refresh.",
+    )
+    changed: bool = strawberry.field(
+        description="False when the refresh found nothing to change and wrote nothing to the invoice.",
+    )
+    changed_paths: list[str] = strawberry.field(
+        description="Changed leaf paths, in the format of InvoiceChange.path; empty when changed is false.",
+    )
+
+
+@strawberry.type(
+    description="One value a refresh would change.",
+)
+class InvoiceChange:
+    path: str = strawberry.field(
+        description=(
+            "Path of a changed leaf value in the vendor's JSON naming (snake_case), with\n"
+            "dots and zero-based list indexes, e.g.\n"
+            '"periods.0.groups.1.lines.2.amount_excluding_tax.quantity" or\n'
+            '"customer.organization.registered_address.city". The same paths appear in\n'
+            "the REST dry run and in InvoiceRefreshRecord.changedPaths."
+        ),
+    )
+    before: JSON | None = strawberry.field(
+        description="Value before the refresh, as in the vendor JSON; null when it did not exist.",
+    )
+    after: JSON | None = strawberry.field(
+        description="Value after the refresh, as in the vendor JSON; null when it no longer exists.",
+    )
