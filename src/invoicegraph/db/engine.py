@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from invoicegraph.db.sqlite_decimal import register as register_decimal_aggregates
 from invoicegraph.db.statements import StatementCounter
 
 
@@ -49,6 +50,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    register_decimal_aggregates(dbapi_connection)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

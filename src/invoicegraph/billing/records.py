@@ -1,0 +1,107 @@
+"""Reading import-format record dicts (billing data as stored): exact decimals, aware instants.
+
+Records are shaped as in import-format.md: snake_case keys, decimals as strings, timestamps as ISO 8601
+with `Z` or an offset. These helpers refuse what the engine cannot use exactly (floats, naive times).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from invoicegraph.billing.money import parse_decimal
+
+Record = Mapping[str, Any]
+
+
+def parse_instant(value: Any) -> datetime:
+    """An aware UTC datetime from an ISO 8601 string (or an aware datetime)."""
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    else:
+        raise ValueError(f"a timestamp must be a string, got {value!r}")
+    if result.tzinfo is None or result.utcoffset() is None:
+        raise ValueError(f"{value!r} has no time zone offset")
+    return result.astimezone(UTC)
+
+
+def format_instant(value: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`: UTC, whole seconds."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def opt_instant(record: Record, key: str) -> datetime | None:
+    value = record.get(key)
+    return None if value is None else parse_instant(value)
+
+
+def opt_decimal(record: Record, key: str) -> Decimal | None:
+    value = record.get(key)
+    return None if value is None else parse_decimal(value)
+
+
+def req_decimal(record: Record, key: str) -> Decimal:
+    if record.get(key) is None:
+        raise ValueError(f"{key} is required")
+    return parse_decimal(record[key])
+
+
+def req_str(record: Record, key: str) -> str:
+    value = record.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} is required")
+    return value
+
+
+def opt_str(record: Record, key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string, got {value!r}")
+    return value
+
+
+def opt_int(record: Record, key: str) -> int | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} must be an integer, got {value!r}")
+    return value
+
+
+def str_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    return tuple(str(item) for item in value)
+
+
+def sub(record: Record, key: str) -> Record:
+    """A nested object, `{}` when absent or null."""
+    value = record.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{key} must be an object, got {value!r}")
+    return value
+
+
+def records(record: Record, key: str) -> list[Record]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ValueError(f"{key} must be a list, got {value!r}")
+    return [item for item in value if isinstance(item, Mapping)]

@@ -1,0 +1,261 @@
+"""`rate_invoice` and `recompute_derived` end to end: shapes, usage lines, determinism, no-op refresh."""
+
+import json
+from dataclasses import replace
+from decimal import Decimal as D
+
+from invoicegraph.billing import DerivationInputs, rate_invoice, recompute_derived
+from invoicegraph.billing.inputs import (
+    Coupon,
+    CustomerTaxFacts,
+    EntityTaxFacts,
+    InvoicePeriodInput,
+    MeterValue,
+    PricingPlan,
+    Product,
+    RatingInputs,
+    Subscription,
+    TaxFacts,
+    TaxRate,
+)
+from invoicegraph.billing.usage import UsageEvent, aggregate
+
+from .factories import flat, lines_of, q, rate, rating_inputs, rerun, stored_periods, tax_facts
+from .test_records import PLAN
+
+
+def example_inputs(**overrides: object) -> RatingInputs:
+    """The import-format.md example: Globex (BE organization) billed by the NL entity with a DE registration."""
+    plan = PricingPlan.from_record(PLAN)
+    events = [
+        UsageEvent.from_record(
+            {"reference": "evt-000001", "timestamp": "2026-11-03T10:00:00Z", "value": "1250", "properties": {"region": "eu"}}
+        )
+    ]
+    calls = plan.items[1]
+    period = InvoicePeriodInput.from_record({"start_at": "2026-11-01T00:00:00Z", "end_at": "2026-12-01T00:00:00Z"})
+    quantity = aggregate(
+        events, calls.aggregation or "SUM", calls.aggregation_property, calls.conditions, start_at=period.start_at, end_at=period.end_at
+    )
+    inputs = RatingInputs(
+        invoice_id="invo_globex_2026_11",
+        customer_id="cust_globex",
+        billing_currency="EUR",
+        pricing_amount_type="EXCLUDING_TAX",
+        periods=(period,),
+        subscriptions=(
+            Subscription.from_record(
+                {
+                    "id": "psub_globex",
+                    "pricing_plan_id": "ppln_std",
+                    "coupon_ids": ["coup_launch"],
+                    "billing_period": {"type": "MONTH", "value": 1},
+                }
+            ),
+        ),
+        pricing_plans=(plan,),
+        products=(
+            Product.from_record({"id": "prod_api", "name": "API calls", "tax_category": "STANDARD"}),
+            Product.from_record({"id": "prod_base", "name": "Base fee", "tax_category": "STANDARD"}),
+        ),
+        meter_values=(MeterValue("metv_calls", "calls", "NUMBER"),),
+        usage={(0, "pitm_calls"): quantity},
+        coupons=(
+            Coupon.from_record(
+                {
+                    "id": "coup_launch",
+                    "name": "Launch 20%",
+                    "status": "ACTIVE",
+                    "discount": {"type": "PERCENTAGE", "percentage": "20"},
+                    "duration": {"type": "FOREVER"},
+                    "limited_to": {"product_ids": ["prod_api"]},
+                }
+            ),
+        ),
+        tax_rates=(
+            TaxRate.from_record(
+                {
+                    "id": "txrt_nl_std",
+                    "country": "NL",
+                    "category": "STANDARD",
+                    "percentage": "21",
+                    "name": "BTW",
+                    "valid_from": "2012-10-01T00:00:00Z",
+                }
+            ),
+            TaxRate.from_record(
+                {
+                    "id": "txrt_be_std",
+                    "country": "BE",
+                    "category": "STANDARD",
+                    "percentage": "21",
+                    "name": "TVA/BTW",
+                    "valid_from": "1996-01-01T00:00:00Z",
+                }
+            ),
+        ),
+        tax=TaxFacts(
+            CustomerTaxFacts.from_record(
+                {
+                    "id": "cust_globex",
+                    "type": "ORGANIZATION",
+                    "organization": {"tax_id": "BE0123456789", "registered_address": {"country": "BE"}},
+                }
+            ),
+            EntityTaxFacts.from_record(
+                {
+                    "id": "enti_nl",
+                    "registered_address": {"country": "NL"},
+                    "tax_registrations": [{"id": "txrg_de", "registered_address": {"country": "DE"}}],
+                }
+            ),
+        ),
+    )
+    return replace(inputs, **overrides)  # type: ignore[arg-type]
+
+
+def test_import_format_example_is_rated() -> None:
+    rated = rate_invoice(example_inputs())
+    period = rated.derived.periods[0]
+    assert list(period) == [
+        "period_order",
+        "amount_excluding_tax",
+        "amount_including_tax",
+        "billing_period",
+        "start_at",
+        "end_at",
+        "tax_categories",
+        "groups",
+    ]
+    assert (period["start_at"], period["end_at"], period["billing_period"]) == (
+        "2026-11-01T00:00:00Z",
+        "2026-12-01T00:00:00Z",
+        {"type": "MONTH", "value": 1},
+    )
+    group = period["groups"][0]
+    assert (group["pricing_plan_subscription_id"], group["pricing"], group["billing_period"]) == (
+        "psub_globex",
+        {"id": "ppln_std", "name": "Standard"},
+        None,
+    )
+    base, calls, discount = group["lines"]
+    assert (base["type"], base["pricing_type"], q(base["amount_excluding_tax"])) == ("REVENUE", "FLAT", "49.00")
+    assert (calls["pricing_type"], q(calls["amount_excluding_tax"])) == ("GRADUATED", "94.50")
+    assert calls["meter_value"] == {"id": "metv_calls", "reference": "calls", "type": "NUMBER", "number": "1250", "amount": None}
+    assert calls["conditions"]["meter_properties"] == [
+        {"id": None, "reference": "region", "value": None, "values": ["eu", "us"], "comparator": "IN"}
+    ]
+    assert (discount["type"], q(discount["amount_excluding_tax"]), discount["description"]) == ("DISCOUNT", "-18.90", "Launch 20%")
+    assert [line["line_order"] for line in group["lines"]] == [0, 1, 2]
+    # BE organization with a tax id, NL entity without a BE registration: reverse charge.
+    assert rated.derived.tax_categories[0]["category"] == "REVERSE_CHARGE"
+    assert q(rated.derived.invoice_amount_including_tax) == "124.60"
+    assert rated.derived.payment_status == "UNPAID"
+    assert rated.meter_value_ids == ["metv_calls"]
+    assert rated.has_usage_based_pricing
+    assert rated.coupons == [{"coupon_id": "coup_launch", "coupon_name": "Launch 20%"}]
+    assert rated.derived.validation_result == []
+    json.dumps(rated.as_dict())  # plain JSON data: no Decimal, no datetime
+
+
+def test_line_tax_categories_and_amounts_shape() -> None:
+    rated = rate([flat("100.00")])
+    line = lines_of(rated)[0]
+    assert line["tax_categories"] == [
+        {
+            "base_amount": {"quantity": "100.00", "currency": "EUR"},
+            "tax_amount": {"quantity": "21.00", "currency": "EUR"},
+            "total_amount": {"quantity": "121.00", "currency": "EUR"},
+            "percentage": "21",
+            "name": "BTW",
+            "category": "STANDARD",
+            "local_amounts": None,
+            "notes": [],
+            "rates": [],
+        }
+    ]
+    assert rated.derived.tax_summary == {
+        "base_amount": {"quantity": "100.00", "currency": "EUR"},
+        "tax_amount": {"quantity": "21.00", "currency": "EUR"},
+        "total_amount": {"quantity": "121.00", "currency": "EUR"},
+        "local_amounts": None,
+        "notes": [],
+        "country_code": "NL",
+    }
+    assert rated.derived.tax_rates == [
+        {"category": "STANDARD", "country": "NL", "percentage": "21", "name": "BTW", "tax_rate_id": "txrt_nl_std"}
+    ]
+
+
+def test_zero_usage_lines_are_dropped_unless_the_platform_setting_keeps_them() -> None:
+    items = [flat("49.00"), replace(PricingPlan.from_record(PLAN).items[1])]
+    assert [line["pricing_item_id"] for line in lines_of(rate(items))] == ["pitm_flat"]
+    kept = rate(items, add_zero=True)
+    assert [q(line["amount_excluding_tax"]) for line in lines_of(kept)] == ["49.00", "0.00"]
+    assert lines_of(kept)[1]["meter_value"]["number"] == "0"
+
+
+def test_rating_is_deterministic_and_line_ids_are_stable() -> None:
+    first = json.dumps(rate_invoice(example_inputs()).as_dict(), sort_keys=True)
+    again = json.dumps(rate_invoice(example_inputs()).as_dict(), sort_keys=True)
+    assert first == again
+    ids = [line["id"] for line in lines_of(rate_invoice(example_inputs()))]
+    assert len(set(ids)) == 3
+    assert all(i.startswith("invl_") for i in ids)
+    other = [line["id"] for line in lines_of(rate_invoice(example_inputs(invoice_id="invo_other")))]
+    assert not set(ids) & set(other)
+
+
+def test_each_subscription_is_a_group_in_every_period() -> None:
+    plan_b = PricingPlan("ppln_b", "Plan B", "EUR", (flat("5.00", "pitm_b"),))
+    inputs = rating_inputs([flat("10.00")])
+    inputs = replace(
+        inputs,
+        subscriptions=(*inputs.subscriptions, Subscription("psub_2", "ppln_b")),
+        pricing_plans=(*inputs.pricing_plans, plan_b),
+        periods=(*inputs.periods, InvoicePeriodInput(inputs.periods[0].end_at, inputs.periods[0].end_at.replace(year=2027, month=1))),
+    )
+    rated = rate_invoice(inputs)
+    assert [[g["pricing_plan_subscription_id"] for g in p["groups"]] for p in rated.derived.periods] == [["psub_1", "psub_2"]] * 2
+    assert [q(p["amount_excluding_tax"]) for p in rated.derived.periods] == ["15.00", "15.00"]
+    assert q(rated.derived.tax_summary["total_amount"]) == "36.30"
+
+
+def test_recompute_of_a_rated_invoice_is_a_no_op() -> None:
+    inputs = example_inputs()
+    rated = rate_invoice(inputs)
+    assert rerun(rated, inputs) == rated.derived
+
+
+def test_one_off_lines_are_kept_and_everything_derived_recomputed() -> None:
+    stored = stored_periods(["100.00", "20.00"])
+    result = recompute_derived(stored, DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), tax_rate_table=rating_inputs().tax_rates))
+    assert [q(line["amount_excluding_tax"]) for line in lines_of(result)] == ["100.00", "20.00"]
+    assert [q(line["amount_including_tax"]) for line in lines_of(result)] == ["121.00", "24.20"]
+    assert q(result.periods[0]["groups"][0]["amount_including_tax"]) == "145.20"
+    assert "amount_including_tax" not in stored[0]["groups"][0]["lines"][0]  # the input is not mutated
+
+
+def test_lines_without_stored_category_use_the_product_fallback() -> None:
+    stored = stored_periods(["100.00"])
+    result = recompute_derived(
+        stored,
+        DerivationInputs(
+            "EUR", "EXCLUDING_TAX", tax_facts(), tax_rate_table=rating_inputs().tax_rates, product_tax_categories={"prod_std": "ZERO"}
+        ),
+    )
+    assert result.tax_categories[0]["category"] == "ZERO"
+
+
+def test_including_tax_pricing_states_gross_lines() -> None:
+    rated = rate([flat("121.00")], pricing_amount_type="INCLUDING_TAX")
+    line = lines_of(rated)[0]
+    assert (q(line["amount_excluding_tax"]), q(line["amount_including_tax"])) == ("100.00", "121.00")
+    assert q(rated.derived.invoice_amount_including_tax) == "121.00"
+
+
+def test_coupons_on_including_tax_invoices_discount_the_gross() -> None:
+    coupon = Coupon("coup_10", "Ten", "ACTIVE", "AMOUNT", amount=D("12.10"), amount_currency="EUR", duration_type="FOREVER")
+    rated = rate([flat("121.00")], pricing_amount_type="INCLUDING_TAX", coupons=[coupon], coupon_ids=["coup_10"])
+    summary = rated.derived.tax_summary
+    assert (q(summary["base_amount"]), q(summary["tax_amount"]), q(summary["total_amount"])) == ("90.00", "18.90", "108.90")
