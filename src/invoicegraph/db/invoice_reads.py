@@ -73,6 +73,12 @@ def invoice_row_to_dict(row: Any) -> dict[str, Any]:
     invoice["to_be_reprocessed_at"] = reprocess.get("to_be_reprocessed_at")
     invoice["to_be_reprocessed"] = invoice["to_be_reprocessed_at"] is not None
     invoice["linked_invoices_ids"] = [link.get("id") for link in invoice.get("linked_invoices", []) if link.get("id")]
+    invoice["has_usage_based_pricing"] = any(
+        line.get("meter_value") is not None
+        for period in invoice.get("periods") or []
+        for group in period.get("groups") or []
+        for line in group.get("lines") or []
+    )
     return invoice
 
 

@@ -39,7 +39,8 @@ class UsageQuestion:
 
 
 def _property(name: str) -> ColumnElement[Any]:
-    return _events.c.properties[name].as_string()
+    value: ColumnElement[Any] = _events.c.properties[name].as_string()
+    return value
 
 
 def _condition(condition: Condition) -> ColumnElement[bool]:
@@ -81,7 +82,9 @@ def _aggregate(question: UsageQuestion, dialect: str, where: list[ColumnElement[
     return func.decimal_sum(value) if exact else func.sum(value)
 
 
-async def aggregate_usage(session: AsyncSession, platform_id: str, customer_id: str, questions: Sequence[UsageQuestion]) -> dict[tuple[int, str], Decimal]:
+async def aggregate_usage(
+    session: AsyncSession, platform_id: str, customer_id: str, questions: Sequence[UsageQuestion]
+) -> dict[tuple[int, str], Decimal]:
     """Quantities keyed by (period index, item id); a question without events answers 0."""
     if not questions:
         return {}

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:47:39.111968
 """
 
 from collections.abc import Sequence
@@ -236,6 +235,7 @@ def upgrade() -> None:
     sa.Column('types', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('status_before', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('status_after', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
     sa.Column('total_before', invoicegraph.db.types.Money(precision=38, scale=12), nullable=False),
     sa.Column('total_after', invoicegraph.db.types.Money(precision=38, scale=12), nullable=False),
     sa.Column('version_before', sa.Integer(), nullable=False),
