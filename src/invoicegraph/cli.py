@@ -73,21 +73,20 @@ def import_command(
     progress: Annotated[bool, typer.Option(help="Show a progress bar (on a terminal).")] = True,
 ) -> None:
     """Import billing data files, each in one transaction (all or nothing)."""
-    from invoicegraph.services.importing import ImportFailed, import_files
+    from invoicegraph.services.importing import import_files
 
     async def run() -> int:
         database = _database()
         try:
             report = await import_files(database, list(files), progress=progress and sys.stdout.isatty())
-        except ImportFailed as failure:
-            for line in failure.errors:
-                errors.print(line, markup=False, highlight=False)
-            errors.print(f"[red]import failed: {len(failure.errors)} problem(s); nothing was written from {failure.path}[/red]")
-            return 1
         finally:
             await database.dispose()
-        console.print(report.summary(), markup=False, highlight=False)
-        return 0
+        if report.ok:
+            console.print(report.summary(), markup=False, highlight=False)
+            return 0
+        # Problems go to stderr, one per line with its JSON path; nothing of a failed file was written.
+        errors.print(report.summary(), markup=False, highlight=False)
+        return 1
 
     raise typer.Exit(asyncio.run(run()))
 
@@ -97,16 +96,18 @@ def demo() -> None:
     """Load the demo data set (two platforms, customers, plans, usage, invoices)."""
     from invoicegraph.demo import DEMO_API_KEY, load_demo
 
-    async def run() -> None:
+    async def run() -> bool:
         database = _database()
         try:
             report = await load_demo(database)
         finally:
             await database.dispose()
-        console.print(report.summary(), markup=False, highlight=False)
+        (console if report.ok else errors).print(report.summary(), markup=False, highlight=False)
+        return report.ok
 
     _migrate(get_settings().database_url)
-    asyncio.run(run())
+    if not asyncio.run(run()):
+        raise typer.Exit(1)
     console.print(f"demo API key: {DEMO_API_KEY}", markup=False, highlight=False)
 
 
@@ -143,7 +144,8 @@ def api_keys_create(
     name: Annotated[str, typer.Option(help="A name people recognise the key by.")],
     platform: Annotated[list[str], typer.Option("--platform", "-p", help="Platform id the key may act on (repeat for several).")],
     permission: Annotated[
-        list[str], typer.Option("--permission", help="Permission or role (INVOICE.VIEW, INVOICE.REFRESH, INVOICE.PREVIEW, READ_ONLY, ADMINISTRATOR).")
+        list[str],
+        typer.Option("--permission", help="Permission or role (INVOICE.VIEW, INVOICE.REFRESH, INVOICE.PREVIEW, READ_ONLY, ADMINISTRATOR)."),
     ] = ["READ_ONLY"],  # noqa: B006  (Typer reads the default; it is never mutated)
     expires_in_days: Annotated[int | None, typer.Option(min=1, help="Expire the key after this many days.")] = None,
 ) -> None:
@@ -183,7 +185,12 @@ def api_keys_list() -> None:
 
     table = Table("id", "name", "prefix", "status", "platforms", "permissions", "expires", "last used")
     for key in asyncio.run(run()):
-        table.add_row(*(str(key[column] or "") for column in ("id", "name", "prefix", "status", "platforms", "permissions", "expires_at", "last_used_at")))
+        table.add_row(
+            *(
+                str(key[column] or "")
+                for column in ("id", "name", "prefix", "status", "platforms", "permissions", "expires_at", "last_used_at")
+            )
+        )
     console.print(table)
 
 
@@ -210,4 +217,3 @@ def _database() -> Database:
 
     settings = get_settings()
     return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds)
-

@@ -16,7 +16,7 @@ EXAMPLE_QUERY = """query {
         invoiceNumber
         status
         invoiceAmountIncludingTax { quantity currency }
-        customer { id legalName email }
+        customer { id reference email organization { legalName } }
         billingEntity { id legalName }
         periods { startAt endAt groups { lines { description amountExcludingTax { quantity currency } } } }
       }
@@ -34,10 +34,10 @@ def main() -> None:
             f"Demo API key:  {DEMO_API_KEY}\n"
             f"Platform:      {DEMO_PLATFORM_ID}  (header x-platform-id)\n\n"
             "In GraphiQL, open the Headers tab and paste:\n"
-            f'  {{"X-API-KEY": "{DEMO_API_KEY}"}}\n\n'
+            f'  {{"X-API-KEY": "{DEMO_API_KEY}", "X-PLATFORM-ID": "{DEMO_PLATFORM_ID}"}}\n\n'
             "Or from a shell:\n"
-            f"  curl -s {url} -H 'content-type: application/json' -H 'X-API-KEY: {DEMO_API_KEY}' \\\n"
-            "    -d '{\"query\": \"{ invoices(first: 3) { edges { node { id status customer { legalName } } } } }\"}'",
+            f"  curl -s {url} -H 'content-type: application/json' -H 'X-API-KEY: {DEMO_API_KEY}' -H 'X-PLATFORM-ID: {DEMO_PLATFORM_ID}' \\\n"
+            '    -d \'{"query": "{ invoices(first: 3) { edges { node { id status customer { reference } } } } }"}\'',
             title="invoicegraph is starting",
         ),
         highlight=False,

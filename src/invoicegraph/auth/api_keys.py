@@ -30,7 +30,12 @@ async def verify_api_key(database: Database, key: str, *, now: datetime | None =
     now = now or datetime.now(UTC)
     statement = (
         select(
-            col(ApiKey.id), col(ApiKey.status), col(ApiKey.permissions), col(ApiKey.expires_at), col(ApiKey.last_used_at), col(ApiKeyPlatform.platform_id)
+            col(ApiKey.id),
+            col(ApiKey.status),
+            col(ApiKey.permissions),
+            col(ApiKey.expires_at),
+            col(ApiKey.last_used_at),
+            col(ApiKeyPlatform.platform_id),
         )
         .outerjoin(ApiKeyPlatform, col(ApiKeyPlatform.api_key_id) == col(ApiKey.id))
         .where(col(ApiKey.key_hash) == hash_key(key))

@@ -1,6 +1,17 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our context, JSON codec and IDE page."""
+"""The GraphQL endpoint: Strawberry's ASGI view with our context, JSON codec, IDE page and media types.
+
+GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/) defines two response media
+types. `application/json` (the default, and what `*/*` or no Accept header gets) answers 200 for every
+well-formed request, GraphQL errors included. `application/graphql-response+json`, when the client's
+Accept prefers it, says more with the status: a request error (the document does not parse or
+validate, variables do not coerce, a credential is needed) answers 4xx without a `data` entry, while a
+response with `data` (even null after a field error) stays 200. Refusals by the auth middleware (401,
+403, 400 for the platform) happen before this view and keep their status.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.requests import Request
@@ -8,13 +19,26 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types.unset import UNSET, UnsetType
 
 from invoicegraph.auth.middleware import RequestAuth
 from invoicegraph.context import RequestContext
 from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
+from invoicegraph.errors import ApiError
 from invoicegraph.http.graphiql import graphiql_page
 from invoicegraph.settings import Settings
+
+if TYPE_CHECKING:
+    from graphql import GraphQLError
+    from strawberry.types import ExecutionResult
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+APPLICATION_JSON = "application/json"
+# Where `process_result` leaves the status for `run` (the scope outlives both calls of one request).
+_STATUS_KEY = "invoicegraph.graphql_response_status"
+_EXACT = 2  # specificity of a media range naming the type (vs 1 for `type/*`, 0 for `*/*`)
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -53,3 +77,93 @@ class GraphQLView(GraphQL[RequestContext, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # Strawberry's page loads GraphiQL from a public CDN; ours serves its own copy.
         return HTMLResponse(graphiql_page())
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = process_result(result)
+        if not prefers_graphql_response_json(request.headers.get("accept")):
+            return processed
+        status = 200
+        if is_request_error(result):
+            # A request error never started execution: no `data` entry, and a 4xx status.
+            processed.pop("data", None)
+            status = request_error_status(result.errors or [])
+        request.scope[_STATUS_KEY] = status
+        return processed
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: RequestContext | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        status = request.scope.get(_STATUS_KEY)
+        if isinstance(response, Response) and status is not None:
+            # Only set when `process_result` ran for a GraphQL result, never for the IDE page or a
+            # plain-text 4xx of a malformed HTTP request.
+            response.status_code = status
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        return response
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Parse, validation, variable-coercion or pre-execution refusal: errors, no data, no field path."""
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or [])
+
+
+def request_error_status(errors: list[GraphQLError]) -> int:
+    """400, or the 4xx of a coded error (a missing credential is 401, a refusal 403)."""
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, ApiError) and 400 <= original.http_status < 500:
+            return original.http_status
+    return 400
+
+
+def prefers_graphql_response_json(accept: str | None) -> bool:
+    """True when the Accept header ranks application/graphql-response+json at least as high as JSON.
+
+    No Accept header, `*/*` or `application/*` alone mean application/json (the spec's legacy
+    default, which every existing client expects). An explicit graphql-response+json wins a tie
+    with an explicit application/json, as the spec recommends to servers that support both.
+    """
+    if not accept:
+        return False
+    ranked = _media_ranges(accept)
+    ours = _quality(ranked, GRAPHQL_RESPONSE_JSON)
+    theirs = _quality(ranked, APPLICATION_JSON)
+    if ours[1] < _EXACT or ours[0] <= 0:
+        return False  # only when named: a wildcard alone means application/json
+    # Compare (quality, specificity): on equal quality the more specific range wins, then ours.
+    return ours >= theirs
+
+
+def _media_ranges(accept: str) -> list[tuple[str, float]]:
+    ranges: list[tuple[str, float]] = []
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+        ranges.append((media.lower(), quality))
+    return ranges
+
+
+def _quality(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, int]:
+    """(q, specificity) of the most specific range matching `media_type`; (0, 0) when none does."""
+    main = media_type.split("/", 1)[0]
+    best: tuple[int, float] | None = None
+    for media, quality in ranges:
+        specificity = _EXACT if media == media_type else 1 if media == f"{main}/*" else 0 if media == "*/*" else -1
+        if specificity >= 0 and (best is None or specificity > best[0]):
+            best = (specificity, quality)
+    if best is None:
+        return (0.0, 0)
+    return (best[1], best[0])

@@ -14,6 +14,8 @@ from invoicegraph.db.loaders import Loaders
 from invoicegraph.errors import ApiError, MissingVersion, ResourceNotFound, Unauthorised, UnsupportedVersion, UserNotAllowed
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.refresh import refresh_invoice
+from invoicegraph.rest.vendor import vendor_invoice
 
 SUPPORTED_VERSION = "1"
 
@@ -39,15 +41,19 @@ async def get_invoice(request: Request) -> Response:
         principal = require(request, INVOICE_VIEW)
         database: Database = request.app.state.database
         invoice_id = request.path_params["id"]
-        invoice = await Loaders(database, principal.platform_id).invoice_by_id.load(invoice_id)
+        loaders = Loaders(database, principal.platform_id)
+        invoice = await loaders.invoice_by_id.load(invoice_id)
         if invoice is None:
             raise ResourceNotFound(f"Invoice {invoice_id} was not found.", resource_id=invoice_id, resource_type="INVOICE")
+        return JSONBody(await vendor_invoice(invoice, loaders))
     except ApiError as error:
         return error_response(error)
-    return JSONBody(invoice)
 
 
 def rest_routes() -> list[BaseRoute]:
     return [
         Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
+        Route("/v{version}/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
+        Route("/v/invoices/{id}", get_invoice, methods=["GET"]),
+        Route("/v/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
     ]

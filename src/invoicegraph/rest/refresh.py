@@ -1,0 +1,81 @@
+"""`POST /v1/invoices/{id}/refresh` (and `?dry_run=true`): the vendor's route over the refresh service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from invoicegraph.auth.permissions import INVOICE_PREVIEW, INVOICE_REFRESH
+from invoicegraph.db.loaders import Loaders
+from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed
+from invoicegraph.rest.errors import error_response
+from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.vendor import vendor_invoice
+from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, fingerprint, parse_key
+from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
+from invoicegraph.services.refresh.types import normalize_types
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).", field="Content-Type")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InvalidField("The request body is not valid JSON.", field="body") from None
+    if not isinstance(body, dict):
+        raise InvalidField("The request body must be a JSON object.", field="body")
+    unknown = sorted(set(body) - {"type", "types"})
+    if unknown:
+        raise InvalidField(f"Unknown field {unknown[0]!r}; the body takes `type` and `types`.", field=unknown[0])
+    return body
+
+
+def _types(body: dict[str, Any]) -> tuple[str, ...]:
+    """`type` and `types` merged (refresh.md §2)."""
+    single, many = body.get("type"), body.get("types")
+    if many is not None and not isinstance(many, list):
+        raise InvalidField("`types` must be a list of refresh types.", field="types")
+    if single is not None:
+        normalize_types([single], field="type")
+    return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
+
+
+async def refresh_invoice(request: Request) -> Response:
+    from invoicegraph.rest.routes import require
+
+    try:
+        dry_run = request.query_params.get("dry_run", "false").lower() == "true"
+        principal = require(request)
+        needed = (INVOICE_REFRESH, INVOICE_PREVIEW) if dry_run else (INVOICE_REFRESH,)
+        if not any(principal.has(p) for p in needed):
+            raise UserNotAllowed(f"The credential lacks the {' or '.join(needed)} permission.")
+        invoice_id = request.path_params["id"]
+        body = await _body(request)
+        types = _types(body)
+        service = RefreshService(request.app.state.database, lock_timeout=request.app.state.settings.lock_timeout_seconds)
+        loaders = Loaders(request.app.state.database, principal.platform_id)
+        if dry_run:
+            preview = await service.preview(principal, RefreshCommand(invoice_id=invoice_id, types=types))
+            return JSONBody(
+                {
+                    "invoice": await vendor_invoice(preview.invoice, loaders),
+                    "types": list(preview.types),
+                    "based_on_version": preview.based_on_version,
+                    "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in preview.changes],
+                }
+            )
+        key = parse_key(request.headers.get(HEADER))
+        idempotency = IdempotencyRequest(key, fingerprint("rest", "refresh", invoice_id, types)) if key else None
+        result = await service.refresh(principal, RefreshCommand(invoice_id=invoice_id, types=types, idempotency=idempotency))
+        headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
+        return JSONBody(await vendor_invoice(result.invoice, loaders), headers=headers)
+    except ApiError as error:
+        return error_response(error)

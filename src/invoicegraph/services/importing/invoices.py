@@ -1,0 +1,130 @@
+"""Writing invoices: the row and its document, snapshots taken when the file gives none, and the
+payment, link and subscription rows kept in their own tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicegraph.db import tables
+from invoicegraph.records.invoice import InvoiceRecord
+from invoicegraph.records.invoice_document import invoice_dict_to_row_values
+from invoicegraph.records.values import format_instant
+from invoicegraph.services.importing.rows import TENANT_KEY
+from invoicegraph.services.importing.upsert import Tally, load_existing, replace_children, upsert_rows
+from invoicegraph.services.refresh import snapshots
+
+CREDIT_LINK_TYPE = "CREDITED_INVOICE"
+
+
+async def write_invoices(
+    session: AsyncSession,
+    records: list[InvoiceRecord],
+    invoice_numbers: dict[tuple[str, str], str | None],
+    now: datetime,
+    tally: Tally,
+    previous: dict[tuple[str, str], Any] | None = None,
+) -> None:
+    keys = [(r.platform_id, r.id) for r in records]
+    stored = await load_existing(session, tables.Invoice, TENANT_KEY, keys)
+    customers = await load_existing(session, tables.Customer, TENANT_KEY, [(r.platform_id, r.customer_id) for r in records])
+    entities = await load_existing(session, tables.BillingEntity, TENANT_KEY, [(r.platform_id, r.billing_entity_id) for r in records])
+    numbers = await _original_numbers(session, records, invoice_numbers)
+    rows: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    subscriptions: list[dict[str, Any]] = []
+    for record in records:
+        doc = record.model_dump(mode="json")
+        platform = record.platform_id
+        old = stored.get((platform, record.id))
+        if old is not None and previous is not None and record.status in ("OPEN", "DRAFT"):
+            # The computation after the write compares with this (see compute_open_invoices).
+            previous.setdefault((platform, record.id), old)
+        old_doc: dict[str, Any] = old["document"] if old is not None else {}
+        customer = customers.get((platform, record.customer_id))
+        entity = entities.get((platform, record.billing_entity_id))
+        if customer is not None:
+            if doc["customer_reference"] is None:
+                doc["customer_reference"] = customer["data"].get("reference")
+            if doc["customer_details"] is None:
+                party = snapshots.customer_snapshot({**customer["data"], "id": record.customer_id})
+                doc["customer_details"] = snapshots.keep_copied_at(party, old_doc.get("customer_details"), format_instant(now))
+        if entity is not None and doc["billing_entity_details"] is None:
+            party = snapshots.billing_entity_snapshot({**entity["data"], "id": record.billing_entity_id})
+            doc["billing_entity_details"] = snapshots.keep_copied_at(party, old_doc.get("billing_entity_details"), format_instant(now))
+        credit = doc["credit"]
+        if credit is not None and credit["original_invoice_info"] is None:
+            number = numbers.get((platform, credit["original_invoice_id"]))
+            if number:
+                credit["original_invoice_info"] = {"id": credit["original_invoice_id"], "invoice_number": number}
+        received = doc.pop("payments")
+        values = invoice_dict_to_row_values(doc)
+        values["paid_invoice_amount"] = sum((Decimal(p["amount"]["quantity"]) for p in received), Decimal(0))
+        rows.append(values)
+        payments.extend(_payment_rows(platform, record.id, received))
+        links.extend(_link_rows(platform, record.id, doc))
+        subscriptions.extend(
+            {"platform_id": platform, "invoice_id": record.id, "subscription_id": sub_id}
+            for sub_id in dict.fromkeys(doc["pricing_plan_subscription_ids"])
+        )
+    await upsert_rows(session, tables.Invoice, TENANT_KEY, rows, now, tally.of(tables.Invoice))
+    parent = ("platform_id", "invoice_id")
+    await replace_children(session, tables.InvoicePayment, parent, keys, ("platform_id", "id"), payments)
+    await replace_children(session, tables.InvoiceLink, parent, keys, ("platform_id", "invoice_id", "linked_invoice_id"), links)
+    await replace_children(
+        session,
+        tables.InvoiceSubscription,
+        parent,
+        keys,
+        ("platform_id", "invoice_id", "subscription_id"),
+        subscriptions,
+    )
+
+
+def _payment_rows(platform: str, invoice_id: str, received: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from invoicegraph.records.values import parse_instant
+
+    return [
+        {
+            "platform_id": platform,
+            "id": payment["id"],
+            "invoice_id": invoice_id,
+            "amount": Decimal(payment["amount"]["quantity"]),
+            "currency": payment["amount"]["currency"],
+            "received_at": parse_instant(payment["received_at"]),
+            "data": payment,
+        }
+        for payment in received
+    ]
+
+
+def _link_rows(platform: str, invoice_id: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    links = {link["id"]: link["link_type"] for link in doc["linked_invoices"]}
+    if doc["credit"] is not None:
+        links.setdefault(doc["credit"]["original_invoice_id"], CREDIT_LINK_TYPE)
+    return [
+        {"platform_id": platform, "invoice_id": invoice_id, "linked_invoice_id": linked, "type": link_type}
+        for linked, link_type in links.items()
+    ]
+
+
+async def _original_numbers(
+    session: AsyncSession, records: list[InvoiceRecord], in_file: dict[tuple[str, str], str | None]
+) -> dict[tuple[str, str], str | None]:
+    wanted = [
+        (r.platform_id, r.credit.original_invoice_id) for r in records if r.credit is not None and r.credit.original_invoice_info is None
+    ]
+    numbers = {key: in_file[key] for key in wanted if key in in_file}
+    missing = [key for key in wanted if key not in numbers]
+    if missing:
+        table: Any = tables.Invoice
+        result = await session.execute(
+            select(table.platform_id, table.id, table.invoice_number).where(tuple_(table.platform_id, table.id).in_(missing))
+        )
+        numbers.update({(row[0], row[1]): row[2] for row in result})
+    return numbers

@@ -1,0 +1,119 @@
+"""Streaming read of an import file: `(section, index, value)` per record, never the whole file.
+
+ijson (C backend) yields parse events; records are built here one at a time, so memory holds one
+record, whatever the size of the file. Numbers arrive as int or Decimal (never float), so the models
+can tell a JSON number from a decimal string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import ijson
+
+CHUNK = 256 * 1024
+
+
+class CountingReader:
+    """A binary file wrapper that reports the bytes read (for the progress bar)."""
+
+    def __init__(self, raw: IO[bytes], on_read: Callable[[int], None] | None = None) -> None:
+        self._raw = raw
+        self._on_read = on_read
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.bytes_read += len(data)
+        if self._on_read is not None and data:
+            self._on_read(len(data))
+        return data
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value of the file: a record of a list section (index ≥ 0) or a top-level scalar (index -1)."""
+
+    section: str
+    index: int
+    value: Any
+
+
+class NotAList:
+    """Marker value: a top-level key whose value is not a list (nor a scalar for `format`)."""
+
+
+def iter_items(reader: CountingReader) -> Iterator[Item]:
+    """Top-level sections and their records, in file order.
+
+    Raises ijson.JSONError on malformed JSON and ValueError when the top level is not an object.
+    `basic_parse` is used rather than `parse`: building the dotted prefix of every event costs more
+    than the whole record builder.
+    """
+    events: Iterator[tuple[str, Any]] = ijson.basic_parse(reader, buf_size=CHUNK, use_float=False)
+    first = next(events, None)
+    if first is None or first[0] != "start_map":
+        raise ValueError("the file must hold one JSON object")
+    for event, value in events:
+        if event != "map_key":
+            return  # end_map of the top-level object
+        section = value
+        event, value = next(events)
+        if event == "start_array":
+            for index, (event, value) in enumerate(events):
+                if event == "end_array":
+                    break
+                yield Item(section, index, _build(events, event, value))
+        elif event == "start_map":
+            _skip(events)
+            yield Item(section, -1, NotAList())
+        else:
+            yield Item(section, -1, value)
+
+
+def _skip(events: Iterator[tuple[str, Any]]) -> None:
+    depth = 1
+    for event, _value in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return
+
+
+def _build(events: Iterator[tuple[str, Any]], event: str, value: Any) -> Any:
+    """The value that starts with `event`, consuming its events (a tight loop: it runs per record)."""
+    if event == "start_map":
+        root: Any = {}
+    elif event == "start_array":
+        root = []
+    else:
+        return value
+    stack: list[Any] = [root]
+    key: str = ""
+    for ev, val in events:
+        if ev == "map_key":
+            key = val
+            continue
+        if ev == "end_map" or ev == "end_array":
+            stack.pop()
+            if not stack:
+                return root
+            continue
+        if ev == "start_map":
+            child: Any = {}
+        elif ev == "start_array":
+            child = []
+        else:
+            child = val
+        top = stack[-1]
+        if type(top) is dict:
+            top[key] = child
+        else:
+            top.append(child)
+        if ev == "start_map" or ev == "start_array":
+            stack.append(child)
+    raise ValueError("unexpected end of file")

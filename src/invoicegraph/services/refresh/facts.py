@@ -1,0 +1,73 @@
+"""The tax facts of an invoice, read from its own copies of the customer and billing entity.
+
+The treatment follows what the invoice holds (refresh.md §2): a CUSTOMER refresh that moves the
+customer abroad changes the treatment because it changes the copy, not because the live record moved.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from invoicegraph.billing.money import parse_decimal
+from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
+
+Record = dict[str, Any]
+
+
+def _country(snapshot: Record) -> str | None:
+    address = snapshot.get("address") or {}
+    country = address.get("country")
+    return country if isinstance(country, str) and country else None
+
+
+def _tax_ids(snapshot: Record) -> tuple[TaxIdFact, ...]:
+    found: dict[str, TaxIdFact] = {}
+    primary = snapshot.get("tax_id")
+    if isinstance(primary, str) and primary:
+        found[primary] = TaxIdFact(primary)
+    for entry in snapshot.get("tax_ids") or []:
+        number = entry.get("id")
+        if isinstance(number, str) and number:
+            validation = entry.get("tax_id_validation_result") or {}
+            found[number] = TaxIdFact(number, validation.get("valid"))
+    return tuple(found.values())
+
+
+def customer_facts(snapshot: Record) -> CustomerTaxFacts:
+    return CustomerTaxFacts(
+        id=str(snapshot["id"]),
+        type=str(snapshot.get("type") or "ORGANIZATION"),
+        country=_country(snapshot),
+        tax_ids=_tax_ids(snapshot),
+        tax_exempt=snapshot.get("tax_exempt") is True,
+    )
+
+
+def entity_facts(snapshot: Record) -> EntityTaxFacts:
+    return EntityTaxFacts(
+        id=str(snapshot["id"]),
+        country=_country(snapshot) or "",
+        tax_registrations=tuple(
+            TaxRegistrationFact(
+                id=registration.get("id"),
+                country=(registration.get("registered_address") or {}).get("country"),
+                tax_id=registration.get("tax_id"),
+            )
+            for registration in snapshot.get("tax_registrations") or []
+        ),
+    )
+
+
+def _percentage(value: Any) -> Decimal | None:
+    return None if value is None else parse_decimal(value)
+
+
+def tax_facts(customer_snapshot: Record, entity_snapshot: Record, invoice: Record, subscriptions: list[Record]) -> TaxFacts:
+    first = subscriptions[0] if subscriptions else {}
+    return TaxFacts(
+        customer=customer_facts(customer_snapshot),
+        entity=entity_facts(entity_snapshot),
+        invoice_sales_tax_percentage=_percentage(invoice.get("sales_tax_percentage")),
+        subscription_sales_tax_percentage=_percentage(first.get("sales_tax_percentage")),
+    )

@@ -1,0 +1,175 @@
+"""The copies a refresh writes onto an invoice (refresh.md §2), built from live records.
+
+Pure functions over record dicts (import-format shape). `copied_at` moves only when the copy's
+content changed, so refreshing an unchanged customer writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Record = dict[str, Any]
+
+
+def _address(holder: Record) -> Record | None:
+    for key in ("registered_address", "residential_address", "address"):
+        value = holder.get(key)
+        if value:
+            return dict(value)
+    return None
+
+
+def customer_snapshot(customer: Record) -> Record:
+    """PartyDetails of a customer (`copied_at` is added by `keep_copied_at`)."""
+    kind = customer.get("type") or "ORGANIZATION"
+    organization = customer.get("organization") or {}
+    individual = customer.get("individual") or {}
+    holder = organization if kind == "ORGANIZATION" else individual
+    return {
+        "id": customer["id"],
+        "reference": customer.get("reference"),
+        "type": kind,
+        "legal_name": organization.get("legal_name") if kind == "ORGANIZATION" else None,
+        "name": individual.get("name") if kind == "INDIVIDUAL" else None,
+        "email": customer.get("email"),
+        "address": _address(holder) or _address(customer),
+        "tax_id": holder.get("tax_id"),
+        "tax_ids": list(holder.get("tax_ids") or []),
+        "registration_number": holder.get("registration_number"),
+        "tax_registrations": [],
+        "tax_exempt": bool(holder.get("tax_exempt", False)),
+        "tax_exempt_note": holder.get("tax_exempt_note"),
+        "locale": customer.get("locale"),
+        "timezone": customer.get("timezone"),
+    }
+
+
+def billing_entity_snapshot(entity: Record) -> Record:
+    """PartyDetails of a billing entity, with its tax registrations."""
+    return {
+        "id": entity["id"],
+        "reference": entity.get("reference"),
+        "type": "ORGANIZATION",
+        "legal_name": entity.get("legal_name"),
+        "name": None,
+        "email": entity.get("email"),
+        "address": _address(entity),
+        "tax_id": entity.get("tax_id"),
+        "tax_ids": list(entity.get("tax_ids") or []),
+        "registration_number": entity.get("registration_number"),
+        "tax_registrations": [_registration(r) for r in entity.get("tax_registrations") or []],
+        "tax_exempt": None,
+        "tax_exempt_note": None,
+        "locale": entity.get("locale"),
+        "timezone": entity.get("timezone"),
+    }
+
+
+def _registration(registration: Record) -> Record:
+    return {
+        "id": registration.get("id"),
+        "description": registration.get("description"),
+        "tax_id": registration.get("tax_id"),
+        "tax_ids": list(registration.get("tax_ids") or []),
+        "registration_number": registration.get("registration_number"),
+        "registered_address": registration.get("registered_address"),
+    }
+
+
+def keep_copied_at(new: Record, old: Record | None, now: str) -> Record:
+    """`new` with `copied_at`: the old instant when nothing else changed, else `now`."""
+    if old is not None and {k: v for k, v in old.items() if k != "copied_at"} == new:
+        return {**new, "copied_at": old.get("copied_at") or now}
+    return {**new, "copied_at": now}
+
+
+def used_tax_registration(entity_snapshot: Record | None, registration_id: str | None) -> Record | None:
+    """The registration the tax decision chose (§5 step 3a), from the entity's copy."""
+    if entity_snapshot is None or registration_id is None:
+        return None
+    for registration in entity_snapshot.get("tax_registrations") or []:
+        if registration.get("id") == registration_id:
+            return dict(registration)
+    return None
+
+
+def _custom_field(value: Record) -> Record:
+    values = value.get("values")
+    return {
+        "id": value.get("id"),
+        "reference": value.get("reference"),
+        "value": value.get("value"),
+        "values": list(values) if isinstance(values, list) else [],
+        "integration_details": None,
+        "integration_id": None,
+    }
+
+
+def custom_fields(customer: Record | None) -> list[Record]:
+    """The customer's custom field values, in their stored order."""
+    return [_custom_field(v) for v in (customer or {}).get("custom_fields") or []]
+
+
+def other_custom_fields(subscriptions: Sequence[Record], entity: Record | None) -> list[Record]:
+    """Custom field values of the subscriptions (in invoice order), then of the billing entity."""
+    found: list[Record] = []
+    owners: list[tuple[str, Record]] = [("PRICING_PLAN_SUBSCRIPTION", s) for s in subscriptions]
+    if entity is not None:
+        owners.append(("BILLING_ENTITY", entity))
+    for resource_type, owner in owners:
+        for value in owner.get("custom_fields") or []:
+            reference = value.get("reference") or ""
+            values = value.get("values")
+            found.append(
+                {
+                    "resource": {"type": resource_type, "id": owner["id"]},
+                    "id": value.get("id") or f"{owner['id']}:{reference}",
+                    "reference": reference,
+                    "name": value.get("name"),
+                    "value": value.get("value"),
+                    "values": list(values) if isinstance(values, list) else [],
+                }
+            )
+    return found
+
+
+def purchase_order_number(subscriptions: Sequence[Record]) -> str | None:
+    """The first non-empty PO number of the subscriptions, in subscription order."""
+    for subscription in subscriptions:
+        number = subscription.get("purchase_order_number")
+        if isinstance(number, str) and number.strip():
+            return number
+    return None
+
+
+_BANK_FIELDS = (
+    "legal_name",
+    "country_code",
+    "iban",
+    "bic",
+    "bank_name",
+    "account_number",
+    "bank_code",
+    "sort_code",
+    "reference",
+    "routing_number",
+    "account_type",
+    "type",
+    "bank_address",
+    "branch",
+    "cbu",
+    "clabe",
+)
+
+
+def payment_action(acceptor: Record) -> Record:
+    """How the customer can pay through one acceptor (InvoicePaymentAction)."""
+    bank = acceptor.get("bank_account")
+    return {
+        "payment_acceptor_id": acceptor["id"],
+        "type": acceptor.get("type") or "BANK_ACCOUNT",
+        "bank_account": {field: bank.get(field) for field in _BANK_FIELDS} if isinstance(bank, dict) else None,
+        "payment_gateway": None,
+        "custom_redirect": None,
+    }
