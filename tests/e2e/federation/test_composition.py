@@ -60,7 +60,6 @@ def test_served_sdl_composes_with_the_crm_subgraph_without_errors_or_hints(compo
     assert owner_graphs(composition.supergraph, "Customer", "accountManager") == {"CRM"}
     assert owner_graphs(composition.supergraph, "Query", "customers") == {"CRM"}
     assert owner_graphs(composition.supergraph, "Query", "invoice") == {"BILLING"}
-    assert owner_graphs(composition.supergraph, "Ticket", "invoice") == {"CRM"}
 
 
 def test_committed_schema_file_composes_to_the_same_supergraph(
