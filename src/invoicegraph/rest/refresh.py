@@ -16,7 +16,7 @@ from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.vendor import vendor_invoice
 from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, fingerprint, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
-from invoicegraph.services.refresh.types import normalize_types
+from invoicegraph.services.refresh.types import ALL_TYPES, normalize_types
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -43,8 +43,8 @@ def _types(body: dict[str, Any]) -> tuple[str, ...]:
     single, many = body.get("type"), body.get("types")
     if many is not None and not isinstance(many, list):
         raise InvalidField("`types` must be a list of refresh types.", field="types")
-    if single is not None:
-        normalize_types([single], field="type")
+    if single is not None and single not in ALL_TYPES:
+        raise InvalidField(f"{single!r} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field="type")
     return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
 
 

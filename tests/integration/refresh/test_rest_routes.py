@@ -1,0 +1,113 @@
+"""The vendor REST routes: refresh, dry run and read, with the vendor's JSON and ApiError bodies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+from tests.support.data import EXAMPLE_KEY, INVOICE_ID, load
+from tests.support.seed import add_key
+
+from invoicegraph.db.engine import Database
+
+SCHEMAS = Path(__file__).parent.parent.parent / "support" / "schemas"
+INVOICE_SCHEMA = json.loads((SCHEMAS / "vendor-invoice.schema.json").read_text())
+ERROR_SCHEMA = json.loads((SCHEMAS / "api-error.schema.json").read_text())
+KEY = {"X-API-KEY": EXAMPLE_KEY}
+
+
+def _invoice(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    jsonschema.validate(body, INVOICE_SCHEMA)
+    return body
+
+
+def _error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    jsonschema.validate(body, ERROR_SCHEMA)
+    assert body["code"] == code
+    assert response.headers["x-request-id"].startswith("reqr_")
+    return body
+
+
+@pytest.mark.usefixtures("data")
+async def test_refresh_answers_the_vendor_invoice(client: httpx.AsyncClient) -> None:
+    invoice = _invoice(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, json={"types": ["FULL"]}))
+    assert invoice["object_type"] == "INVOICE"
+    assert invoice["invoice_amount_including_tax"] == {"quantity": "124.60", "currency": "EUR"}
+    assert invoice["customer"]["organization"]["legal_name"] == "Globex BV"
+    assert invoice["billing_entity"]["legal_name"] == "Acme Cloud B.V."
+    assert "version" not in invoice  # ours, not the vendor's
+    assert invoice["payment_status"] == "UNPAID"
+    read = _invoice(await client.get(f"/v1/invoices/{INVOICE_ID}", headers=KEY))
+    assert read == invoice
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize("body", [None, {}, {"type": "FULL"}, {"type": "CUSTOMER", "types": ["TAX_RATES", "CUSTOMER"]}, {"types": None}])
+async def test_body_is_optional_and_type_and_types_merge(client: httpx.AsyncClient, body: dict[str, Any] | None) -> None:
+    kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+    _invoice(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, **kwargs))
+
+
+@pytest.mark.usefixtures("data")
+async def test_dry_run_writes_nothing(client: httpx.AsyncClient, database: Database, tmp_path: Path, data: dict[str, Any]) -> None:
+    event = {**data["usage_events"][0], "reference": "evt-dry", "value": "100"}
+    await load(database, tmp_path, {"format": data["format"], "usage_events": [event]}, "more.json")
+    response = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh?dry_run=true", headers=KEY)
+    assert response.status_code == 200
+    preview = response.json()
+    jsonschema.validate(preview["invoice"], INVOICE_SCHEMA)
+    assert preview["invoice"]["invoice_amount_including_tax"]["quantity"] == "128.60"
+    assert any(c["path"].endswith("lines.1.amount_excluding_tax.quantity") for c in preview["changes"])
+    stored = _invoice(await client.get(f"/v1/invoices/{INVOICE_ID}", headers=KEY))
+    assert stored["invoice_amount_including_tax"]["quantity"] == "124.60"
+
+
+@pytest.mark.usefixtures("data")
+async def test_errors_use_the_vendor_codes_and_statuses(client: httpx.AsyncClient, database: Database) -> None:
+    url = f"/v1/invoices/{INVOICE_ID}/refresh"
+    _error(await client.post("/v1/invoices/invo_nope/refresh", headers=KEY), 404, "RESOURCE_NOT_FOUND")
+    _error(await client.get("/v1/invoices/invo_nope", headers=KEY), 404, "RESOURCE_NOT_FOUND")
+    _error(await client.post(url), 401, "UNAUTHORISED")
+    _error(await client.post("/v2/invoices/x/refresh", headers=KEY), 400, "UNSUPPORTED_VERSION")
+    _error(await client.post("/v/invoices/x/refresh", headers=KEY), 400, "MISSING_VERSION")
+    bad_type = _error(await client.post(url, headers=KEY, json={"types": ["FULL", "EVERYTHING"]}), 400, "INVALID_FIELD")
+    assert bad_type["field"] == "types.1"
+    assert _error(await client.post(url, headers=KEY, json={"type": "NOPE"}), 400, "INVALID_FIELD")["field"] == "type"
+    _error(await client.post(url, headers={**KEY, "content-type": "text/plain"}, content=b"types=FULL"), 415, "UNSUPPORTED_MEDIA_TYPE")
+    _error(await client.post(url, headers={**KEY, "content-type": "application/json"}, content=b"{nope"), 400, "INVALID_FIELD")
+    _error(await client.post(url, headers=KEY, json={"types": ["FULL"], "extra": 1}), 400, "INVALID_FIELD")
+    viewer = await add_key(database, ["plat_acme"], ["INVOICE.VIEW"])
+    _error(await client.post(url, headers={"X-API-KEY": viewer.key}), 403, "USER_NOT_ALLOWED")
+
+
+@pytest.mark.usefixtures("data")
+async def test_idempotent_replay_and_mismatch(client: httpx.AsyncClient) -> None:
+    url = f"/v1/invoices/{INVOICE_ID}/refresh"
+    headers = {**KEY, "Idempotency-Key": "rest-key-1"}
+    first = await client.post(url, headers=headers, json={"types": ["FULL"]})
+    again = await client.post(url, headers=headers, json={"types": ["FULL"]})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    _error(await client.post(url, headers=headers, json={"types": ["CUSTOMER"]}), 409, "IDEMPOTENCY_CHECK_FAILED")
+
+
+async def test_final_invoice_refresh_is_invalid_operation(
+    client: httpx.AsyncClient, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    invoice = next(i for i in data["invoices"] if i["id"] == INVOICE_ID)
+    zero = {"quantity": "0.00", "currency": "EUR"}
+    void = {**invoice, "id": "invo_void", "status": "VOID", "invoice_amount_including_tax": zero,
+            "periods": [{**p, "amount_excluding_tax": zero, "amount_including_tax": zero, "groups": []} for p in invoice["periods"]]}  # fmt: skip
+    await load(database, tmp_path, {"format": data["format"], "invoices": [void]}, "void.json")
+    body = _error(await client.post("/v1/invoices/invo_void/refresh", headers=KEY), 400, "INVALID_OPERATION")
+    assert body["type"] == "INVALID_REQUEST"
+    assert "VOID" in body["message"]
+    assert (body["resource_id"], body["resource_type"]) == ("invo_void", "INVOICE")
