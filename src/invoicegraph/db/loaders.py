@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from invoicegraph.db import tables
+from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_reads import invoice_rows_to_dicts, select_invoices
 from invoicegraph.db.refresh_reads import refresh_records_for_invoices
@@ -51,7 +52,7 @@ class Loaders:
 
     @staticmethod
     def _loader(batch: BatchFn) -> DataLoader[str, Any]:
-        return DataLoader(batch_load_fn=batch)
+        return QuietDataLoader(batch_load_fn=batch)
 
     def prime_invoices(self, invoices: Iterable[Row]) -> None:
         """Seed the invoice cache with dicts already in hand (after a refresh, a list query…)."""

@@ -7,6 +7,7 @@ import base64
 from aiodataloader import DataLoader
 
 from invoicegraph.auth.principal import Principal
+from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, invoice_page, invoice_pages_by_customer
 from invoicegraph.errors import InvalidField, Unauthorised
 from invoicegraph.resolvers.paging import checked_first, connection, to_query
@@ -53,7 +54,7 @@ def _customer_invoices_loader(info: Info, query: InvoiceQuery, first: int, after
                 pages = await invoice_pages_by_customer(session, principal.platform_id, customer_ids, query, first=first, after=after)
             return [pages[customer_id] for customer_id in customer_ids]
 
-        loaders[key] = DataLoader(batch_load_fn=batch)
+        loaders[key] = QuietDataLoader(batch_load_fn=batch)
     return loaders[key]
 
 

@@ -1,0 +1,35 @@
+"""A DataLoader that waits for the event loop to go quiet before it dispatches a batch.
+
+aiodataloader dispatches a batch one loop iteration after the first `load`. graphql-core resolves
+sibling branches of a query through different numbers of awaits (a single object versus the items
+of a list), so loads of the same depth can straddle that moment and split one batch into two, which
+makes a query's statement count depend on the length of its lists. Deferring the dispatch until
+no other callback is ready (bounded) lets every branch that is not waiting on I/O enqueue its keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiodataloader import DataLoader, Loader, dispatch_queue
+
+# Upper bound on deferrals: a busy loop still dispatches within this many iterations.
+MAX_DEFERRALS = 64
+# Without a readable ready queue (uvloop), defer a fixed number of iterations instead.
+FIXED_DEFERRALS = 8
+
+
+class QuietDataLoader(DataLoader[Any, Any]):
+    def do_resolve_reject(self, key: Any, future: asyncio.Future[Any]) -> None:
+        self._queue.append(Loader(key=key, future=future))
+        if len(self._queue) == 1:
+            self._defer(0)
+
+    def _defer(self, hops: int) -> None:
+        ready = getattr(self.loop, "_ready", None)
+        busy = len(ready) > 0 if ready is not None else hops < FIXED_DEFERRALS
+        if busy and hops < MAX_DEFERRALS:
+            self.loop.call_soon(self._defer, hops + 1)
+        else:
+            dispatch_queue(self)
