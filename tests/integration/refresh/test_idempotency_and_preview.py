@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlmodel import col
 from tests.integration.refresh.conftest import Api
 from tests.support.data import INVOICE_ID, load
 
@@ -27,7 +28,9 @@ query($id: ID!, $types: [InvoiceRefreshType!]) {
 
 async def _audits(database: Database) -> int:
     async with database.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(RefreshRecord)) or 0)
+        return int(
+            await session.scalar(select(func.count()).select_from(RefreshRecord).where(col(RefreshRecord.platform_id) == "plat_acme")) or 0
+        )
 
 
 async def _more_usage(database: Database, tmp_path: Path, data: dict[str, Any]) -> None:
@@ -75,10 +78,19 @@ async def test_invalid_keys_are_input_errors(api: Api) -> None:
 async def test_records_past_retention_are_purged(api: Api, database: Database) -> None:
     assert "errors" not in await api.refresh(INVOICE_ID, ["FULL"], {"Idempotency-Key": "old"})
     async with database.write() as session:
-        await session.execute(update(IdempotencyRecord).values(created_at=datetime.now(UTC) - timedelta(hours=49)))
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.platform_id) == "plat_acme")
+            .values(created_at=datetime.now(UTC) - timedelta(hours=49))
+        )
     assert await purge(database) == 1
     async with database.read() as session:
-        assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(IdempotencyRecord).where(col(IdempotencyRecord.platform_id) == "plat_acme")
+            )
+            == 0
+        )
 
 
 async def test_preview_shows_changes_and_writes_nothing(api: Api, database: Database, tmp_path: Path, data: dict[str, Any]) -> None:

@@ -68,7 +68,11 @@ async def test_refresh_of_an_unchanged_invoice_writes_nothing(api: Api, database
         assert edge["node"]["totalAfter"] == {"quantity": "124.60"}
         assert edge["node"]["credentialId"] == "akey_ops"
     async with database.read() as session:
-        events = await session.scalar(select(func.count()).select_from(OutboxEvent).where(col(OutboxEvent.invoice_id) == INVOICE_ID))
+        events = await session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(col(OutboxEvent.platform_id) == "plat_acme", col(OutboxEvent.invoice_id) == INVOICE_ID)
+        )
     assert events == 0
 
 
@@ -86,7 +90,11 @@ async def test_version_grows_only_with_real_changes(api: Api, database: Database
     assert newest["changed"] is True
     assert "periods.0.groups.0.lines.1.amount_excluding_tax.quantity" in newest["changedPaths"]
     async with database.read() as session:
-        events = (await session.scalars(select(OutboxEvent).where(col(OutboxEvent.invoice_id) == INVOICE_ID))).all()
+        events = (
+            await session.scalars(
+                select(OutboxEvent).where(col(OutboxEvent.platform_id) == "plat_acme", col(OutboxEvent.invoice_id) == INVOICE_ID)
+            )
+        ).all()
     assert [(e.event_type, e.version) for e in events] == [("INVOICE.UPDATED", second["version"])]
 
 
@@ -110,7 +118,7 @@ async def test_final_invoices_are_refused_and_nothing_is_written(
     assert body["errors"][0]["extensions"]["code"] == "INVALID_OPERATION"
     assert "FINAL" in body["errors"][0]["message"]
     async with database.read() as session:
-        audits = await session.scalar(select(func.count()).select_from(RefreshRecord))
+        audits = await session.scalar(select(func.count()).select_from(RefreshRecord).where(col(RefreshRecord.platform_id) == "plat_acme"))
     assert audits == 0
 
 
