@@ -38,7 +38,7 @@ def owner_graphs(supergraph: str, type_name: str, field: str) -> set[str]:
     node = definition.fields[field].ast_node
     assert node is not None
     return {
-        argument.value.value  # type: ignore[attr-defined]
+        argument.value.value
         for directive in node.directives or ()
         if directive.name.value == "join__field"
         for argument in directive.arguments

@@ -6,7 +6,7 @@
 //
 // - The caller's X-API-KEY, Authorization, x-platform-id, Idempotency-Key and X-REQUEST-ID go to
 //   the subgraphs named by --credentials-to (default: billing) and to no other: a CRM never sees
-//   the billing credential.
+//   the billing credential. traceparent/tracestate go to every subgraph.
 // - A subgraph's refusal (a 4xx with a GraphQL error body, e.g. 401 UNAUTHORISED from invoicegraph's
 //   middleware) reaches the client with its own message and extensions.code, not a generic
 //   "401: Unauthorized".
@@ -35,8 +35,10 @@ if (!args.supergraph) {
   process.exit(2);
 }
 
-// Lower-case names, as Node delivers incoming headers.
+// Lower-case names, as Node delivers incoming headers. Credentials and tenant go only to the
+// subgraphs named by --credentials-to; W3C trace context goes to every subgraph.
 const FORWARDED_HEADERS = ['x-api-key', 'authorization', 'x-platform-id', 'idempotency-key', 'x-request-id'];
+const TRACE_HEADERS = ['traceparent', 'tracestate'];
 const credentialsTo = new Set(args['credentials-to']);
 
 class ForwardingDataSource extends RemoteGraphQLDataSource {
@@ -46,9 +48,9 @@ class ForwardingDataSource extends RemoteGraphQLDataSource {
   }
 
   willSendRequest({ request, context }) {
-    if (!credentialsTo.has(this.name)) return;
     const incoming = context?.headers ?? {};
-    for (const name of FORWARDED_HEADERS) {
+    const names = credentialsTo.has(this.name) ? [...FORWARDED_HEADERS, ...TRACE_HEADERS] : TRACE_HEADERS;
+    for (const name of names) {
       const value = incoming[name];
       if (typeof value === 'string' && value !== '') request.http.headers.set(name, value);
     }
