@@ -1,11 +1,15 @@
-"""What `make run` prints before serving: where to go, the demo key, a query to paste."""
+"""What `make run` prints before serving: where to go, the demo key, a query to paste.
+
+Plain lines, not a panel: a panel would wrap the commands and break copy and paste.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.panel import Panel
+import json
 
 from invoicegraph.demo import DEMO_API_KEY, DEMO_PLATFORM_ID
+
+URL = "http://127.0.0.1:8000/graphql"
 
 EXAMPLE_QUERY = """query {
   invoices(first: 3) {
@@ -25,25 +29,31 @@ EXAMPLE_QUERY = """query {
 }"""
 
 
-def main() -> None:
-    console = Console()
-    url = "http://127.0.0.1:8000/graphql"
-    console.print(
-        Panel.fit(
-            f"GraphQL (GraphiQL in a browser): [bold]{url}[/bold]\n"
-            f"Demo API key:  {DEMO_API_KEY}\n"
-            f"Platform:      {DEMO_PLATFORM_ID}  (header x-platform-id)\n\n"
-            "In GraphiQL, open the Headers tab and paste:\n"
-            f'  {{"X-API-KEY": "{DEMO_API_KEY}", "X-PLATFORM-ID": "{DEMO_PLATFORM_ID}"}}\n\n'
-            "Or from a shell:\n"
-            f"  curl -s {url} -H 'content-type: application/json' -H 'X-API-KEY: {DEMO_API_KEY}' -H 'X-PLATFORM-ID: {DEMO_PLATFORM_ID}' \\\n"
-            '    -d \'{"query": "{ invoices(first: 3) { edges { node { id status customer { reference } } } } }"}\'',
-            title="invoicegraph is starting",
-        ),
-        highlight=False,
+def message() -> str:
+    headers = json.dumps({"X-API-KEY": DEMO_API_KEY, "X-PLATFORM-ID": DEMO_PLATFORM_ID})
+    body = json.dumps({"query": " ".join(EXAMPLE_QUERY.split())})
+    return "\n".join(
+        [
+            "",
+            "invoicegraph is starting",
+            f"  GraphQL and GraphiQL (open it in a browser): {URL}",
+            f"  Demo API key: {DEMO_API_KEY}",
+            f"  Platform:     {DEMO_PLATFORM_ID}  (header x-platform-id; the demo key spans two platforms)",
+            "",
+            "In GraphiQL, paste this into the Headers tab:",
+            f"  {headers}",
+            "and this into the editor:",
+            EXAMPLE_QUERY,
+            "",
+            "Or from a shell:",
+            f"  curl -s {URL} -H 'content-type: application/json' -H 'X-API-KEY: {DEMO_API_KEY}' -H 'X-PLATFORM-ID: {DEMO_PLATFORM_ID}' -d '{body}'",
+            "",
+        ]
     )
-    console.print("Example query:", style="bold")
-    console.print(EXAMPLE_QUERY, highlight=False, markup=False)
+
+
+def main() -> None:
+    print(message())  # noqa: T201  (this module's whole job is to print for a person)
 
 
 if __name__ == "__main__":
