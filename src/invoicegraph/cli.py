@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO, cast
 
 import typer
 from rich.console import Console
+from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
 from invoicegraph.settings import get_settings
@@ -114,21 +118,44 @@ def demo() -> None:
 @app.command()
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")] = Path("-"),
-    platforms: Annotated[int, typer.Option(min=1)] = 1,
-    customers: Annotated[int, typer.Option(min=1)] = 100,
-    invoices: Annotated[int, typer.Option(min=0)] = 1000,
-    events_per_invoice: Annotated[int, typer.Option(min=0)] = 10,
-    seed: Annotated[int, typer.Option()] = 1,
+    platforms: Annotated[int, typer.Option(min=1, help="Platforms (tenants); customers and invoices are spread over them.")] = 1,
+    customers: Annotated[int, typer.Option(min=1, help="Customers in all.")] = 100,
+    invoices: Annotated[int, typer.Option(min=0, help="Invoices in all (FINAL and DRAFT, computed on import).")] = 1000,
+    events_per_invoice: Annotated[int, typer.Option(min=0, help="Usage events per invoice.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same file.")] = 1,
 ) -> None:
-    """Write a synthetic import file of any size (deterministic for a seed)."""
+    """Write a synthetic import file of any size (streamed, deterministic for a seed)."""
     from invoicegraph.demo.generate import generate as write
 
+    options = {"platforms": platforms, "customers": customers, "invoices": invoices, "events_per_invoice": events_per_invoice, "seed": seed}
     if str(output) == "-":
-        write(sys.stdout, platforms=platforms, customers=customers, invoices=invoices, events_per_invoice=events_per_invoice, seed=seed)
+        write(sys.stdout, **options)
         return
-    with output.open("w", encoding="utf-8") as handle:
-        write(handle, platforms=platforms, customers=customers, invoices=invoices, events_per_invoice=events_per_invoice, seed=seed)
-    errors.print(f"wrote {output}")
+    with output.open("w", encoding="utf-8") as handle, _byte_progress(f"writing {output}", enabled=sys.stderr.isatty()) as advance:
+        write(cast(TextIO, _CountingWriter(handle, advance)), **options)
+    errors.print(f"wrote {output} ({output.stat().st_size:,} bytes)")
+
+
+class _CountingWriter(io.TextIOBase):
+    """A text stream that reports how much was written (for the progress bar)."""
+
+    def __init__(self, target: TextIO, advance: Callable[[int], None]) -> None:
+        self._target = target
+        self._advance = advance
+
+    def write(self, text: str) -> int:
+        self._advance(len(text))
+        return self._target.write(text)
+
+
+@contextmanager
+def _byte_progress(label: str, *, enabled: bool) -> Iterator[Callable[[int], None]]:
+    if not enabled:
+        yield lambda _: None
+        return
+    with Progress(SpinnerColumn(), TextColumn(label), DownloadColumn(), TransferSpeedColumn(), console=errors, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda size: progress.advance(task, size)
 
 
 @app.command("export-schema")
@@ -183,14 +210,15 @@ def api_keys_list() -> None:
         finally:
             await database.dispose()
 
-    table = Table("id", "name", "prefix", "status", "platforms", "permissions", "expires", "last used")
-    for key in asyncio.run(run()):
-        table.add_row(
-            *(
-                str(key[column] or "")
-                for column in ("id", "name", "prefix", "status", "platforms", "permissions", "expires_at", "last_used_at")
-            )
-        )
+    columns = ("id", "name", "prefix", "status", "platforms", "permissions", "expires_at", "last_used_at")
+    rows = [[str(key[column] or "") for column in columns] for key in asyncio.run(run())]
+    if not sys.stdout.isatty():
+        # Piped: tab-separated lines with a header, for scripts (a table would truncate).
+        sys.stdout.write("\n".join("\t".join(row) for row in [list(columns), *rows]) + "\n")
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
