@@ -88,7 +88,8 @@ def _recompute(periods: Sequence[Mapping[str, Any]], inputs: DerivationInputs) -
 
     treatments = [treat(decision, _product_category(line, inputs.product_tax_categories), book) for _, _, line in flat]
     sources = [round_money(parse_amount(line.get(stated_key)), currency) for _, _, line in flat]
-    taxed = tax_lines(sources, treatments, inputs.pricing_amount_type, currency)
+    buckets = [(id(period), id(group)) for period, group, _ in flat]
+    taxed = tax_lines(sources, treatments, inputs.pricing_amount_type, currency, buckets)
 
     by_group: dict[int, list[TaxedLine]] = {}
     by_period: dict[int, list[TaxedLine]] = {}

@@ -7,7 +7,7 @@ which keeps every level (invoice, period, group, line) consistent with the other
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
@@ -39,9 +39,18 @@ def group_key(treatment: Treatment) -> tuple[str, Decimal]:
     return (treatment.category, treatment.percentage.normalize())
 
 
-def tax_lines(sources: Sequence[Decimal], treatments: Sequence[Treatment], pricing_amount_type: str, currency: str) -> list[TaxedLine]:
+def tax_lines(
+    sources: Sequence[Decimal],
+    treatments: Sequence[Treatment],
+    pricing_amount_type: str,
+    currency: str,
+    buckets: Sequence[Hashable] | None = None,
+) -> list[TaxedLine]:
     """Net and tax of every line. `sources` are the lines' stated amounts: net under EXCLUDING_TAX,
-    gross under INCLUDING_TAX."""
+    gross under INCLUDING_TAX. `buckets` names each line's invoice group (period, group): a tax group's
+    tax goes first to the buckets, then within each bucket to its lines, each step by largest
+    remainder. A bucket whose exact tax is zero (a group discounted to nothing) then gets no rounding
+    unit, so no group's net turns negative through another group's rounding."""
     if pricing_amount_type not in (EXCLUDING_TAX, INCLUDING_TAX):
         raise ValueError(f"unknown pricing_amount_type {pricing_amount_type!r}")
     groups: dict[tuple[str, Decimal], list[int]] = {}
@@ -58,13 +67,27 @@ def tax_lines(sources: Sequence[Decimal], treatments: Sequence[Treatment], prici
             else:
                 group_tax = total - round_money(total / (1 + percentage / 100), currency)
                 exact = [value * percentage / (100 + percentage) for value in stated]
-            for i, share in zip(members, distribute(group_tax, exact, currency), strict=True):
+            keys = [buckets[i] for i in members] if buckets is not None else [None] * len(members)
+            for i, share in zip(members, _distribute_by_bucket(group_tax, exact, keys, currency), strict=True):
                 taxes[i] = share
     result = []
     for source, treatment, tax in zip(sources, treatments, taxes, strict=True):
         net = source if pricing_amount_type == EXCLUDING_TAX else round_money(source - tax, currency)
         result.append(TaxedLine(treatment, net, tax))
     return result
+
+
+def _distribute_by_bucket(total: Decimal, exact: Sequence[Decimal], keys: Sequence[Hashable], currency: str) -> list[Decimal]:
+    order: dict[Hashable, list[int]] = {}
+    for position, key in enumerate(keys):
+        order.setdefault(key, []).append(position)
+    members = list(order.values())
+    bucket_exact = [sum((exact[i] for i in positions), Decimal(0)) for positions in members]
+    shares: list[Decimal] = [Decimal(0)] * len(exact)
+    for positions, bucket_total in zip(members, distribute(total, bucket_exact, currency), strict=True):
+        for i, share in zip(positions, distribute(bucket_total, [exact[i] for i in positions], currency), strict=True):
+            shares[i] = share
+    return shares
 
 
 def category_entries(lines: Iterable[TaxedLine], currency: str) -> list[dict[str, Any]]:

@@ -234,3 +234,26 @@ def test_including_tax_distributes_tax_over_lines_by_remainder() -> None:
     lines = invoice.periods[0]["groups"][0]["lines"]
     assert sum(D(q(line["amount_excluding_tax"])) for line in lines) == D("0.25")
     assert all(q(line["amount_including_tax"]) == "0.10" for line in lines)
+
+
+def test_a_group_discounted_to_nothing_gets_no_rounding_unit_of_tax() -> None:
+    """Found by the property test: invoice-wide largest remainder once gave a group whose lines sum
+    to zero a cent of tax, so its net went to -0.01. The tax now goes to groups first, then lines."""
+    from decimal import Decimal
+
+    from invoicegraph.billing.tax import INCLUDING_TAX, tax_lines
+    from invoicegraph.billing.treatment import Treatment
+
+    vat = Treatment("STANDARD", Decimal(21), "VAT")
+    # Group A: 21.00 gross fully discounted (5.30 + 15.70). Group B: three small lines.
+    sources = [Decimal("21.00"), Decimal("-5.30"), Decimal("-15.70"), Decimal("0.25"), Decimal("0.18"), Decimal("0.07")]
+    buckets = ["A", "A", "A", "B", "B", "B"]
+    lines = tax_lines(sources, [vat] * 6, INCLUDING_TAX, "EUR", buckets)
+    flat = tax_lines(sources, [vat] * 6, INCLUDING_TAX, "EUR")  # the old, invoice-wide distribution
+    assert sum(line.net for line in flat[:3]) == Decimal("-0.01")
+    group_a = lines[:3]
+    assert sum(line.gross for line in group_a) == Decimal("0.00")
+    assert sum(line.tax for line in group_a) == Decimal("0.00")
+    assert sum(line.net for line in group_a) == Decimal("0.00")
+    # The tax group's total is the same either way.
+    assert sum(line.tax for line in lines) == sum(line.tax for line in flat)
