@@ -20,6 +20,7 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.migrate import upgrade
 from invoicegraph.settings import Settings
 from tests.support.postgres import PostgresCluster
+from tests.support.tenant_guard import TenantGuard
 
 _counter = itertools.count()
 
@@ -74,6 +75,14 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def tenant_guard() -> Iterator[TenantGuard]:
+    """Fails a test whose code ran a statement on a tenant table without platform_id (tenant_guard.py)."""
+    with TenantGuard().installed() as guard:
+        yield guard
+    assert not guard.violations, "unscoped tenant statements:\n" + "\n".join(map(str, guard.violations[:5]))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,10 +18,15 @@ from invoicegraph.auth.middleware import AuthMiddleware
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import ApiKey
+from invoicegraph.http.cors import cors_middleware
 from invoicegraph.http.extensions import build_extensions
+from invoicegraph.http.faults import DatabaseOutageMiddleware
 from invoicegraph.http.graphql_view import GraphQLView
+from invoicegraph.http.guards import GraphQLRequestGuard
 from invoicegraph.http.health import healthz, readyz
 from invoicegraph.http.limits import BodySizeLimitMiddleware
+from invoicegraph.observability.logging import configure_logging
+from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema, default_config
 from invoicegraph.settings import Settings, get_settings
@@ -34,20 +40,20 @@ class InsecureDeployment(RuntimeError):
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or get_settings()
-    database = database or Database(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        connect_timeout=settings.database_connect_timeout_seconds,
-    )
+    database = database or Database.from_settings(settings)
     config: StrawberryConfig = default_config(disable_field_suggestions=settings.is_production)
-    schema = build_schema(extensions=build_extensions(settings), config=config)
+    configure_logging(settings)
+    observability = instrument(settings, database)
+    schema = build_schema(extensions=[*observability.schema_extensions, *build_extensions(settings)], config=config)
     graphql = GraphQLView(schema, settings=settings, database=database)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.is_production:
             await _refuse_demo_credentials(database)
+        _tune_garbage_collector()
         yield
+        observability.shutdown()
         await database.dispose()
 
     app = Starlette(
@@ -57,18 +63,40 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Mount("/static", StaticFiles(packages=[("invoicegraph", "static")]), name="static"),
+            *observability.routes,
         ],
         middleware=[
-            # Outermost first: every response, refusals included, carries X-REQUEST-ID.
+            # The access log wraps everything: its line covers every answer, CORS preflights included.
+            observability.middleware,
+            # CORS answers preflights before anything below (no middleware when the allow-list is empty).
+            *cors_middleware(settings),
+            # A database outage anywhere below (credential lookup included) answers a retryable 503.
+            Middleware(DatabaseOutageMiddleware),
+            # Every response, refusals included, carries X-REQUEST-ID.
             Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings)),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            # JSON-only POST, no batching, no mutation over GET (coded refusals).
+            Middleware(GraphQLRequestGuard, max_tokens=settings.max_tokens),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.schema = schema
+    app.state.observability = observability
     return app
+
+
+def _tune_garbage_collector() -> None:
+    """Keep the collector off the request path.
+
+    A GraphQL response allocates many short-lived objects, so the default first-generation threshold
+    (700) runs collections several times per request. Everything built at startup (schema, caches,
+    modules) lives forever: freezing it keeps full collections from walking it again and again.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 async def _refuse_demo_credentials(database: Database) -> None:

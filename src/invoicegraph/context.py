@@ -26,6 +26,8 @@ class RequestContext:
     request: Request
     response: Response
     settings: Settings
+    # The request's routed handle (`Database.for_request`): its reads, loaders included, all go to one
+    # server, a replica or the primary; a mutation switches it to the primary before it runs.
     database: Database
     # None for an anonymous request or when the credential was refused (see `auth_error`).
     principal: Principal | None

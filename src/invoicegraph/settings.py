@@ -39,6 +39,22 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(
         5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error."
     )
+    read_replica_urls: list[str] = Field(
+        default_factory=list,
+        description=(
+            "SQLAlchemy async URLs of PostgreSQL read replicas (JSON list). Queries and REST GETs read from one of them; mutations, "
+            "refreshes and `x-read-consistency: primary` requests use the primary (docs/scaling.md)."
+        ),
+    )
+    replica_max_lag_seconds: float = Field(
+        5.0, ge=0, description="A replica further behind the primary than this is skipped (reads go to another replica or the primary)."
+    )
+    replica_check_interval_seconds: float = Field(
+        1.0, gt=0, description="How often each process measures a replica's lag; reads are at most max lag + this interval old."
+    )
+    replica_retry_seconds: float = Field(
+        10.0, gt=0, description="How long a replica that failed to connect is skipped before it is tried again."
+    )
 
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
     jwt_jwks_file: str | None = Field(None, description="Path of a JWKS file with RS256/ES256 public keys for Bearer tokens.")
@@ -57,12 +73,62 @@ class Settings(BaseSettings):
     max_page_size: int = Field(100, ge=1, description="Maximum `first` of a connection.")
     max_entities: int = Field(100, ge=1, description="Maximum representations in one `_entities` call.")
     max_directives_per_field: int = Field(4, ge=1, description="Maximum directives on one field.")
+    max_repeated_fields: int = Field(
+        10, ge=1, description="Maximum times one response name (field or alias) may be selected directly in one selection set."
+    )
     cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
 
     log_format: Literal["json", "console"] | None = Field(
         None, description="Log format. Default: console in development, json in production."
     )
     log_level: str = Field("INFO", description="Log level.")
+
+    metrics_enabled: bool = Field(
+        True, description="Serve Prometheus metrics at `GET /metrics` (no credential; restrict it at the network)."
+    )
+    tracing_enabled: bool = Field(
+        False, description="Emit OpenTelemetry spans (operation, loader batches, SQL statements). Needs the `tracing` extra."
+    )
+    tracing_exporter: Literal["otlp", "console", "none"] = Field(
+        "otlp", description="Where spans go: OTLP over HTTP, the console (development), or nowhere (context propagation only)."
+    )
+    otlp_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP traces URL (e.g. `http://collector:4318/v1/traces`). Default: the standard `OTEL_EXPORTER_OTLP_*` variables.",
+    )
+    tracing_service_name: str = Field("invoicegraph", description="The `service.name` resource attribute of the spans.")
+    tracing_sample_ratio: float = Field(
+        1.0, ge=0, le=1, description="Share of new traces sampled (0–1); a sampled caller's `traceparent` is always followed."
+    )
+
+    persisted_queries: bool = Field(
+        True,
+        description=(
+            "Accept Apollo automatic persisted queries (`extensions.persistedQuery.sha256Hash`): a client sends the hash, and the "
+            "document once when the server answers PERSISTED_QUERY_NOT_FOUND. Kept per process in a bounded cache."
+        ),
+    )
+    trusted_documents_file: str | None = Field(
+        None,
+        description=(
+            "Path of a JSON file of trusted documents: a map of SHA-256 hex → GraphQL document (or an Apollo persisted query "
+            "manifest). Their hashes always resolve; the service refuses to start if a hash does not match its document."
+        ),
+    )
+    trusted_documents_required: bool = Field(
+        False,
+        description=(
+            "Serve only the trusted documents (production allow-list): any other document is refused with "
+            "PERSISTED_QUERY_NOT_IN_LIST, and automatic persisted queries are off. Needs `trusted_documents_file`."
+        ),
+    )
+    naive_execution: bool = Field(
+        False,
+        description=(
+            "Benchmark baseline only (`make bench`): no parse or validation cache, the standard-library JSON encoder, and "
+            "loaders that neither batch nor cache. Never for serving."
+        ),
+    )
 
     @property
     def is_production(self) -> bool:
@@ -95,6 +161,8 @@ class Settings(BaseSettings):
             problems.append("INVOICEGRAPH_JWT_SECRET must be set to a secret of at least 32 characters")
         if self.is_sqlite and not self.allow_sqlite_in_production:
             problems.append("INVOICEGRAPH_DATABASE_URL is SQLite; use PostgreSQL or set INVOICEGRAPH_ALLOW_SQLITE_IN_PRODUCTION=true")
+        if self.naive_execution:
+            problems.append("INVOICEGRAPH_NAIVE_EXECUTION is a benchmark baseline; turn it off")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -3,6 +3,10 @@
 Started in a temporary directory on a free loopback port, trusted local auth, stopped at the end.
 PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user.
 If it cannot start, the tests that need it fail (they never skip).
+
+`PostgresCluster.start_replica(primary)` adds a streaming hot standby of a running cluster
+(`pg_basebackup -R`, its own free port): initdb's `--auth=trust` already lets 127.0.0.1 connect for
+replication, and PostgreSQL 15's defaults (`wal_level=replica`, `max_wal_senders=10`) allow it.
 """
 
 from __future__ import annotations
@@ -75,17 +79,38 @@ class PostgresCluster:
             check=True,
             capture_output=True,
         )
-        options = f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        cluster.start_server()
+        return cluster
+
+    @classmethod
+    def start_replica(cls, primary: PostgresCluster) -> PostgresCluster:
+        """A hot standby of `primary`, streaming from it, on a free loopback port."""
+        directory = Path(tempfile.mkdtemp(prefix="invoicegraph-pg-replica-"))
+        replica = cls(directory=directory, port=free_port(), user=primary.user)
+        source = f"host=127.0.0.1 port={primary.port} user={primary.user} application_name=replica_{replica.port}"
+        backup = ["-d", source, "-D", str(replica.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]
+        subprocess.run(
+            [*_run_as_prefix(directory), _binary("pg_basebackup"), *backup],
+            check=True,
+            capture_output=True,
+        )
+        replica.start_server()
+        replica.wait_streaming()
+        return replica
+
+    def start_server(self) -> None:
+        """Start (or start again, after `stop_server`) the server on this cluster's data and port."""
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         subprocess.run(
             [
-                *run_as,
+                *_run_as_prefix(self.directory),
                 _binary("pg_ctl"),
                 "-D",
-                str(cluster.data),
+                str(self.data),
                 "-o",
                 options,
                 "-l",
-                str(directory / "server.log"),
+                str(self.directory / "server.log"),
                 "-w",
                 "-t",
                 "60",
@@ -94,8 +119,44 @@ class PostgresCluster:
             check=True,
             capture_output=True,
         )
-        cluster._wait_ready()
-        return cluster
+        self._wait_ready()
+
+    def stop_server(self) -> None:
+        """Stop the server (fast shutdown), keeping its data for `start_server`."""
+        subprocess.run(
+            [*_run_as_prefix(self.directory), _binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+            check=True,
+            capture_output=True,
+        )
+
+    def query(self, sql: str, database: str = "postgres") -> str:
+        """The first column of the first row, as psql prints it unaligned."""
+        result = subprocess.run(
+            [_binary("psql"), "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", self.dsn(database), "-c", sql],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout.strip()
+
+    def wait_streaming(self, timeout: float = 30) -> None:
+        """Wait until this standby's WAL receiver streams from its primary."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.query("SELECT status FROM pg_stat_wal_receiver") == "streaming":
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the replica on port {self.port} is not streaming; see {self.directory / 'server.log'}")
+
+    def wait_for_replay(self, primary: PostgresCluster, timeout: float = 30) -> None:
+        """Wait until this standby has replayed everything `primary` had written when called."""
+        position = primary.query("SELECT pg_current_wal_lsn()")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.query(f"SELECT pg_last_wal_replay_lsn() >= '{position}'::pg_lsn") == "t":
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"the replica on port {self.port} did not replay up to {position} in {timeout:.0f} s")
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30

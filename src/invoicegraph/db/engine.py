@@ -1,22 +1,41 @@
 """The one place that hands out database sessions.
 
-`Database` owns the async engine(s) of a process. Everything that talks to the database gets its
-session here, so later changes (read replicas, statement counting, tracing) happen in one spot.
+`Database` owns the async engines of a process: the primary's, and one per read replica. Everything
+that talks to the database gets its session here. The process-wide `Database` reads and writes the
+primary (the CLI, imports, the credential check); a request gets its own routed handle from
+`for_request()`, whose reads may go to a replica (db/routing.py). Each engine has its own
+`StatementCounter`, so tests can prove which server ran what.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import copy
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from invoicegraph.db.routing import Replica, ReplicaSet, Route, RoutingError
 from invoicegraph.db.sqlite_decimal import register as register_decimal_aggregates
 from invoicegraph.db.statements import StatementCounter
+
+if TYPE_CHECKING:
+    from invoicegraph.settings import Settings
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# The invoice document is the biggest thing a read decodes: orjson reads it several times faster
+# than the standard library. Documents hold only strings, numbers, booleans and null (amounts and
+# decimals are strings), so both codecs give the same values.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
 def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) -> AsyncEngine:
@@ -28,6 +47,7 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) 
             url,
             poolclass=NullPool,
             connect_args={"timeout": connect_timeout},
+            **_JSON_CODEC,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
@@ -39,6 +59,7 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) 
         pool_pre_ping=True,
         pool_timeout=connect_timeout,
         connect_args={"timeout": connect_timeout, "server_settings": {"application_name": "invoicegraph"}},
+        **_JSON_CODEC,
     )
 
 
@@ -61,9 +82,19 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 class Database:
-    """Engines and session factories of one process."""
+    """Engines and session factories of one process (or, from `for_request`, one request's view of them)."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        connect_timeout: float = 5.0,
+        replica_urls: Sequence[str] = (),
+        replica_max_lag_seconds: float = 5.0,
+        replica_check_interval_seconds: float = 1.0,
+        replica_retry_seconds: float = 10.0,
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout)
         self.counter = StatementCounter(self.engine)
@@ -71,22 +102,91 @@ class Database:
         # On SQLite, writers take the database lock at BEGIN (see _sqlite_on_begin).
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.dialect == "sqlite" else self.engine
         self._write_sessions = async_sessionmaker(writer, expire_on_commit=False, autoflush=False)
+        if replica_urls and self.dialect != "postgresql":
+            raise ValueError("read replicas need a PostgreSQL primary (INVOICEGRAPH_DATABASE_URL)")
+        self.replicas = ReplicaSet(
+            [_replica(replica_url, pool_size=pool_size, connect_timeout=connect_timeout) for replica_url in replica_urls],
+            primary=self.engine,
+            max_lag=replica_max_lag_seconds,
+            check_interval=replica_check_interval_seconds,
+            retry_after=replica_retry_seconds,
+            timeout=connect_timeout,
+        )
+        self._route: Route | None = None  # None: the process-wide handle, always the primary
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            replica_urls=settings.read_replica_urls,
+            replica_max_lag_seconds=settings.replica_max_lag_seconds,
+            replica_check_interval_seconds=settings.replica_check_interval_seconds,
+            replica_retry_seconds=settings.replica_retry_seconds,
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def for_request(self, *, primary: bool = False) -> Database:
+        """This database as one request sees it: every read of the request goes to one server.
+
+        `primary`: the request writes or asked for read-your-writes (no replica at all). Otherwise
+        its first read picks a usable replica, or the primary when there is none.
+        """
+        view = copy.copy(self)  # shares the engines, pools, counters and replica health
+        view._route = Route(primary_required=primary or not self.replicas.replicas)
+        if view._route.primary_required:
+            view._route.use_primary()
+        return view
+
+    def use_primary(self) -> None:
+        """Route the rest of this request to the primary (a mutation is about to run)."""
+        if self._route is not None:
+            self._route.use_primary()
+
+    @property
+    def route(self) -> str | None:
+        """Where this request reads: `primary`, a replica's name, or None (not decided yet)."""
+        return "primary" if self._route is None else self._route.target
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; its transaction is rolled back at the end."""
-        async with self._sessions() as session:
+        """A session for reads (the request's server); its transaction is rolled back at the end."""
+        sessions = self._sessions
+        if self._route is not None:
+            await self._route.settle(self.replicas)  # the request's first read decides, for the whole request
+            if self._route.replica is not None:
+                sessions = self._route.replica.sessions
+        async with sessions() as session:
             yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in one write transaction: committed at the end, rolled back on error."""
+        if self._route is not None:
+            if self._route.replica is not None:
+                raise RoutingError(f"this request read from replica {self._route.replica.name}; it cannot write")
+            self._route.use_primary()
         async with self._write_sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
+        if self._route is not None:
+            return  # a request's view: the engines belong to the process-wide handle
         await self.engine.dispose()
+        for replica in self.replicas.replicas:
+            await replica.engine.dispose()
+
+
+def _replica(url: str, *, pool_size: int, connect_timeout: float) -> Replica:
+    engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout)
+    parsed = make_url(url)
+    return Replica(
+        name=f"{parsed.host or 'localhost'}:{parsed.port or 5432}",
+        engine=engine,
+        counter=StatementCounter(engine),
+        sessions=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+    )

@@ -19,6 +19,7 @@ from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_reads import invoice_rows_to_dicts, select_invoices
 from invoicegraph.db.refresh_reads import refresh_records_for_invoices
+from invoicegraph.observability.loaders import observe_loaders
 
 Row = dict[str, Any]
 BatchFn = Callable[[list[str]], Coroutine[Any, Any, list[Any]]]
@@ -36,9 +37,11 @@ def _in_key_order(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
 class Loaders:
     """The loaders of one request, scoped to one platform."""
 
-    def __init__(self, database: Database, platform_id: str | None) -> None:
+    def __init__(self, database: Database, platform_id: str | None, *, naive: bool = False) -> None:
         self._database = database
         self._platform_id = platform_id
+        # Benchmark baseline only (settings.naive_execution): one statement per load, no cache.
+        self._naive = naive
         self.invoice_by_id = self._loader(self._invoices)
         self.customer_by_id = self._loader(self._records(tables.Customer))
         self.billing_entity_by_id = self._loader(self._records(tables.BillingEntity))
@@ -49,9 +52,11 @@ class Loaders:
         self.credit_type_by_id = self._loader(self._records(tables.CreditType))
         self.subscription_by_id = self._loader(self._records(tables.Subscription))
         self.refresh_records_by_invoice_id = self._loader(self._refresh_records)
+        observe_loaders(self)  # batch sizes (metrics) and batch spans (tracing), when the app has them
 
-    @staticmethod
-    def _loader(batch: BatchFn) -> DataLoader[str, Any]:
+    def _loader(self, batch: BatchFn) -> DataLoader[str, Any]:
+        if self._naive:
+            return DataLoader(batch_load_fn=batch, batch=False, cache=False)
         return QuietDataLoader(batch_load_fn=batch)
 
     def prime_invoices(self, invoices: Iterable[Row]) -> None:

@@ -11,6 +11,8 @@ response with `data` (even null after a field error) stays 200. Refusals by the 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import orjson
@@ -18,20 +20,26 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.extensions import SchemaExtension
 from strawberry.federation import Schema
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from invoicegraph.auth.middleware import RequestAuth
 from invoicegraph.context import RequestContext
 from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
+from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError
 from invoicegraph.http.graphiql import graphiql_page
+from invoicegraph.http.persisted import PersistedQueries, refusal
 from invoicegraph.settings import Settings
 
 if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter
     from graphql import GraphQLError
+    from strawberry.http.base import BaseRequestProtocol
     from strawberry.types import ExecutionResult
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -39,6 +47,20 @@ APPLICATION_JSON = "application/json"
 # Where `process_result` leaves the status for `run` (the scope outlives both calls of one request).
 _STATUS_KEY = "invoicegraph.graphql_response_status"
 _EXACT = 2  # specificity of a media range naming the type (vs 1 for `type/*`, 0 for `*/*`)
+
+
+class MutationsUsePrimary(SchemaExtension):
+    """A mutation, and everything its response selects, runs on the primary (db/routing.py).
+
+    The context is built before the document is parsed, so its routed handle is still undecided here;
+    this marks it before the first resolver reads anything.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, RequestContext) and self.execution_context.operation_type == OperationType.MUTATION:
+            context.database.use_primary()
+        yield
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -51,18 +73,25 @@ class GraphQLView(GraphQL[RequestContext, None]):
         )
         self.settings = settings
         self.database = database
+        self.persisted = PersistedQueries.from_settings(settings)
+        # Read routing needs to know a mutation before it runs: the schema gets the extension here,
+        # with the view that builds the routed context (a class, so a fresh instance per request).
+        if MutationsUsePrimary not in schema.extensions:
+            schema.extensions = (*schema.extensions, MutationsUsePrimary)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         auth: RequestAuth = request.scope["state"]["auth"]
         principal = auth.principal
+        # One server per request: a replica, unless the client asked for the primary (or a mutation runs).
+        database = self.database.for_request(primary=wants_primary(request.headers.get(CONSISTENCY_HEADER)))
         return RequestContext(
             request=request,  # type: ignore[arg-type]
             response=response,  # type: ignore[arg-type]
             settings=self.settings,
-            database=self.database,
+            database=database,
             principal=principal,
             auth_error=None,
-            loaders=Loaders(self.database, principal.platform_id if principal else None),
+            loaders=Loaders(database, principal.platform_id if principal else None, naive=self.settings.naive_execution),
             request_id=auth.request_id,
         )
 
@@ -71,8 +100,30 @@ class GraphQLView(GraphQL[RequestContext, None]):
         # be strings anyway (the scalar refuses numbers).
         return orjson.loads(data)
 
-    def encode_json(self, data: object) -> bytes:
+    def encode_json(self, data: object) -> bytes | str:
+        if self.settings.naive_execution:  # benchmark baseline: Strawberry's default encoder
+            return json.dumps(data, separators=(",", ":"))
         return orjson.dumps(data)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # Persisted queries (http/persisted.py): a hash stands for its document, or is refused.
+        try:
+            request_data = self.persisted.resolve(request_data)
+        except ApiError as error:
+            return refusal(error)
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # An APQ GET carries no `query` either: a persisted query hash never asks for the IDE page.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # Strawberry's page loads GraphiQL from a public CDN; ours serves its own copy.

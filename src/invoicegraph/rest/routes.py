@@ -11,9 +11,11 @@ from invoicegraph.auth.permissions import INVOICE_VIEW
 from invoicegraph.auth.principal import Principal
 from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
+from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError, MissingVersion, ResourceNotFound, Unauthorised, UnsupportedVersion, UserNotAllowed
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.list import list_invoices
 from invoicegraph.rest.refresh import refresh_invoice
 from invoicegraph.rest.vendor import vendor_invoice
 
@@ -35,11 +37,20 @@ def require(request: Request, permission: str | None = None) -> Principal:
     return auth.principal
 
 
+def read_database(request: Request) -> Database:
+    """A GET's database: one read replica for the whole request, or the primary when asked (db/routing.py).
+
+    POST routes (the refresh and its dry run) use `app.state.database`, the primary, throughout.
+    """
+    database: Database = request.app.state.database
+    return database.for_request(primary=wants_primary(request.headers.get(CONSISTENCY_HEADER)))
+
+
 async def get_invoice(request: Request) -> Response:
     """`GET /v1/invoices/{id}`: the vendor's Invoice JSON, unwrapped."""
     try:
         principal = require(request, INVOICE_VIEW)
-        database: Database = request.app.state.database
+        database = read_database(request)
         invoice_id = request.path_params["id"]
         loaders = Loaders(database, principal.platform_id)
         invoice = await loaders.invoice_by_id.load(invoice_id)
@@ -52,6 +63,7 @@ async def get_invoice(request: Request) -> Response:
 
 def rest_routes() -> list[BaseRoute]:
     return [
+        Route("/v{version}/invoices", list_invoices, methods=["GET"]),
         Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
         Route("/v{version}/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
         Route("/v/invoices/{id}", get_invoice, methods=["GET"]),

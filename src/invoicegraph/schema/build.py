@@ -20,7 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.info import Info
 
-from invoicegraph.errors import LimitExceeded
+from invoicegraph.errors import InvalidField, LimitExceeded
 from invoicegraph.schema.errors import add_api_error_extensions, should_log
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 # Entity types, listed explicitly so they stay in the schema even if no field reaches them.
 ENTITY_TYPES: tuple[type, ...] = (Invoice, Customer, BillingEntity)
+ENTITY_TYPE_NAMES = frozenset({"Invoice", "Customer", "BillingEntity"})
 
 
 class BillingSchema(strawberry.federation.Schema):
@@ -54,7 +55,27 @@ class BillingSchema(strawberry.federation.Schema):
             )
         # Entities are invoices, customers and billing entities: what INVOICE.VIEW reads (api.md).
         require_any(info, (INVOICE_VIEW,))
-        return super().entities_resolver(info, representations)
+        # Strawberry's resolver fails with an unexpected error (a 500-like INTERNAL_ERROR) on an unknown
+        # or missing __typename, a non-object, or an extra field, and builds types that have no
+        # resolve_reference straight from client data. Only our keyed entities, by id, get through;
+        # anything else is a coded error at its own index.
+        results: list[Any] = [None] * len(representations)
+        positions: list[int] = []
+        keys: list[Any] = []
+        for index, representation in enumerate(representations):
+            typename = representation.get("__typename") if isinstance(representation, dict) else None
+            entity_id = representation.get("id") if isinstance(representation, dict) else None
+            if typename in ENTITY_TYPE_NAMES and isinstance(entity_id, str):
+                positions.append(index)
+                keys.append({"__typename": typename, "id": entity_id})
+            else:
+                results[index] = InvalidField(
+                    f"Representation {index} must be an object with __typename {', '.join(sorted(ENTITY_TYPE_NAMES))} and a string id.",
+                    field=f"representations.{index}",
+                )
+        for index, result in zip(positions, super().entities_resolver(info, keys), strict=True):
+            results[index] = result
+        return results
 
     def process_errors(
         self,

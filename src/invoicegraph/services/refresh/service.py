@@ -22,6 +22,7 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
 from invoicegraph.db.tables import Invoice, OutboxEvent, RefreshRecord
 from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableError
+from invoicegraph.observability.facts import note_refresh_result
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import IdempotencyRequest, StoredResponse
@@ -122,6 +123,7 @@ class RefreshService:
             if _is_lock_timeout(error):
                 raise RetryableError("The invoice is being refreshed by another request; retry shortly.") from error
             raise
+        note_refresh_result(changed=result.changed, replayed=result.replayed)  # for the refresh metrics
         if result.changed and not result.replayed:
             await self._emit(principal, result)
         return result

@@ -1,0 +1,261 @@
+"""The GraphQL document limits of api.md, checked before (and instead of) full validation.
+
+Each limit is a setting (`Limits.from_settings`) and, when exceeded, answers exactly one coded error:
+`extensions.code = INVALID_REQUEST`, `type = INVALID_REQUEST`, plus `limit` and `setting`, with a
+message that names the limit and the environment variable that sets it. A document over a limit is
+refused before graphql-core's own validation runs, so a hostile document costs one linear pass over
+its syntax tree and nothing more (graphql-cop's "directive overloading" probe gets one error, not
+one per directive).
+
+Why our own counting instead of Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter`: theirs
+answer plain errors without a code, create a new rule class per request (which defeats the
+validation cache), and walk a fragment once per spread, so a chain of fragments that each spread
+the next one ten times costs 10^n steps. Here every fragment is measured once (memoized) and its
+count multiplied by its spreads: amplification is still counted, in linear time.
+
+Token counting is graphql-core's (`parse(max_tokens=…)`, set by Strawberry's `MaxTokensLimiter`);
+its syntax error is recoded by `recode_parse_error`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    Node,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.language import Visitor, visit
+
+from invoicegraph.errors import LimitExceeded
+from invoicegraph.settings import Settings
+
+_TOKENS_MESSAGE = re.compile(r"Document contains more than (\d+) tokens")
+# graphql-core gives up validating documents whose fields overlap too much (1000× the same field):
+# still a refusal, but without a code; it gets ours.
+_ABORTED_MESSAGES = ("Validation aborted.", "Too many validation errors, error limit reached. Validation aborted.")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_directives_per_field: int
+    max_repeated_fields: int = 10
+    max_mutations_per_operation: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_directives_per_field=settings.max_directives_per_field,
+            max_repeated_fields=settings.max_repeated_fields,
+        )
+
+
+def limit_error(limit: str, setting: str | None, message: str, nodes: Iterable[Node] | None = None) -> GraphQLError:
+    """A refusal with our code: the original error is a `LimitExceeded`, so masking keeps it."""
+    hint = f" (setting INVOICEGRAPH_{setting.upper()})" if setting else ""
+    error = LimitExceeded(message + hint + ".")
+    extensions = {**error.to_extensions(), "limit": limit, "setting": f"INVOICEGRAPH_{setting.upper()}" if setting else None}
+    return GraphQLError(error.message, nodes=list(nodes) if nodes else None, original_error=error, extensions=extensions)
+
+
+def check_limits(document: DocumentNode, limits: Limits) -> list[GraphQLError]:
+    """The limit errors of `document`: empty when it is within every limit (at most one per limit)."""
+    measure = _Measure(document)
+    errors: list[GraphQLError] = []
+    directives = measure.most_directives()
+    count = len(getattr(directives, "directives", None) or ())
+    if directives is not None and count > limits.max_directives_per_field:
+        errors.append(
+            limit_error(
+                "directives",
+                "max_directives_per_field",
+                f"Too many directives on one location: {count}, the limit is {limits.max_directives_per_field}",
+                [directives],
+            )
+        )
+    repeated = measure.most_repeated()
+    if repeated is not None and repeated[1] > limits.max_repeated_fields:
+        field, times = repeated
+        errors.append(
+            limit_error(
+                "repeated_fields",
+                "max_repeated_fields",
+                f"Field {(field.alias or field.name).value!r} is selected {times} times in one selection set, the limit is {limits.max_repeated_fields}",
+                [field],
+            )
+        )
+    for operation in measure.operations:
+        name = operation.name.value if operation.name else "anonymous"
+        depth = measure.depth(operation.selection_set)
+        if depth > limits.max_depth:
+            errors.append(
+                limit_error(
+                    "depth", "max_depth", f"Operation {name!r} is {depth} levels deep, the limit is {limits.max_depth}", [operation]
+                )
+            )
+        aliases = measure.aliases(operation.selection_set)
+        if aliases > limits.max_aliases:
+            shown = aliases if aliases < 10**6 else "over a million"
+            errors.append(
+                limit_error(
+                    "aliases", "max_aliases", f"Operation {name!r} uses {shown} aliases, the limit is {limits.max_aliases}", [operation]
+                )
+            )
+        if operation.operation == OperationType.MUTATION:
+            mutations = measure.root_field_count(operation.selection_set)
+            if mutations > limits.max_mutations_per_operation:
+                errors.append(
+                    limit_error(
+                        "mutations",
+                        None,
+                        f"Operation {name!r} has {mutations} mutations; at most {limits.max_mutations_per_operation} mutation per operation is allowed",
+                        [operation],
+                    )
+                )
+    return errors
+
+
+def recode_parse_error(error: GraphQLError) -> None:
+    """Give the token limit's syntax error (and graphql-core's validation abort) our code, in place.
+
+    In place because Strawberry has already put this very object into the result it returns.
+    """
+    if isinstance(error.original_error, LimitExceeded):
+        return
+    found = _TOKENS_MESSAGE.search(error.message)
+    if found is not None:
+        coded = limit_error("tokens", "max_tokens", f"Too many tokens: the document exceeds the limit of {found.group(1)} tokens")
+    elif error.message in _ABORTED_MESSAGES:
+        coded = limit_error("validation", None, "The document is too complex to validate (too many overlapping fields or errors)")
+    else:
+        return
+    error.message = coded.message
+    error.args = (coded.message,)
+    error.original_error = coded.original_error
+    error.extensions = coded.extensions
+
+
+class _Measure:
+    """Counts over one document; each fragment is measured once (cycles count as zero)."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.document = document
+        self._depths: dict[str, int] = {}
+        self._aliases: dict[str, int] = {}
+
+    def most_directives(self) -> Node | None:
+        """The node carrying the most directives (any location: field, fragment, operation…)."""
+        collector = _DirectiveCollector()
+        visit(self.document, collector)
+        return collector.worst
+
+    def most_repeated(self) -> tuple[FieldNode, int] | None:
+        """The response name selected most often directly in one selection set, and how often."""
+        collector = _RepeatCollector()
+        visit(self.document, collector)
+        return collector.worst
+
+    def depth(self, selection_set: SelectionSetNode | None) -> int:
+        """Fields on the longest path; introspection (`__…`) fields do not count."""
+        return self._fold(selection_set, self._depths, _depth_of_field, max)
+
+    def aliases(self, selection_set: SelectionSetNode | None) -> int:
+        """Aliased fields, fragment spreads multiplied out."""
+        return self._fold(selection_set, self._aliases, _aliases_of_field, sum)
+
+    def root_field_count(self, selection_set: SelectionSetNode) -> int:
+        return self._fold(selection_set, {}, lambda _measure, _field: 1, sum, descend=False)
+
+    def _fold(
+        self,
+        selection_set: SelectionSetNode | None,
+        memo: dict[str, int],
+        of_field: Callable[[_Measure, FieldNode], int],
+        combine: Callable[[Iterable[int]], int],
+        *,
+        descend: bool = True,
+    ) -> int:
+        if selection_set is None:
+            return 0
+        values: list[int] = [0]
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                values.append(of_field(self, selection) if descend else 1)
+            elif isinstance(selection, InlineFragmentNode):
+                values.append(self._fold(selection.selection_set, memo, of_field, combine, descend=descend))
+            elif isinstance(selection, FragmentSpreadNode):
+                values.append(self._fragment(selection.name.value, memo, of_field, combine, descend=descend))
+        return combine(values)
+
+    def _fragment(
+        self,
+        name: str,
+        memo: dict[str, int],
+        of_field: Callable[[_Measure, FieldNode], int],
+        combine: Callable[[Iterable[int]], int],
+        *,
+        descend: bool,
+    ) -> int:
+        if name in memo:
+            return memo[name]
+        fragment = self.fragments.get(name)
+        if fragment is None:
+            return 0  # unknown fragment: graphql-core's validation reports it
+        memo[name] = 0  # a cycle counts as nothing (graphql-core reports it)
+        memo[name] = self._fold(fragment.selection_set, memo, of_field, combine, descend=descend)
+        return memo[name]
+
+
+def _depth_of_field(measure: _Measure, field: FieldNode) -> int:
+    if field.name.value.startswith("__"):
+        return 0
+    return 1 + measure.depth(field.selection_set)
+
+
+def _aliases_of_field(measure: _Measure, field: FieldNode) -> int:
+    return (1 if field.alias is not None else 0) + measure.aliases(field.selection_set)
+
+
+class _DirectiveCollector(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.worst: Node | None = None
+        self._most = 0
+
+    def enter(self, node: Node, *_args: object) -> None:
+        directives = getattr(node, "directives", None)
+        if directives and len(directives) > self._most:
+            self._most, self.worst = len(directives), node
+
+
+class _RepeatCollector(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.worst: tuple[FieldNode, int] | None = None
+
+    def enter_selection_set(self, node: SelectionSetNode, *_args: object) -> None:
+        seen: dict[str, int] = {}
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                name = (selection.alias or selection.name).value
+                seen[name] = seen.get(name, 0) + 1
+                if self.worst is None or seen[name] > self.worst[1]:
+                    self.worst = (selection, seen[name])
