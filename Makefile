@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export INVOICEGRAPH_DATABASE_URL ?= sqlite+aiosqlite:///./invoicegraph.db
 
-.PHONY: run test check format lint typecheck venv schema clean
+.PHONY: run test check format lint typecheck venv schema clean bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ check: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+## GraphQL against the hand-written REST routes on PostgreSQL, same-run ratios (bench/README.md).
+## `make bench QUICK=1` is the short run (under 3 minutes); BENCH_ARGS passes more flags to bench/run.py.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql; }
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 ## Regenerate the committed SDL after a schema change.
 schema: $(STAMP)
