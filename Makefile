@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export INVOICEGRAPH_DATABASE_URL ?= sqlite+aiosqlite:///./invoicegraph.db
 
-.PHONY: run test check format lint typecheck venv schema clean bench
+.PHONY: run test check format lint typecheck venv schema docs clean bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql; }
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+## Regenerate the generated docs (settings table in README.md and docs/configuration.md).
+docs: $(STAMP)
+	$(BIN)/python -m invoicegraph.settings_doc > docs/configuration.md
+	$(BIN)/python -c "from pathlib import Path; from invoicegraph.settings_doc import readme_with_table as f; p = Path('README.md'); p.write_text(f(p.read_text()))"
 
 ## Regenerate the committed SDL after a schema change.
 schema: $(STAMP)
