@@ -9,6 +9,7 @@ primary (the CLI, imports, the credential check); a request gets its own routed 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -113,6 +114,7 @@ class Database:
             timeout=connect_timeout,
         )
         self._route: Route | None = None  # None: the process-wide handle, always the primary
+        self._shared: _SharedReads | None = None  # a request's one read session (see for_request)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -130,17 +132,26 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def for_request(self, *, primary: bool = False) -> Database:
+    def for_request(self, *, primary: bool = False, share_reads: bool = False) -> Database:
         """This database as one request sees it: every read of the request goes to one server.
 
         `primary`: the request writes or asked for read-your-writes (no replica at all). Otherwise
         its first read picks a usable replica, or the primary when there is none.
+        `share_reads`: the request's reads (its loaders' batches) take turns on one session, opened
+        at the first read and closed by `close()`, instead of checking a connection out of the pool,
+        beginning and rolling back a transaction for every batch. The caller must call `close()`.
         """
         view = copy.copy(self)  # shares the engines, pools, counters and replica health
         view._route = Route(primary_required=primary or not self.replicas.replicas)
         if view._route.primary_required:
             view._route.use_primary()
+        view._shared = _SharedReads() if share_reads else None
         return view
+
+    async def close(self) -> None:
+        """End a request's shared read session, if it opened one."""
+        if self._shared is not None:
+            await self._shared.close()
 
     def use_primary(self) -> None:
         """Route the rest of this request to the primary (a mutation is about to run)."""
@@ -160,6 +171,11 @@ class Database:
             await self._route.settle(self.replicas)  # the request's first read decides, for the whole request
             if self._route.replica is not None:
                 sessions = self._route.replica.sessions
+        shared = self._shared
+        if shared is not None and not shared.held_by_current_task():
+            async with shared.turn(sessions) as session:
+                yield session
+            return
         async with sessions() as session:
             yield session
 
@@ -179,6 +195,46 @@ class Database:
         await self.engine.dispose()
         for replica in self.replicas.replicas:
             await replica.engine.dispose()
+
+
+class _SharedReads:
+    """One read session for a request, used by one task at a time.
+
+    A task that already holds it and reads again (nested) gets a session of its own rather than
+    waiting for itself.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+        self._holder: asyncio.Task[Any] | None = None
+
+    def held_by_current_task(self) -> bool:
+        return self._holder is not None and self._holder is asyncio.current_task()
+
+    @asynccontextmanager
+    async def turn(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            if self._session is None:
+                self._session = sessions()
+            self._holder = asyncio.current_task()
+            try:
+                yield self._session
+            except BaseException:
+                # A failed statement may leave the transaction unusable: start afresh next time.
+                await self.close_unlocked()
+                raise
+            finally:
+                self._holder = None
+
+    async def close_unlocked(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.close_unlocked()
 
 
 def _replica(url: str, *, pool_size: int, connect_timeout: float) -> Replica:

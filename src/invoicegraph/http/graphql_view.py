@@ -83,7 +83,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         auth: RequestAuth = request.scope["state"]["auth"]
         principal = auth.principal
         # One server per request: a replica, unless the client asked for the primary (or a mutation runs).
-        database = self.database.for_request(primary=wants_primary(request.headers.get(CONSISTENCY_HEADER)))
+        database = self.database.for_request(primary=wants_primary(request.headers.get(CONSISTENCY_HEADER)), share_reads=True)
         return RequestContext(
             request=request,  # type: ignore[arg-type]
             response=response,  # type: ignore[arg-type]
@@ -119,7 +119,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
             request_data = self.persisted.resolve(request_data)
         except ApiError as error:
             return refusal(error)
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        try:
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        finally:
+            await context.database.close()  # the request's shared read session (db/engine.py)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # An APQ GET carries no `query` either: a persisted query hash never asks for the IDE page.
