@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -111,6 +112,20 @@ class TenantGuard:
             event.remove(Engine, "before_cursor_execute", self)
 
 
+# The checkout's root, wherever it is cloned (CI clones into a temporary directory).
+_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _relative(filename: str) -> str:
+    """`tests/…` or `src/invoicegraph/…` relative to the checkout, else the name as it is."""
+    path = Path(filename)
+    try:
+        relative = path.resolve().relative_to(_ROOT).as_posix()
+    except ValueError:
+        return filename
+    return relative.removeprefix("src/")
+
+
 def _caller() -> str:
     """The innermost frame of our code (src or tests) that led to the statement.
 
@@ -123,7 +138,7 @@ def _caller() -> str:
         while frame is not None:
             name = frame.f_code.co_filename
             if ("/invoicegraph/" in name or "/tests/" in name) and not name.endswith("tenant_guard.py"):
-                return f"{name.split('/src/')[-1].split('/main/')[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
+                return f"{_relative(name)}:{frame.f_lineno} {frame.f_code.co_name}"
             frame = frame.f_back
         current = current.parent
         if current is None:
