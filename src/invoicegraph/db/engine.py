@@ -208,13 +208,23 @@ class _SharedReads:
         self._lock = asyncio.Lock()
         self._session: AsyncSession | None = None
         self._holder: asyncio.Task[Any] | None = None
+        # Set when the request ended. A loader batch still pending then (an error ended the
+        # operation early) reads with a session of its own, closed at once, rather than reopening
+        # the shared one that nobody would close.
+        self._closed = False
 
     def held_by_current_task(self) -> bool:
         return self._holder is not None and self._holder is asyncio.current_task()
 
     @asynccontextmanager
     async def turn(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-        async with self._lock:
+        await self._lock.acquire()
+        if self._closed:
+            self._lock.release()
+            async with sessions() as session:
+                yield session
+            return
+        try:
             if self._session is None:
                 self._session = sessions()
             self._holder = asyncio.current_task()
@@ -226,6 +236,8 @@ class _SharedReads:
                 raise
             finally:
                 self._holder = None
+        finally:
+            self._lock.release()
 
     async def close_unlocked(self) -> None:
         session, self._session = self._session, None
@@ -234,6 +246,7 @@ class _SharedReads:
 
     async def close(self) -> None:
         async with self._lock:
+            self._closed = True
             await self.close_unlocked()
 
 
