@@ -153,7 +153,7 @@ class ReplicaSet:
         except Exception as error:  # any failure: the replica is down for a while
             replica.mark_down(self.retry_after, error)
         else:
-            replica.lag = None if lag is None else float(lag)
+            replica.lag = None if lag is None else float(lag)  # float-ok: replication lag in seconds, not money
             replica.down_until = -math.inf
             replica.checked_at = time.monotonic()
 

@@ -203,7 +203,7 @@ def _media_ranges(accept: str) -> list[tuple[str, float]]:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
                 try:
-                    quality = float(value.strip())
+                    quality = float(value.strip())  # float-ok: an HTTP Accept q-value
                 except ValueError:
                     quality = 0.0
         ranges.append((media.lower(), quality))
