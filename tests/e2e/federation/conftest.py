@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from tests.e2e.conftest import _stop
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import LiveServer
 
@@ -144,13 +146,7 @@ def _wait_until_ready(service: NodeService) -> None:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    _stop(process)
 
 
 def compose(subgraphs: list[str], headers: list[str], out: Path) -> Composition:
