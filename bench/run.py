@@ -202,11 +202,13 @@ def call(port: int, request: Request, timeout: float = 30) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def start_server(name: str, env: dict[str, str], logs: Path) -> Server:
+def start_server(name: str, env: dict[str, str], logs: Path, *, workers: int = 1, pin: bool = True, log_name: str | None = None) -> Server:
+    """`invoicegraph serve` on a free loopback port, pinned to the server core unless `pin` is off."""
     port = free_port()
-    log = (logs / f"server-{name}.log").open("wb")
+    log = (logs / (log_name or f"server-{name}.log")).open("wb")
+    pinning = ["taskset", "-c", SERVER_CORE] if pin else []
     process = subprocess.Popen(
-        ["taskset", "-c", SERVER_CORE, CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        [*pinning, CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -214,7 +216,7 @@ def start_server(name: str, env: dict[str, str], logs: Path) -> Server:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server {name} exited; see {logs / f'server-{name}.log'}")
+            raise SystemExit(f"server {name} exited; see {log.name}")
         try:
             if call(port, Request("GET", "/healthz"), timeout=2)[0] == 200:
                 return Server(name, port, process)

@@ -20,7 +20,7 @@ or a replica buys *here*, not on a larger machine (the report prints the core co
 """
 
 # A command-line tool that starts and drives local processes and prints its report.
-# ruff: noqa: T201, S603
+# ruff: noqa: T201
 
 from __future__ import annotations
 
@@ -53,10 +53,11 @@ from bench.run import (  # noqa: E402  (after the path set-up, like bench/run.py
     machine,
     median,
     run,
+    start_server,
     workloads,
     wrk,
 )
-from tests.support.postgres import PostgresCluster, free_port  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
 
 CONFIGS = [  # (name, workers, with the replica)
     ("1 worker", 1, False),
@@ -76,26 +77,9 @@ class Config:
 
 
 def start(name: str, workers: int, env: dict[str, str], logs: Path) -> Server:
-    port = free_port()
-    log = (logs / f"scaling-{name.replace(' ', '-').replace('+', 'and')}.log").open("wb")
-    process = subprocess.Popen(
-        [CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server {name!r} exited; see {log.name} in {logs}")
-        try:
-            if call(port, Request("GET", "/healthz"), timeout=2)[0] == 200:
-                return Server(name, port, process)
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server {name!r} did not become ready on port {port}")
+    # Not pinned: the point is to let N workers use the machine's cores.
+    log_name = f"scaling-{name.replace(' ', '-').replace('+', 'and')}.log"
+    return start_server(name, env, logs, workers=workers, pin=False, log_name=log_name)
 
 
 def transactions(cluster: PostgresCluster) -> int:
