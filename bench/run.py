@@ -275,8 +275,13 @@ def lua_script(contestant: Contestant, directory: Path, delay_ms: float | None) 
         body = _lua_string(req.body.decode()) if req.body is not None else "nil"
         items.append(f"  {{{_lua_string(req.method)}, {_lua_string(req.path)}, {headers}, {body}}},")
     delay = f"function delay() return {delay_ms:.3f} end" if delay_ms is not None else ""
-    path = directory / f"{contestant.name}-{'capped' if delay_ms else 'max'}.lua"
-    path.write_text(_LUA % ("\n".join(items), delay))
+    script = _LUA % ("\n".join(items), delay)
+    # Named by content: contestants of different workloads share names ("rest", "graphql"), and a
+    # name-only file let the last workload's script overwrite the others (every workload then
+    # measured the refresh, the bug behind the session-1 figures).
+    digest = hashlib.sha256(script.encode()).hexdigest()[:12]
+    path = directory / f"{contestant.name}-{'capped' if delay_ms else 'max'}-{digest}.lua"
+    path.write_text(script)
     return path
 
 
