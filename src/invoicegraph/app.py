@@ -44,7 +44,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     config: StrawberryConfig = default_config(disable_field_suggestions=settings.is_production)
     configure_logging(settings)
     observability = instrument(settings, database)
-    schema = build_schema(extensions=[*observability.schema_extensions, *build_extensions(settings)], config=config)
+    schema = build_schema(
+        extensions=[*observability.schema_extensions, *build_extensions(settings)],
+        config=config,
+        execution_plans="off" if settings.naive_execution else settings.execution_plans,
+    )
     graphql = GraphQLView(schema, settings=settings, database=database)
 
     @asynccontextmanager

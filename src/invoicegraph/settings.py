@@ -122,6 +122,14 @@ class Settings(BaseSettings):
             "PERSISTED_QUERY_NOT_IN_LIST, and automatic persisted queries are off. Needs `trusted_documents_file`."
         ),
     )
+    execution_plans: Literal["on", "off", "verify"] = Field(
+        "on",
+        description=(
+            "Compiled completion plans for GraphQL results (docs/performance.md): `on`; `off` (graphql-core's executor "
+            "only); `verify`, which also completes every planned result with graphql-core and fails it when the two "
+            "differ (the test suite's mode; costs the time of both)."
+        ),
+    )
     naive_execution: bool = Field(
         False,
         description=(

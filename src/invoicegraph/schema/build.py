@@ -21,6 +21,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.info import Info
 
 from invoicegraph.errors import InvalidField, LimitExceeded
+from invoicegraph.execution.context import PlanMode, PlannedExecutionContext
 from invoicegraph.schema.errors import add_api_error_extensions, should_log
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
@@ -101,10 +102,12 @@ def build_schema(
     *,
     extensions: Sequence[Any] = (),
     config: StrawberryConfig | None = None,
+    execution_plans: PlanMode = "on",
 ) -> BillingSchema:
     """The billing subgraph schema. Pass schema extensions as classes or factories, never instances.
 
     `config` is copied, not changed; its `default_resolver` is replaced by the dict-aware one.
+    `execution_plans` is the mode of the compiled completion plans (execution/context.py).
     """
     list_fields: set[str] = set()
     config = dataclasses.replace(config) if config is not None else StrawberryConfig()
@@ -117,6 +120,7 @@ def build_schema(
         config=config,
         scalar_overrides=dict(SCALAR_OVERRIDES),
         federation_version="2.11",
+        execution_context_class=PlannedExecutionContext.with_mode(execution_plans),
     )
     definitions = [
         concrete.definition
