@@ -5,11 +5,16 @@ sibling branches of a query through different numbers of awaits (a single object
 of a list), so loads of the same depth can straddle that moment and split one batch into two, which
 makes a query's statement count depend on the length of its lists. Deferring the dispatch until
 no other callback is ready (bounded) lets every branch that is not waiting on I/O enqueue its keys.
+
+One deferral per event loop, shared by every loader with keys waiting: if each loader deferred on
+its own, each would see the others' deferral callbacks in the ready queue, call the loop busy, and
+they would keep each other spinning until the bound (hundreds of idle loop iterations per request).
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from aiodataloader import DataLoader, Loader, dispatch_queue
@@ -20,16 +25,37 @@ MAX_DEFERRALS = 64
 FIXED_DEFERRALS = 8
 
 
+class _Dispatcher:
+    """Dispatches the waiting loaders of one event loop once nothing else is ready to run."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: list[DataLoader[Any, Any]] = []
+
+    def add(self, loader: DataLoader[Any, Any]) -> None:
+        self.waiting.append(loader)
+        if len(self.waiting) == 1:
+            self.loop.call_soon(self._tick, 0)
+
+    def _tick(self, hops: int) -> None:
+        ready = getattr(self.loop, "_ready", None)
+        busy = len(ready) > 0 if ready is not None else hops < FIXED_DEFERRALS
+        if busy and hops < MAX_DEFERRALS:
+            self.loop.call_soon(self._tick, hops + 1)
+            return
+        waiting, self.waiting = self.waiting, []
+        for loader in waiting:
+            dispatch_queue(loader)
+
+
+_dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Dispatcher] = weakref.WeakKeyDictionary()
+
+
 class QuietDataLoader(DataLoader[Any, Any]):
     def do_resolve_reject(self, key: Any, future: asyncio.Future[Any]) -> None:
         self._queue.append(Loader(key=key, future=future))
         if len(self._queue) == 1:
-            self._defer(0)
-
-    def _defer(self, hops: int) -> None:
-        ready = getattr(self.loop, "_ready", None)
-        busy = len(ready) > 0 if ready is not None else hops < FIXED_DEFERRALS
-        if busy and hops < MAX_DEFERRALS:
-            self.loop.call_soon(self._defer, hops + 1)
-        else:
-            dispatch_queue(self)
+            dispatcher = _dispatchers.get(self.loop)
+            if dispatcher is None:
+                dispatcher = _dispatchers[self.loop] = _Dispatcher(self.loop)
+            dispatcher.add(self)
