@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Numeric
 from sqlmodel import col
 
-from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
+from invoicegraph.db.invoice_reads import InvoiceShape, shape_columns, shaped_invoice
 from invoicegraph.db.tables import Invoice, InvoiceSubscription, table_of
 from invoicegraph.errors import InvalidField
 
@@ -66,6 +66,8 @@ class InvoicePage:
     has_previous_page: bool
     total_count: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # How much of each invoice was read (db/invoice_reads.py): "keys" leaves `invoices` empty.
+    shape: InvoiceShape = "document"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -162,7 +164,7 @@ def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnEl
 
 
 def _page_statement(
-    platform_id: str, query: InvoiceQuery, first: int, after: str | None, dialect: str
+    platform_id: str, query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape = "document"
 ) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
@@ -170,7 +172,7 @@ def _page_statement(
     if after is not None:
         conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
     statement = (
-        select(*INVOICE_COLUMNS, null_flag.label("sort_null"), sort.label("sort_value"))
+        select(*shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"))
         .where(*conditions)
         .order_by(*_ordering(query, sort, null_flag))
         .limit(first + 1)
@@ -178,24 +180,32 @@ def _page_statement(
     return statement, sort, null_flag
 
 
-def _to_page(query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | None) -> InvoicePage:
+def _to_page(query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | None, shape: InvoiceShape) -> InvoicePage:
     visible = rows[:first]
     return InvoicePage(
-        invoices=[invoice_row_to_dict(row) for row in visible],
+        invoices=[] if shape == "keys" else [invoice for row in visible if (invoice := shaped_invoice(row, shape)) is not None],
         cursors=[encode_cursor(query, (row.sort_null, row.sort_value, row.id)) for row in visible],
         has_next_page=len(rows) > first,
         has_previous_page=after is not None,
+        shape=shape,
     )
 
 
 async def invoice_page(
-    session: AsyncSession, platform_id: str, query: InvoiceQuery, *, first: int, after: str | None, with_total: bool
+    session: AsyncSession,
+    platform_id: str,
+    query: InvoiceQuery,
+    *,
+    first: int,
+    after: str | None,
+    with_total: bool,
+    shape: InvoiceShape = "document",
 ) -> InvoicePage:
     """One page of the platform's invoices (one statement, plus one for the total when asked)."""
     dialect = session.get_bind().dialect.name
-    statement, _, _ = _page_statement(platform_id, query, first, after, dialect)
+    statement, _, _ = _page_statement(platform_id, query, first, after, dialect, shape)
     rows = (await session.execute(statement)).all()
-    page = _to_page(query, rows, first, after)
+    page = _to_page(query, rows, first, after, shape)
     if with_total:
         total = select(func.count()).select_from(Invoice).where(*_filters(platform_id, query))
         page.total_count = int((await session.execute(total)).scalar_one())
@@ -203,7 +213,14 @@ async def invoice_page(
 
 
 async def invoice_pages_by_customer(
-    session: AsyncSession, platform_id: str, customer_ids: Sequence[str], query: InvoiceQuery, *, first: int, after: str | None
+    session: AsyncSession,
+    platform_id: str,
+    customer_ids: Sequence[str],
+    query: InvoiceQuery,
+    *,
+    first: int,
+    after: str | None,
+    shape: InvoiceShape = "document",
 ) -> dict[str, InvoicePage]:
     """A page per customer, in one statement (window functions), with each customer's total count."""
     dialect = session.get_bind().dialect.name
@@ -221,7 +238,7 @@ async def invoice_pages_by_customer(
         .group_by(col(Invoice.customer_id))
         .subquery()
     )
-    ranked = select(*INVOICE_COLUMNS, null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
+    ranked = select(*shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
     # Outer join from the totals, so a customer whose page is empty still reports its total.
     statement = (
         select(totals.c.customer_id.label("owner_id"), totals.c.total_count, ranked)
@@ -238,7 +255,7 @@ async def invoice_pages_by_customer(
             grouped.setdefault(row.owner_id, []).append(row)
     pages: dict[str, InvoicePage] = {}
     for customer_id in customer_ids:
-        page = _to_page(query, grouped.get(customer_id, []), first, after)
+        page = _to_page(query, grouped.get(customer_id, []), first, after, shape)
         page.total_count = counts.get(customer_id, 0)
         pages[customer_id] = page
     return pages

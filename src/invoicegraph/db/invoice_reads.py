@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, select
 from sqlmodel import col
@@ -35,6 +35,39 @@ INVOICE_COLUMNS = (
     col(Invoice.document),
 )
 
+# How much of an invoice a read needs (a GraphQL selection decides, see resolvers/invoice_shape.py):
+# - "document": the whole vendor Invoice (the stored document with the columns authoritative);
+# - "columns": the lifted columns only, without reading or decoding the document;
+# - "keys": nothing but what a cursor needs.
+InvoiceShape = Literal["document", "columns", "keys"]
+COLUMN_ONLY = INVOICE_COLUMNS[:-1]
+# The Invoice keys `invoice_columns_to_dict` fills (Python names of the GraphQL fields).
+COLUMN_FIELDS = frozenset(
+    {
+        "id",
+        "object_type",
+        "platform_id",
+        "version",
+        "invoice_number",
+        "status",
+        "type",
+        "customer_id",
+        "billing_entity_id",
+        "billing_currency",
+        "invoice_date",
+        "due_date",
+        "on_hold",
+        "paid",
+        "created_at",
+        "updated_at",
+        "invoice_amount_including_tax",
+        "paid_invoice_amount",
+        "open_invoice_amount",
+        "closed_invoice_amount",
+        "payment_status",
+    }
+)
+
 
 def select_invoices() -> Select[Any]:
     return select(*INVOICE_COLUMNS)
@@ -47,28 +80,7 @@ def _instant(value: datetime | None) -> str | None:
 def invoice_row_to_dict(row: Any) -> dict[str, Any]:
     """The whole vendor Invoice dict: the stored document, with the columns authoritative."""
     invoice: dict[str, Any] = dict(row.document)
-    currency = row.billing_currency
-    invoice.update(
-        {
-            "id": row.id,
-            "object_type": "INVOICE",
-            "platform_id": row.platform_id,
-            "version": row.version,
-            "invoice_number": row.invoice_number,
-            "status": row.status,
-            "type": row.type,
-            "customer_id": row.customer_id,
-            "billing_entity_id": row.billing_entity_id,
-            "billing_currency": currency,
-            "invoice_date": _instant(row.invoice_date),
-            "due_date": _instant(row.due_date),
-            "on_hold": row.on_hold,
-            "paid": row.paid,
-            "created_at": _instant(row.created_at),
-            "updated_at": _instant(row.updated_at),
-        }
-    )
-    invoice.update(balance_fields(balance(row.invoice_amount_including_tax, row.paid_invoice_amount, currency), currency))
+    invoice.update(invoice_columns_to_dict(row))
     reprocess = invoice.get("reprocess") or {}
     invoice["to_be_reprocessed_at"] = reprocess.get("to_be_reprocessed_at")
     invoice["to_be_reprocessed"] = invoice["to_be_reprocessed_at"] is not None
@@ -80,6 +92,43 @@ def invoice_row_to_dict(row: Any) -> dict[str, Any]:
         for line in group.get("lines") or []
     )
     return invoice
+
+
+def invoice_columns_to_dict(row: Any) -> dict[str, Any]:
+    """The Invoice keys that come from the lifted columns alone (`COLUMN_FIELDS`)."""
+    currency = row.billing_currency
+    invoice = {
+        "id": row.id,
+        "object_type": "INVOICE",
+        "platform_id": row.platform_id,
+        "version": row.version,
+        "invoice_number": row.invoice_number,
+        "status": row.status,
+        "type": row.type,
+        "customer_id": row.customer_id,
+        "billing_entity_id": row.billing_entity_id,
+        "billing_currency": currency,
+        "invoice_date": _instant(row.invoice_date),
+        "due_date": _instant(row.due_date),
+        "on_hold": row.on_hold,
+        "paid": row.paid,
+        "created_at": _instant(row.created_at),
+        "updated_at": _instant(row.updated_at),
+    }
+    invoice.update(balance_fields(balance(row.invoice_amount_including_tax, row.paid_invoice_amount, currency), currency))
+    return invoice
+
+
+def shape_columns(shape: InvoiceShape) -> tuple[Any, ...]:
+    if shape == "keys":
+        return (col(Invoice.id), col(Invoice.customer_id))
+    return COLUMN_ONLY if shape == "columns" else INVOICE_COLUMNS
+
+
+def shaped_invoice(row: Any, shape: InvoiceShape) -> dict[str, Any] | None:
+    if shape == "keys":
+        return None
+    return invoice_columns_to_dict(row) if shape == "columns" else invoice_row_to_dict(row)
 
 
 def invoice_rows_to_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,9 @@ from aiodataloader import DataLoader
 from invoicegraph.auth.principal import Principal
 from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, invoice_page, invoice_pages_by_customer
+from invoicegraph.db.invoice_reads import InvoiceShape
 from invoicegraph.errors import InvalidField, Unauthorised
+from invoicegraph.resolvers.invoice_shape import node_shape
 from invoicegraph.resolvers.paging import checked_first, connection, to_query
 from invoicegraph.resolvers.selection import selects
 from invoicegraph.resolvers.types import Info, Row
@@ -35,23 +37,35 @@ async def resolve_invoices(
     size = checked_first(info, first)
     query = to_query(filter, order_by)
     async with info.context.database.read() as session:
-        page = await invoice_page(session, principal.platform_id, query, first=size, after=after, with_total=selects(info, "totalCount"))
-    # Nested fields that reach these invoices again (linked invoices, entities) reuse them.
-    info.context.loaders.prime_invoices(page.invoices)
+        page = await invoice_page(
+            session, principal.platform_id, query, first=size, after=after, with_total=selects(info, "totalCount"), shape=node_shape(info)
+        )
+    _prime(info, page)
     return connection(page)
 
 
-def _customer_invoices_loader(info: Info, query: InvoiceQuery, first: int, after: str | None) -> DataLoader[str, InvoicePage]:
-    """One loader per distinct (filter, order, first, after): all customers asking alike share a batch."""
+def _prime(info: Info, page: InvoicePage) -> None:
+    # Nested fields that reach these invoices again (linked invoices, entities) reuse them; only
+    # whole invoices, never the column-only dicts of a narrow selection.
+    if page.shape == "document":
+        info.context.loaders.prime_invoices(page.invoices)
+
+
+def _customer_invoices_loader(
+    info: Info, query: InvoiceQuery, first: int, after: str | None, shape: InvoiceShape
+) -> DataLoader[str, InvoicePage]:
+    """One loader per distinct (filter, order, first, after, shape): customers asking alike share a batch."""
     loaders: dict[tuple[object, ...], DataLoader[str, InvoicePage]] = info.context.extra.setdefault("customer_invoices", {})
-    key = (query, first, after)
+    key = (query, first, after, shape)
     if key not in loaders:
         principal = _principal(info)
         database = info.context.database
 
         async def batch(customer_ids: list[str]) -> list[InvoicePage]:
             async with database.read() as session:
-                pages = await invoice_pages_by_customer(session, principal.platform_id, customer_ids, query, first=first, after=after)
+                pages = await invoice_pages_by_customer(
+                    session, principal.platform_id, customer_ids, query, first=first, after=after, shape=shape
+                )
             return [pages[customer_id] for customer_id in customer_ids]
 
         loaders[key] = QuietDataLoader(batch_load_fn=batch)
@@ -63,8 +77,8 @@ async def resolve_customer_invoices(
 ) -> Row:
     size = checked_first(info, first)
     query = to_query(filter, order_by, from_filter=False)
-    page: InvoicePage = await _customer_invoices_loader(info, query, size, after).load(customer["id"])
-    info.context.loaders.prime_invoices(page.invoices)
+    page: InvoicePage = await _customer_invoices_loader(info, query, size, after, node_shape(info)).load(customer["id"])
+    _prime(info, page)
     return connection(page)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery
 from invoicegraph.errors import InvalidField
 from invoicegraph.resolvers.types import Info, Row
@@ -49,7 +51,10 @@ def to_query(
 
 def connection(page: InvoicePage) -> Row:
     """The InvoiceConnection dict of a page."""
-    edges = [{"cursor": cursor, "node": invoice} for cursor, invoice in zip(page.cursors, page.invoices, strict=True)]
+    if page.shape == "keys":  # no node was selected (resolvers/invoice_shape.py)
+        edges: list[dict[str, Any]] = [{"cursor": cursor} for cursor in page.cursors]
+    else:
+        edges = [{"cursor": cursor, "node": invoice} for cursor, invoice in zip(page.cursors, page.invoices, strict=True)]
     return {
         "edges": edges,
         "page_info": {
