@@ -5,8 +5,11 @@ PostgreSQL refuses to run as root, so as root the server runs as the `postgres` 
 If it cannot start, the tests that need it fail (they never skip).
 
 `PostgresCluster.start_replica(primary)` adds a streaming hot standby of a running cluster
-(`pg_basebackup -R`, its own free port): initdb's `--auth=trust` already lets 127.0.0.1 connect for
-replication, and PostgreSQL 15's defaults (`wal_level=replica`, `max_wal_senders=10`) allow it.
+(`pg_basebackup -R`, its own free port, `hot_standby_feedback = on`): initdb's `--auth=trust` already
+lets 127.0.0.1 connect for replication, and PostgreSQL 15's defaults (`wal_level=replica`,
+`max_wal_senders=10`) allow it. `primary.make_synchronous(replica)` names the standby in
+`synchronous_standby_names`; only sessions that ask for it (`synchronous_commit = remote_apply`, per
+database with `wait_for_apply`) then wait for it, since the servers run with `synchronous_commit=off`.
 """
 
 from __future__ import annotations
@@ -87,16 +90,45 @@ class PostgresCluster:
         """A hot standby of `primary`, streaming from it, on a free loopback port."""
         directory = Path(tempfile.mkdtemp(prefix="invoicegraph-pg-replica-"))
         replica = cls(directory=directory, port=free_port(), user=primary.user)
-        source = f"host=127.0.0.1 port={primary.port} user={primary.user} application_name=replica_{replica.port}"
+        source = f"host=127.0.0.1 port={primary.port} user={primary.user} application_name={replica.application_name}"
         backup = ["-d", source, "-D", str(replica.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]
         subprocess.run(
             [*_run_as_prefix(directory), _binary("pg_basebackup"), *backup],
             check=True,
             capture_output=True,
         )
+        # The primary keeps the rows the standby's open queries still see: replay never cancels a read
+        # (and never makes a synchronous commit wait for one, see `make_synchronous`).
+        with (replica.data / "postgresql.auto.conf").open("a") as conf:
+            conf.write("hot_standby_feedback = on\n")
         replica.start_server()
         replica.wait_streaming()
         return replica
+
+    @property
+    def application_name(self) -> str:
+        """The name this cluster streams under when it is a standby (pg_stat_replication, synchronous_standby_names)."""
+        return f"replica_{self.port}"
+
+    def make_synchronous(self, replica: PostgresCluster, timeout: float = 30) -> None:
+        """Name `replica` the synchronous standby of this primary, and wait until it is.
+
+        Commits wait for it only in sessions whose `synchronous_commit` asks for it (`wait_for_apply`).
+        """
+        self.psql(f"ALTER SYSTEM SET synchronous_standby_names = '\"{replica.application_name}\"'")
+        self.psql("SELECT pg_reload_conf()")
+        state = f"SELECT sync_state FROM pg_stat_replication WHERE application_name = '{replica.application_name}'"  # noqa: S608  (our own name)
+        deadline = time.monotonic() + timeout
+        while self.query(state) != "sync":
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{replica.application_name} did not become the synchronous standby; see {self.directory / 'server.log'}"
+                )
+            time.sleep(0.05)
+
+    def wait_for_apply(self, database: str) -> None:
+        """Every later commit to `database` returns only once the synchronous standby has applied it."""
+        self.psql(f"ALTER DATABASE {database} SET synchronous_commit = remote_apply")
 
     def start_server(self) -> None:
         """Start (or start again, after `stop_server`) the server on this cluster's data and port."""
