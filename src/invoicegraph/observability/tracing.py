@@ -6,7 +6,8 @@ Spans, nested as they happen:
 - `query GetInvoice` (Strawberry's OpenTelemetryExtension: operation, parsing, validation), made the
   current span so that what runs inside nests under it;
 - `loader invoice_by_id` per DataLoader batch, with its size;
-- one span per SQL statement (opentelemetry-instrumentation-sqlalchemy, on this app's engine only).
+- one span per SQL statement (opentelemetry-instrumentation-sqlalchemy, on this app's engines only:
+  the primary's and each read replica's).
 
 No span per GraphQL field: wrapping every field resolver costs more than the fields themselves.
 Each app has its own TracerProvider (nothing global), so tests and embedders can add processors
@@ -60,11 +61,12 @@ def _exporter(settings: Settings) -> SpanExporter | None:
 
 
 def instrument_database(provider: TracerProvider, database: Database) -> None:
-    """A span per SQL statement of this database's engine (not every engine in the process)."""
+    """A span per SQL statement of this database's engines, replicas included (not every engine in the process)."""
     tracer = provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
     # The instrumentation also counts pool connections through a meter; we export no OTel metrics.
     usage = metrics.NoOpMeter("invoicegraph").create_up_down_counter("db.client.connections.usage")
-    EngineTracer(tracer, database.engine.sync_engine, usage)  # type: ignore[no-untyped-call]  # untyped library
+    for engine in (database.engine, *(replica.engine for replica in database.replicas.replicas)):
+        EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]  # untyped library
 
 
 def operation_tracing(provider: TracerProvider) -> type[SchemaExtension]:
