@@ -1,8 +1,18 @@
 """Shared fixtures: real databases (a SQLite file, a throwaway PostgreSQL cluster) and the app.
 
-The integration suite runs every test on both backends (`backend` parameter). Each test gets a fresh,
-migrated database: a copy of a migrated SQLite file, or a PostgreSQL database cloned from a migrated
-template. Nothing is mocked.
+The integration suite runs every test on three backends (`backend` parameter):
+
+- `sqlite`: a copy of a migrated SQLite file;
+- `postgres`: a database cloned from a migrated template on the session's PostgreSQL cluster;
+- `postgres-replica`: the same, with the cluster's streaming hot standby as the app's read replica
+  (`INVOICEGRAPH_READ_REPLICA_URLS`), so queries and REST GETs read the standby while mutations,
+  refreshes, imports and the credential check use the primary (docs/scaling.md). The standby is started
+  once per session, the first time a test asks for this backend. Its databases commit with
+  `synchronous_commit = remote_apply`: a commit returns once the standby has applied it, so a test
+  reads what it just wrote, wherever the read goes. The plain `postgres` backend's databases do not
+  wait for the standby.
+
+Nothing is mocked.
 """
 
 from __future__ import annotations
@@ -23,6 +33,14 @@ from tests.support.postgres import PostgresCluster
 from tests.support.tenant_guard import TenantGuard
 
 _counter = itertools.count()
+BACKENDS = ["sqlite", "postgres", "postgres-replica"]
+# The routing's settings on the replica backend. Every commit waits for the standby to apply it, so
+# the standby is never stale for a test's database; the lag bound only has to ignore what the lag
+# measure sees on an idle primary (WAL of other databases or a checkpoint not yet replayed: the age of
+# the last replayed commit, which grows while a test is idle). One health check per `Database` (at its
+# first routed read, before any counting) and no retry: a skip would hide a routing problem, and the
+# `database` fixture fails the test if its replica was ever skipped.
+REPLICA_SETTINGS = {"replica_max_lag_seconds": 3600.0, "replica_check_interval_seconds": 600.0, "replica_retry_seconds": 600.0}
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +61,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(scope="session")
+def postgres_replica(postgres: PostgresCluster) -> Iterator[PostgresCluster]:
+    """A streaming hot standby of the session's cluster, its synchronous standby (for the databases that ask)."""
+    replica = PostgresCluster.start_replica(postgres)
+    try:
+        postgres.make_synchronous(replica)
+        yield replica
+    finally:
+        postgres.psql("ALTER SYSTEM RESET synchronous_standby_names")
+        postgres.psql("SELECT pg_reload_conf()")
+        replica.stop()
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -59,22 +90,37 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     name = f"test_{next(_counter)}"
     cluster.psql(f"CREATE DATABASE {name} TEMPLATE template_invoicegraph")
+    if backend == "postgres-replica":
+        replica: PostgresCluster = request.getfixturevalue("postgres_replica")
+        cluster.wait_for_apply(name)
+        replica.wait_for_replay(cluster)  # the clone itself, before anything connects to the standby
     yield cluster.url(name)
     cluster.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="development")
+def read_replica_urls(backend: str, database_url: str, request: pytest.FixtureRequest) -> list[str]:
+    """The test database on the standby, on the replica backend; none otherwise."""
+    if backend != "postgres-replica":
+        return []
+    replica: PostgresCluster = request.getfixturevalue("postgres_replica")
+    return [replica.url(database_url.rsplit("/", 1)[-1])]
+
+
+@pytest.fixture
+def settings(database_url: str, read_replica_urls: list[str]) -> Settings:
+    routing = {"read_replica_urls": read_replica_urls, **REPLICA_SETTINGS} if read_replica_urls else {}
+    return Settings(database_url=database_url, environment="development", **routing)
 
 
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
-    db = Database(settings.database_url, pool_size=5)
+    db = Database.from_settings(settings.model_copy(update={"database_pool_size": 5}))
     try:
         yield db
     finally:
         await db.dispose()
+    assert not db.replicas.skips, f"the replica was passed over, its reads went to the primary: {dict(db.replicas.skips)}"
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ import pytest
 
 from invoicegraph.db.engine import Database
 from tests.support.data import EXAMPLE_KEY, example, load
+from tests.support.engines import Statements, assert_read_where_routed
 
 SCHEMAS = Path(__file__).parent.parent / "support" / "schemas"
 INVOICE_SCHEMA = json.loads((SCHEMAS / "vendor-invoice.schema.json").read_text())
@@ -108,9 +109,11 @@ async def test_needs_a_credential_and_a_version(client: httpx.AsyncClient) -> No
 
 @pytest.mark.usefixtures("data")
 async def test_statements_do_not_grow_with_the_page(client: httpx.AsyncClient, database: Database) -> None:
-    await client.get("/v1/invoices", params={"limit": 1}, headers=KEY)  # the key's last_used_at
-    before = database.counter.total
+    await client.get("/v1/invoices", params={"limit": 1}, headers=KEY)  # the key's last_used_at, the replica's check
+    before = Statements.of(database)
     _page(await client.get("/v1/invoices", params={"limit": 100}, headers=KEY))
     # The key, the page, the count, and at most one batch per embedded record type (customers twice:
     # processing-only and forwarded-from), whatever the number of invoices.
-    assert database.counter.total - before <= 3 + 5
+    spent = Statements.of(database) - before
+    assert spent.total <= 3 + 5
+    assert_read_where_routed(database, spent)

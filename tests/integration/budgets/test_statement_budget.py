@@ -1,5 +1,10 @@
-"""Statement budgets (counted with the engine's SQLAlchemy hook): a query's cost does not grow with
-the length of its lists."""
+"""Statement budgets (counted with each engine's SQLAlchemy hook): a query's cost does not grow with
+the length of its lists.
+
+Counted over every engine of the `Database`, so a budget means the same on every backend; on the
+replica backend the per-engine counts also show where each request ran: a query's statements on the
+replica (the primary checks the credential only), a mutation's on the primary alone.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.data import EXAMPLE_KEY, example, load, record
+from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load, record
+from tests.support.engines import Statements, assert_read_where_routed, assert_written_on_primary
 from tests.support.graph_query import full_selection
 
 from invoicegraph.app import create_app
@@ -80,14 +86,15 @@ def _with_lists(size: int) -> dict[str, Any]:
     return data
 
 
-async def _count(database: Database, client: httpx.AsyncClient, query: str) -> tuple[int, dict[str, Any]]:
-    # Warm up first: a key's first use records last_used_at (a write, at most every few minutes).
-    await client.post("/graphql", json={"query": "{ __typename }"}, headers=HEADERS)
-    before = database.counter.total
+async def _count(database: Database, client: httpx.AsyncClient, query: str) -> tuple[Statements, dict[str, Any]]:
+    # Warm up first: a key's first use records last_used_at (a write, at most every few minutes), and
+    # a database's first read measures its replica (tests/support/engines.py).
+    await client.post("/graphql", json={"query": '{ invoice(id: "warm-up") { id } }'}, headers=HEADERS)
+    before = Statements.of(database)
     response = await client.post("/graphql", json={"query": query}, headers=HEADERS)
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body["errors"][:3]
-    return database.counter.total - before, body
+    return Statements.of(database) - before, body
 
 
 @pytest.fixture
@@ -103,7 +110,9 @@ async def test_whole_invoice_graph_costs_the_same_for_1_10_and_100_items(roomy: 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         for size in (1, 10, 100):
             await load(database, tmp_path, _with_lists(size), f"size{size}.json")
-            counts[size], body = await _count(database, client, query)
+            spent, body = await _count(database, client, query)
+            assert_read_where_routed(database, spent)
+            counts[size] = spent.total
             invoice = body["data"]["invoice"]
             assert len(invoice["periods"][0]["groups"][0]["lines"]) == size
             assert len(invoice["linkedInvoices"]) == size
@@ -119,7 +128,8 @@ async def test_list_of_50_costs_what_a_list_of_5_costs(client: httpx.AsyncClient
     fifty, large = await _count(database, client, query % 50)
     assert len(small["data"]["invoices"]["edges"]) == 5
     assert len(large["data"]["invoices"]["edges"]) == 50
-    assert five == fifty
+    assert five.total == fifty.total
+    assert_read_where_routed(database, fifty)
 
 
 async def test_scalar_fields_take_one_statement_plus_the_credential(client: httpx.AsyncClient, database: Database, tmp_path: Path) -> None:
@@ -128,4 +138,34 @@ async def test_scalar_fields_take_one_statement_plus_the_credential(client: http
         database, client, '{ invoice(id: "invo_globex_2026_11") { id status version invoiceNumber billingCurrency onHold } }'
     )
     assert body["data"]["invoice"]["status"] == "DRAFT"
-    assert count == 2  # the API key lookup, then the invoice
+    assert count.total == 2  # the API key lookup, then the invoice
+    assert_read_where_routed(database, count)
+
+
+REFRESH = "mutation($id: ID!) { refreshInvoice(id: $id) { id version customer { id } refreshHistory(first: 1) { totalCount } } }"
+
+
+async def test_a_query_runs_where_it_is_routed_and_a_mutation_on_the_primary(
+    client: httpx.AsyncClient, database: Database, tmp_path: Path
+) -> None:
+    await load(database, tmp_path, example(), "example.json")
+    read, _ = await _count(
+        database, client, '{ invoice(id: "invo_globex_2026_11") { id customer { id } refreshHistory(first: 1) { totalCount } } }'
+    )
+    assert_read_where_routed(database, read)
+
+    before = Statements.of(database)
+    response = await client.post("/graphql", json={"query": REFRESH, "variables": {"id": INVOICE_ID}}, headers=HEADERS)
+    refreshed = response.json()["data"]["refreshInvoice"]
+    written = Statements.of(database) - before
+    # The mutation, and the response fields it selects (read after the write), all on the primary.
+    assert_written_on_primary(written)
+    assert refreshed["refreshHistory"]["totalCount"] == 1
+    assert written.total > read.total
+
+    # What the mutation wrote is what the next query reads (a replica applies each commit before it returns).
+    again, body = await _count(
+        database, client, '{ invoice(id: "invo_globex_2026_11") { version refreshHistory(first: 1) { totalCount } } }'
+    )
+    assert_read_where_routed(database, again)
+    assert body["data"]["invoice"] == {"version": refreshed["version"], "refreshHistory": {"totalCount": 1}}

@@ -19,6 +19,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 _names = itertools.count()
 
 
+# No replica backend here: the import service reads and writes the primary only (docs/scaling.md), and
+# these tests call it directly, without the app's routing.
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     # A sync fixture: the shared cluster fixture runs its migrations with asyncio.run().
