@@ -1,10 +1,12 @@
 """A PostgreSQL primary and a streaming hot standby (pg_basebackup -R), both on loopback, for the session.
 
-Each test gets its own database cloned from a migrated template on the primary (the standby replays
-the clone), a `Database` split across the two (`split`), and the app over it. Replication is
-asynchronous, as in most deployments: a test that reads what it just wrote through a replica waits
-for the replay first (`Replication.caught_up`). Nothing is mocked and nothing skips: if the servers
-cannot start, these tests fail.
+The session's cluster and its one standby (`postgres`, `postgres_replica` in tests/conftest.py, shared
+with the `postgres-replica` backend). Each test gets its own database cloned from the migrated template
+on the primary (the standby replays the clone), a `Database` split across the two (`split`), and the
+app over it. Unlike the backend's databases, these replicate asynchronously, as in most deployments:
+a test that reads what it just wrote through a replica waits for the replay first
+(`Replication.caught_up`), and a paused replay leaves the standby behind. Nothing is mocked and nothing
+skips: if the servers cannot start, these tests fail.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from tests.support.postgres import PostgresCluster
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
-from invoicegraph.db.migrate import upgrade
 from invoicegraph.settings import Settings
 
 HEADERS = {"X-API-KEY": EXAMPLE_KEY}
@@ -46,18 +47,8 @@ class Replication:
 
 
 @pytest.fixture(scope="session")
-def replication() -> Iterator[Replication]:
-    primary = PostgresCluster.start()
-    try:
-        primary.psql("CREATE DATABASE template_invoicegraph")
-        upgrade(primary.url("template_invoicegraph"))
-        replica = PostgresCluster.start_replica(primary)
-        try:
-            yield Replication(primary, replica)
-        finally:
-            replica.stop()
-    finally:
-        primary.stop()
+def replication(postgres: PostgresCluster, postgres_replica: PostgresCluster) -> Replication:
+    return Replication(postgres, postgres_replica)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from tests.integration.scaleout.conftest import HEADERS, EngineLog, Replication
 from tests.support.data import INVOICE_ID, load
+from tests.support.engines import Statements, assert_read_where_routed, assert_written_on_primary
 
 from invoicegraph.db.engine import Database
 from invoicegraph.db.routing import RoutingError
@@ -53,10 +54,6 @@ def _credential_checks(statements: list[str]) -> list[str]:
     return [s for s in statements if "FROM api_key" in s]
 
 
-def _counts(database: Database) -> tuple[int, int]:
-    return database.counter.total, database.replicas.replicas[0].counter.total
-
-
 async def _graphql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     response = await client.post("/graphql", json={"query": query, "variables": {"id": INVOICE_ID}}, headers=headers or {})
     body: dict[str, Any] = response.json()
@@ -80,21 +77,24 @@ async def _skips(client: httpx.AsyncClient, reason: str) -> float:
 async def test_queries_read_the_replica_and_mutations_the_primary(
     client: httpx.AsyncClient, split: Database, engine_log: EngineLog, loaded: dict[str, Any], tmp_path: Path
 ) -> None:
-    primary, replica = _counts(split)
+    before = Statements.of(split)
     engine_log.clear()
     read = await _graphql(client, READ)
     assert read["invoice"]["customer"]["invoices"]["totalCount"] == 1
     # The query's data came from the replica; the primary only checked the credential.
-    assert split.replicas.replicas[0].counter.total - replica == len(engine_log.replica) >= 5
-    assert split.counter.total - primary == len(engine_log.primary) == 1
+    spent = Statements.of(split) - before
+    assert_read_where_routed(split, spent)
+    assert spent.replica == len(engine_log.replica) >= 5
+    assert spent.primary == len(engine_log.primary)
     assert _credential_checks(engine_log.primary) == engine_log.primary
 
     await _late_usage(split, tmp_path, loaded)  # so that the refresh changes the invoice
-    primary, replica = _counts(split)
+    before = Statements.of(split)
     engine_log.clear()
     refreshed = (await _graphql(client, REFRESH))["refreshInvoice"]
     # The mutation and every field of its response: the primary, nothing on the replica.
-    assert split.replicas.replicas[0].counter.total == replica
+    spent = Statements.of(split) - before
+    assert_written_on_primary(spent)
     assert engine_log.replica == []
     assert any(s.startswith("UPDATE invoice") for s in engine_log.primary)
     assert any(s.startswith("INSERT INTO refresh_record") for s in engine_log.primary)
@@ -102,7 +102,7 @@ async def test_queries_read_the_replica_and_mutations_the_primary(
     assert any("FROM customer" in s for s in engine_log.primary)  # the response's nested customer
     assert refreshed["version"] == read["invoice"]["version"] + 1
     assert refreshed["refreshHistory"]["totalCount"] == 1  # read on the primary, right after the write
-    assert split.counter.total - primary == len(engine_log.primary)
+    assert spent.primary == len(engine_log.primary)
 
 
 async def test_rest_gets_read_the_replica_and_posts_use_the_primary(client: httpx.AsyncClient, engine_log: EngineLog) -> None:
@@ -170,19 +170,19 @@ async def test_a_lagging_replica_is_skipped_and_counted(
                 await _late_usage(database, tmp_path, loaded)  # a write the replica does not replay
                 await asyncio.sleep(0.4)
                 await database.replicas.check()
-                before = _counts(database)
+                before = Statements.of(database)
                 assert (await _graphql(client, VERSION))["invoice"]["version"] >= 1
                 assert replica.lag is not None
                 assert replica.lag > 0.2
-                assert replica.counter.total == before[1], "a lagging replica must not serve reads"
+                assert (Statements.of(database) - before).replica == 0, "a lagging replica must not serve reads"
                 assert await _skips(client, "lagging") == 1
             finally:
                 replication.resume_replay()
             replication.caught_up()
             await database.replicas.check()
-            before = _counts(database)
+            before = Statements.of(database)
             await _graphql(client, VERSION)
-            assert replica.counter.total > before[1], "a caught-up replica serves reads again"
+            assert (Statements.of(database) - before).replica > 0, "a caught-up replica serves reads again"
     finally:
         await database.dispose()
 
