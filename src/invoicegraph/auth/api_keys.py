@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlmodel import col
 
 from invoicegraph.auth.keys import hash_key
 from invoicegraph.auth.permissions import expand
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import ApiKey, ApiKeyPlatform
+from invoicegraph.db.prepared import api_key_by_hash, fetch
+from invoicegraph.db.tables import ApiKey
 
 # last_used_at is a hint for people, not an audit trail: writing it on every request would turn
 # every read into a write. It is refreshed when older than this.
@@ -28,20 +29,8 @@ class VerifiedKey:
 async def verify_api_key(database: Database, key: str, *, now: datetime | None = None) -> VerifiedKey | None:
     """The key's grants, or None when it is unknown, inactive or expired (indistinguishable)."""
     now = now or datetime.now(UTC)
-    statement = (
-        select(
-            col(ApiKey.id),
-            col(ApiKey.status),
-            col(ApiKey.permissions),
-            col(ApiKey.expires_at),
-            col(ApiKey.last_used_at),
-            col(ApiKeyPlatform.platform_id),
-        )
-        .outerjoin(ApiKeyPlatform, col(ApiKeyPlatform.api_key_id) == col(ApiKey.id))
-        .where(col(ApiKey.key_hash) == hash_key(key))
-    )
     async with database.read() as session:
-        rows = (await session.execute(statement)).all()
+        rows = await fetch(session, api_key_by_hash(), {"key_hash": hash_key(key)})
     if not rows:
         return None
     first = rows[0]

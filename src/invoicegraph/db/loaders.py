@@ -11,13 +11,13 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
-from sqlmodel import col
 
 from invoicegraph.db import tables
 from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.engine import Database
-from invoicegraph.db.invoice_reads import invoice_rows_to_dicts, select_invoices
+from invoicegraph.db.invoice_reads import invoice_rows_to_dicts
+from invoicegraph.db.prepared import fetch, invoices_by_ids, records_by_ids
+from invoicegraph.db.prepared import keys as ids
 from invoicegraph.db.refresh_reads import refresh_records_for_invoices
 from invoicegraph.observability.loaders import observe_loaders
 
@@ -64,16 +64,19 @@ class Loaders:
         for invoice in invoices:
             self.invoice_by_id.clear(invoice["id"]).prime(invoice["id"], invoice)
 
+    @staticmethod
+    def prime(loader: DataLoader[str, Any], records: Iterable[Row | None]) -> None:
+        """Seed a record loader with records already read in this request (e.g. by a refresh)."""
+        for record in records:
+            if record is not None:
+                loader.clear(record["id"]).prime(record["id"], record)
+
     def _records(self, table: type[tables.TenantRecord]) -> BatchFn:
         async def batch(keys: list[str]) -> list[Any]:
             if self._platform_id is None:
                 return [None] * len(keys)
-            statement = select(col(table.id), col(table.data)).where(
-                col(table.platform_id) == self._platform_id,
-                col(table.id).in_(set(keys)),
-            )
             async with self._database.read() as session:
-                rows = (await session.execute(statement)).all()
+                rows = await fetch(session, records_by_ids(table), {"platform_id": self._platform_id, "ids": ids(keys)})
             platform_id = self._platform_id
             return _in_key_order(keys, {row.id: record_dict(row.id, platform_id, row.data) for row in rows})
 
@@ -82,12 +85,8 @@ class Loaders:
     async def _invoices(self, keys: list[str]) -> list[Any]:
         if self._platform_id is None:
             return [None] * len(keys)
-        statement = select_invoices().where(
-            col(tables.Invoice.platform_id) == self._platform_id,
-            col(tables.Invoice.id).in_(set(keys)),
-        )
         async with self._database.read() as session:
-            rows = (await session.execute(statement)).all()
+            rows = await fetch(session, invoices_by_ids(), {"platform_id": self._platform_id, "ids": ids(keys)})
         return _in_key_order(keys, {item["id"]: item for item in invoice_rows_to_dicts(rows)})
 
     async def _refresh_records(self, keys: list[str]) -> list[Any]:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.billing.money import amount
 from invoicegraph.billing.records import format_instant
+from invoicegraph.db.prepared import fetch, keys, refresh_records_by_invoices
 from invoicegraph.db.tables import RefreshRecord
 
 
-def refresh_record_dict(row: RefreshRecord) -> dict[str, Any]:
+def refresh_record_dict(row: RefreshRecord | Row[Any]) -> dict[str, Any]:
     return {
         "id": row.id,
         "invoice_id": row.invoice_id,
@@ -36,12 +37,8 @@ def refresh_record_dict(row: RefreshRecord) -> dict[str, Any]:
 async def refresh_records_for_invoices(
     session: AsyncSession, platform_id: str, invoice_ids: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    statement = (
-        select(RefreshRecord)
-        .where(RefreshRecord.platform_id == platform_id, RefreshRecord.invoice_id.in_(set(invoice_ids)))  # type: ignore[arg-type, attr-defined]
-        .order_by(RefreshRecord.invoice_id, RefreshRecord.created_at.desc(), RefreshRecord.id.desc())  # type: ignore[attr-defined]
-    )
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in (await session.scalars(statement)).all():
+    rows = await fetch(session, refresh_records_by_invoices(), {"platform_id": platform_id, "ids": keys(invoice_ids)})
+    for row in rows:
         found.setdefault(row.invoice_id, []).append(refresh_record_dict(row))
     return found

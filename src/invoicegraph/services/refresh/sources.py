@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from invoicegraph.billing.catalog import PricingPlan
 from invoicegraph.billing.records import parse_instant
-from invoicegraph.db import tables
+from invoicegraph.db import prepared, tables
 from invoicegraph.db.loaders import record_dict
 from invoicegraph.db.tables import table_of
 from invoicegraph.db.usage_aggregation import UsageQuestion, aggregate_usage
@@ -23,16 +23,16 @@ Record = dict[str, Any]
 
 
 async def records_by_id(session: AsyncSession, table: type[tables.TenantRecord], platform_id: str, ids: Iterable[str]) -> dict[str, Record]:
-    wanted = sorted(set(ids))
+    wanted = prepared.keys(ids)
     if not wanted:
         return {}
-    statement = select(col(table.id), col(table.data)).where(col(table.platform_id) == platform_id, col(table.id).in_(wanted))
-    return {row.id: record_dict(row.id, platform_id, row.data) for row in (await session.execute(statement)).all()}
+    rows = await prepared.fetch(session, prepared.records_by_ids(table), {"platform_id": platform_id, "ids": wanted})
+    return {row.id: record_dict(row.id, platform_id, row.data) for row in rows}
 
 
 async def all_records(session: AsyncSession, table: type[tables.TenantRecord], platform_id: str) -> list[Record]:
-    statement = select(col(table.id), col(table.data)).where(col(table.platform_id) == platform_id).order_by(col(table.id))
-    return [record_dict(row.id, platform_id, row.data) for row in (await session.execute(statement)).all()]
+    rows = await prepared.fetch(session, prepared.all_records(table), {"platform_id": platform_id})
+    return [record_dict(row.id, platform_id, row.data) for row in rows]
 
 
 @dataclass

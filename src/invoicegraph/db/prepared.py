@@ -1,0 +1,88 @@
+"""Hot-path statements built once, executed with parameters, on the session's connection.
+
+Building `select(...).where(...)` costs more than running it: each build coerces every clause and
+the execution then computes the statement's cache key from the new objects (about 0.2 ms of a
+0.4 ms loader statement, measured with bench-style data). These statements are built once per table
+with bound parameters, so a request only supplies values. Executing on the session's connection
+skips the ORM layer (these reads want Core rows, never ORM objects); the connection is the same one
+the session routed and began (db/engine.py), so routing, transactions and statement counting are
+unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoicegraph.db import tables
+from invoicegraph.db.invoice_reads import select_invoices
+
+
+async def fetch(session: AsyncSession, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+    """All rows of a prepared statement, as Core rows."""
+    connection = await session.connection()
+    rows: Sequence[Row[Any]] = (await connection.execute(statement, dict(parameters))).all()
+    return rows
+
+
+def keys(ids: Iterable[str]) -> list[str]:
+    """An expanding parameter's value: distinct, in a stable order (one SQL text per count)."""
+    return sorted(set(ids))
+
+
+@cache
+def records_by_ids(table: type[tables.TenantRecord]) -> Select[Any]:
+    """`id, data` of a platform's records by id (:platform_id, :ids)."""
+    return select(col(table.id), col(table.data)).where(
+        col(table.platform_id) == bindparam("platform_id"),
+        col(table.id).in_(bindparam("ids", expanding=True)),
+    )
+
+
+@cache
+def all_records(table: type[tables.TenantRecord]) -> Select[Any]:
+    """`id, data` of all a platform's records of a type, by id (:platform_id)."""
+    return select(col(table.id), col(table.data)).where(col(table.platform_id) == bindparam("platform_id")).order_by(col(table.id))
+
+
+@cache
+def invoices_by_ids() -> Select[Any]:
+    """Whole invoice rows by id (:platform_id, :ids)."""
+    return select_invoices().where(
+        col(tables.Invoice.platform_id) == bindparam("platform_id"),
+        col(tables.Invoice.id).in_(bindparam("ids", expanding=True)),
+    )
+
+
+@cache
+def refresh_records_by_invoices() -> Select[Any]:
+    """The refresh audit of invoices, newest first per invoice (:platform_id, :ids)."""
+    table = tables.RefreshRecord.__table__  # type: ignore[attr-defined]
+    return (
+        select(table)
+        .where(table.c.platform_id == bindparam("platform_id"), table.c.invoice_id.in_(bindparam("ids", expanding=True)))
+        .order_by(table.c.invoice_id, table.c.created_at.desc(), table.c.id.desc())
+    )
+
+
+@cache
+def api_key_by_hash() -> Select[Any]:
+    """A key's grants by its hash (:key_hash): one row per platform, or one without when it has none."""
+    columns: list[Any] = [
+        col(tables.ApiKey.id),
+        col(tables.ApiKey.status),
+        col(tables.ApiKey.permissions),
+        col(tables.ApiKey.expires_at),
+        col(tables.ApiKey.last_used_at),
+        col(tables.ApiKeyPlatform.platform_id),
+    ]
+    return (
+        select(*columns)
+        .outerjoin(tables.ApiKeyPlatform, col(tables.ApiKeyPlatform.api_key_id) == col(tables.ApiKey.id))
+        .where(col(tables.ApiKey.key_hash) == bindparam("key_hash"))
+    )
