@@ -28,7 +28,7 @@ from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import IdempotencyRequest, StoredResponse
 from invoicegraph.services.refresh.compute import compute
 from invoicegraph.services.refresh.diff import Change, changes
-from invoicegraph.services.refresh.sources import read_sources
+from invoicegraph.services.refresh.sources import Sources, read_sources
 from invoicegraph.services.refresh.types import expand
 
 REFRESHABLE = frozenset({"OPEN", "DRAFT"})
@@ -49,6 +49,9 @@ class RefreshResult:
     based_on_version: int
     changes: list[Change] = field(default_factory=list)
     replayed: bool = False
+    # The records the computation read (not for a replay): a GraphQL response primes its loaders
+    # with them instead of reading them again.
+    sources: Sources | None = None
 
     @property
     def changed(self) -> bool:
@@ -86,9 +89,13 @@ async def read_invoice(session: AsyncSession, platform_id: str, invoice_id: str,
 
 async def compute_refresh(session: AsyncSession, platform_id: str, before: Record, types: tuple[str, ...]) -> Record:
     """The invoice as a refresh of `types` leaves it: read the sources, compute, write nothing."""
+    return (await _compute_with_sources(session, platform_id, before, types))[0]
+
+
+async def _compute_with_sources(session: AsyncSession, platform_id: str, before: Record, types: tuple[str, ...]) -> tuple[Record, Sources]:
     parts = expand(types)
     sources = await read_sources(session, platform_id, before, full="FULL" in types, payment_acceptors="PAYMENT_ACCEPTOR" in parts)
-    return compute(before, sources, types, format_instant(datetime.now(UTC)))
+    return compute(before, sources, types, format_instant(datetime.now(UTC))), sources
 
 
 async def save_invoice(
@@ -133,9 +140,10 @@ class RefreshService:
         async with self.database.read() as session:
             row = await self._read(session, principal, command)
             before = invoice_row_to_dict(row)
-            after = await compute_refresh(session, principal.platform_id, before, command.types)
+            after, sources = await _compute_with_sources(session, principal.platform_id, before, command.types)
             await session.rollback()  # reads only; said out loud so it stays that way
-        return RefreshResult(invoice=after, types=command.types, based_on_version=before["version"], changes=changes(before, after))
+        found = changes(before, after)
+        return RefreshResult(invoice=after, types=command.types, based_on_version=before["version"], changes=found, sources=sources)
 
     async def _read(self, session: AsyncSession, principal: Principal, command: RefreshCommand) -> Any:
         statement = select(*INVOICE_COLUMNS).where(col(Invoice.platform_id) == principal.platform_id, col(Invoice.id) == command.invoice_id)
@@ -162,7 +170,7 @@ class RefreshService:
                     return RefreshResult(invoice=stored.body, types=command.types, based_on_version=-1, replayed=True)
             row = self._refreshable(await _lock(session, principal.platform_id, command.invoice_id, self.lock_timeout), command.invoice_id)
             before = invoice_row_to_dict(row)
-            after = await compute_refresh(session, principal.platform_id, before, command.types)
+            after, sources = await _compute_with_sources(session, principal.platform_id, before, command.types)
             found = changes(before, after)
             if found:
                 after = await save_invoice(session, principal.platform_id, row, after)
@@ -171,7 +179,7 @@ class RefreshService:
             self._audit(session, principal, command, before, after, found)
             if command.idempotency is not None:
                 idempotency.store(session, principal, command.idempotency, StoredResponse(status=200, body=after))
-        return RefreshResult(invoice=after, types=command.types, based_on_version=before["version"], changes=found)
+        return RefreshResult(invoice=after, types=command.types, based_on_version=before["version"], changes=found, sources=sources)
 
     @staticmethod
     def _audit(
