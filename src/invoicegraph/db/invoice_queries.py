@@ -14,18 +14,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, case, cast, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import Numeric
 from sqlmodel import col
 
 from invoicegraph.db.invoice_reads import InvoiceShape, shape_columns, shaped_invoice
+from invoicegraph.db.prepared import fetch, keys
 from invoicegraph.db.tables import Invoice, InvoiceSubscription, table_of
 from invoicegraph.errors import InvalidField
+
+# Page statements are built once per (query, first, after, shape, dialect) with the platform and the
+# customers as parameters (db/prepared.py says why); bounded like the other per-process caches.
+STATEMENT_CACHE_SIZE = 256
+PLATFORM: BindParameter[str] = bindparam("platform_id")
+CUSTOMERS: BindParameter[list[str]] = bindparam("customer_ids", expanding=True)
 
 STATUS_ORDER = ("OPEN", "DRAFT", "FINAL", "EMPTY", "VOID")
 ORDER_FIELDS = ("INVOICE_NUMBER", "INVOICE_DATE", "DUE_DATE", "INVOICE_AMOUNT_INCLUDING_TAX", "STATUS", "CREATED_AT")
@@ -91,7 +99,7 @@ def _sort_value(query: InvoiceQuery, dialect: str) -> ColumnElement[Any]:
     return _columns.invoice_date
 
 
-def _filters(platform_id: str, query: InvoiceQuery) -> list[ColumnElement[bool]]:
+def _filters(platform_id: str | BindParameter[str], query: InvoiceQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(Invoice.platform_id) == platform_id]
     if query.statuses:
         conditions.append(col(Invoice.status).in_(query.statuses))
@@ -164,7 +172,12 @@ def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnEl
 
 
 def _page_statement(
-    platform_id: str, query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape = "document"
+    platform_id: str | BindParameter[str],
+    query: InvoiceQuery,
+    first: int,
+    after: str | None,
+    dialect: str,
+    shape: InvoiceShape = "document",
 ) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
@@ -203,13 +216,22 @@ async def invoice_page(
 ) -> InvoicePage:
     """One page of the platform's invoices (one statement, plus one for the total when asked)."""
     dialect = session.get_bind().dialect.name
-    statement, _, _ = _page_statement(platform_id, query, first, after, dialect, shape)
-    rows = (await session.execute(statement)).all()
+    rows = await fetch(session, _cached_page_statement(query, first, after, dialect, shape), {"platform_id": platform_id})
     page = _to_page(query, rows, first, after, shape)
     if with_total:
-        total = select(func.count()).select_from(Invoice).where(*_filters(platform_id, query))
-        page.total_count = int((await session.execute(total)).scalar_one())
+        counted = await fetch(session, _count_statement(query), {"platform_id": platform_id})
+        page.total_count = int(counted[0][0])
     return page
+
+
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _cached_page_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
+    return _page_statement(PLATFORM, query, first, after, dialect, shape)[0]
+
+
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _count_statement(query: InvoiceQuery) -> Select[Any]:
+    return select(func.count()).select_from(Invoice).where(*_filters(PLATFORM, query))
 
 
 async def invoice_pages_by_customer(
@@ -223,10 +245,27 @@ async def invoice_pages_by_customer(
     shape: InvoiceShape = "document",
 ) -> dict[str, InvoicePage]:
     """A page per customer, in one statement (window functions), with each customer's total count."""
-    dialect = session.get_bind().dialect.name
+    statement = _customer_pages_statement(query, first, after, session.get_bind().dialect.name, shape)
+    rows = await fetch(session, statement, {"platform_id": platform_id, "customer_ids": keys(customer_ids)})
+    grouped: dict[str, list[Any]] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.owner_id] = int(row.total_count)
+        if row.id is not None:
+            grouped.setdefault(row.owner_id, []).append(row)
+    pages: dict[str, InvoicePage] = {}
+    for customer_id in customer_ids:
+        page = _to_page(query, grouped.get(customer_id, []), first, after, shape)
+        page.total_count = counts.get(customer_id, 0)
+        pages[customer_id] = page
+    return pages
+
+
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _customer_pages_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
-    filtered = [*_filters(platform_id, query), col(Invoice.customer_id).in_(set(customer_ids))]
+    filtered = [*_filters(PLATFORM, query), col(Invoice.customer_id).in_(CUSTOMERS)]
     conditions = list(filtered)
     if after is not None:
         conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
@@ -240,22 +279,9 @@ async def invoice_pages_by_customer(
     )
     ranked = select(*shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
     # Outer join from the totals, so a customer whose page is empty still reports its total.
-    statement = (
+    return (
         select(totals.c.customer_id.label("owner_id"), totals.c.total_count, ranked)
         .select_from(totals)
         .outerjoin(ranked, and_(ranked.c.customer_id == totals.c.customer_id, ranked.c.position <= first + 1))
         .order_by(totals.c.customer_id, ranked.c.position)
     )
-    rows = (await session.execute(statement)).all()
-    grouped: dict[str, list[Any]] = {}
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.owner_id] = int(row.total_count)
-        if row.id is not None:
-            grouped.setdefault(row.owner_id, []).append(row)
-    pages: dict[str, InvoicePage] = {}
-    for customer_id in customer_ids:
-        page = _to_page(query, grouped.get(customer_id, []), first, after, shape)
-        page.total_count = counts.get(customer_id, 0)
-        pages[customer_id] = page
-    return pages
