@@ -69,8 +69,7 @@ def postgres_replica(postgres: PostgresCluster) -> Iterator[PostgresCluster]:
         postgres.make_synchronous(replica)
         yield replica
     finally:
-        postgres.psql("ALTER SYSTEM RESET synchronous_standby_names")
-        postgres.psql("SELECT pg_reload_conf()")
+        postgres.psql("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()")
         replica.stop()
 
 
@@ -89,11 +88,12 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         return
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     name = f"test_{next(_counter)}"
-    cluster.psql(f"CREATE DATABASE {name} TEMPLATE template_invoicegraph")
-    if backend == "postgres-replica":
-        replica: PostgresCluster = request.getfixturevalue("postgres_replica")
-        cluster.wait_for_apply(name)
-        replica.wait_for_replay(cluster)  # the clone itself, before anything connects to the standby
+    replicated = backend == "postgres-replica"
+    if replicated:
+        request.getfixturevalue("postgres_replica")
+    # On the replica backend the standby has applied the clone when this returns, and applies every
+    # later commit before it returns.
+    cluster.create_database(name, "template_invoicegraph", synchronous=replicated)
     yield cluster.url(name)
     cluster.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

@@ -9,7 +9,7 @@ If it cannot start, the tests that need it fail (they never skip).
 lets 127.0.0.1 connect for replication, and PostgreSQL 15's defaults (`wal_level=replica`,
 `max_wal_senders=10`) allow it. `primary.make_synchronous(replica)` names the standby in
 `synchronous_standby_names`; only sessions that ask for it (`synchronous_commit = remote_apply`, per
-database with `wait_for_apply`) then wait for it, since the servers run with `synchronous_commit=off`.
+database with `create_database(…, synchronous=True)`) then wait for it, since the servers run with `synchronous_commit=off`.
 """
 
 from __future__ import annotations
@@ -113,10 +113,9 @@ class PostgresCluster:
     def make_synchronous(self, replica: PostgresCluster, timeout: float = 30) -> None:
         """Name `replica` the synchronous standby of this primary, and wait until it is.
 
-        Commits wait for it only in sessions whose `synchronous_commit` asks for it (`wait_for_apply`).
+        Commits wait for it only in sessions whose `synchronous_commit` asks for it (`create_database`).
         """
-        self.psql(f"ALTER SYSTEM SET synchronous_standby_names = '\"{replica.application_name}\"'")
-        self.psql("SELECT pg_reload_conf()")
+        self.psql(f"ALTER SYSTEM SET synchronous_standby_names = '\"{replica.application_name}\"'", "SELECT pg_reload_conf()")
         state = f"SELECT sync_state FROM pg_stat_replication WHERE application_name = '{replica.application_name}'"  # noqa: S608  (our own name)
         deadline = time.monotonic() + timeout
         while self.query(state) != "sync":
@@ -126,9 +125,19 @@ class PostgresCluster:
                 )
             time.sleep(0.05)
 
-    def wait_for_apply(self, database: str) -> None:
-        """Every later commit to `database` returns only once the synchronous standby has applied it."""
-        self.psql(f"ALTER DATABASE {database} SET synchronous_commit = remote_apply")
+    def create_database(self, name: str, template: str, *, synchronous: bool = False) -> None:
+        """A new database cloned from `template`.
+
+        `synchronous`: its creation and every later commit to it return only once the synchronous
+        standby (`make_synchronous`) has applied them, so the standby has the database as soon as this
+        returns, and whatever is written to it after.
+        """
+        clone = f"CREATE DATABASE {name} TEMPLATE {template}"
+        if not synchronous:
+            self.psql(clone)
+            return
+        wait = "synchronous_commit = remote_apply"
+        self.psql(f"SET {wait}", clone, f"ALTER DATABASE {name} SET {wait}")
 
     def start_server(self) -> None:
         """Start (or start again, after `stop_server`) the server on this cluster's data and port."""
@@ -199,9 +208,11 @@ class PostgresCluster:
             time.sleep(0.1)
         raise RuntimeError(f"PostgreSQL did not start; see {self.directory / 'server.log'}")
 
-    def psql(self, sql: str, database: str = "postgres") -> None:
+    def psql(self, *statements: str, database: str = "postgres") -> None:
+        """Run each statement in turn, in one session (each its own transaction)."""
+        commands = [argument for statement in statements for argument in ("-c", statement)]
         subprocess.run(
-            [_binary("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.dsn(database), "-c", sql], check=True, capture_output=True
+            [_binary("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.dsn(database), *commands], check=True, capture_output=True
         )
 
     def stop(self) -> None:

@@ -54,7 +54,7 @@ def replication(postgres: PostgresCluster, postgres_replica: PostgresCluster) ->
 @pytest.fixture
 def database_name(replication: Replication) -> Iterator[str]:
     name = f"scale_{next(_names)}"
-    replication.primary.psql(f"CREATE DATABASE {name} TEMPLATE template_invoicegraph")
+    replication.primary.create_database(name, "template_invoicegraph")
     yield name
     replication.primary.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
