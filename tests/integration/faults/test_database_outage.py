@@ -1,7 +1,10 @@
 """Database outages: requests fail fast with a retryable coded error, /readyz fails, and the same app
 instance serves again once the database is back (no restart).
 
-On a PostgreSQL cluster of its own (stopping the session's shared cluster would break other tests).
+On a PostgreSQL cluster of its own (stopping the session's shared cluster would break other tests),
+without a replica: the outage is the primary's, and every request needs the primary for its
+credential check whether or not a replica serves its reads. A replica going down (reads carry on from
+the primary) is tests/integration/scaleout/test_read_routing.py's.
 The GraphQL resolver path (a connection lost after the credential was checked) is exercised on both
 backends by making the loader's connection fail.
 """
