@@ -259,3 +259,20 @@ async def test_readyz_fails_until_migrations_are_applied(tmp_path: Path) -> None
         await app.state.database.dispose()
     assert ready.status_code == 503
     assert ready.json()["database"] == "migrations pending"
+
+
+async def test_metrics_count_planned_and_fallback_completions(http: httpx.AsyncClient, database: Database, tmp_path: Path) -> None:
+    await load(database, tmp_path, example())
+    headers = {"X-API-KEY": EXAMPLE_KEY}
+
+    def plans(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[str, float]:
+        return {labels[0][1]: value for (name, labels), value in samples.items() if name == "invoicegraph_execution_plan_results_total"}
+
+    before = plans(await _metrics(http))
+    await http.post("/graphql", json=GET_INVOICE, headers=headers)
+    # A refresh of a missing invoice: the root resolver raises, nothing is left to complete.
+    await http.post("/graphql", json={"query": REFRESH, "variables": {"id": "invo_nope"}}, headers=headers)
+    after = plans(await _metrics(http))
+    assert after["planned"] == before["planned"] + 1
+    assert after["fallback"] == before["fallback"]
+    assert after["mismatch"] == 0

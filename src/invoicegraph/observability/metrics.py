@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from invoicegraph.db.engine import Database
+from invoicegraph.execution.context import PLAN_STATS
 
 MAX_OPERATIONS = 200
 OTHER = "other"
@@ -63,6 +64,7 @@ class Metrics:
         )
         self.registry.register(PoolCollector(database))
         self.registry.register(ReplicaSkipCollector(database))
+        self.registry.register(ExecutionPlanCollector())
         self._operations: set[str] = set()
         self._lock = threading.Lock()
 
@@ -138,6 +140,23 @@ class ReplicaSkipCollector(Collector):
         for replica in self.replicas.replicas:
             for reason in self.REASONS:
                 family.add_metric([replica.name, reason], self.replicas.skips[(replica.name, reason)])
+        yield family
+
+
+class ExecutionPlanCollector(Collector):
+    """Compiled completion plans (execution/context.py): how often a plan answered, gave up, differed."""
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "invoicegraph_execution_plan_results",
+            "GraphQL root values by how they were completed: planned (a compiled plan), fallback (the plan gave up and "
+            "graphql-core completed it, e.g. for an error), mismatch (verify mode: the two differed; always 0 in a healthy "
+            "service). Per process.",
+            labels=["outcome"],
+        )
+        family.add_metric(["planned"], PLAN_STATS.completed)
+        family.add_metric(["fallback"], PLAN_STATS.gave_up)
+        family.add_metric(["mismatch"], PLAN_STATS.mismatched)
         yield family
 
 
