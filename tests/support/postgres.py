@@ -190,8 +190,14 @@ class PostgresCluster:
         raise RuntimeError(f"the replica on port {self.port} is not streaming; see {self.directory / 'server.log'}")
 
     def wait_for_replay(self, primary: PostgresCluster, timeout: float = 30) -> None:
-        """Wait until this standby has replayed everything `primary` had written when called."""
-        position = primary.query("SELECT pg_current_wal_lsn()")
+        """Wait until this standby has replayed everything `primary` had written when called.
+
+        The insert position, not `pg_current_wal_lsn()` (the write position): the test servers run
+        with `synchronous_commit=off`, so a commit that has returned may still sit in the WAL buffers,
+        behind the write position, and a wait for the write position could end before the standby
+        had the commit (a flaky read-your-writes failure seen in `make test`).
+        """
+        position = primary.query("SELECT pg_current_wal_insert_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.query(f"SELECT pg_last_wal_replay_lsn() >= '{position}'::pg_lsn") == "t":
