@@ -137,7 +137,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _plannable(self) -> bool:
         middleware = self.middleware_manager
-        # Middleware (Strawberry extensions with a `resolve` hook, e.g. tracing) wraps every field.
+        # Middleware (a Strawberry extension with a `resolve` hook) wraps every field, plain ones included.
         return not (middleware is not None and middleware.middlewares) and self.abort_signal is None
 
     def _plan(self, return_type: GraphQLOutputType, details: list[FieldDetails], path: Path) -> Completer | None:
