@@ -152,6 +152,24 @@ async def test_read_your_writes_through_the_response_or_the_header(
     assert (await _graphql(client, VERSION))["invoice"]["version"] == refreshed["version"]
 
 
+async def _until_fresh(database: Database, replication: Replication, bound: float = 0.05) -> None:
+    """Wait until the routing measures the standby within `bound` seconds of the primary.
+
+    The measure is 0 once the standby has replayed the primary's current WAL position, else the age of
+    the last transaction it replayed; WAL written after that (the credential check's asynchronous
+    `last_used_at` write, background records on the shared test cluster) can keep it above a tight
+    bound for a moment. Two .ci/run failures came from asserting 0 right after one catch-up.
+    """
+    replica = database.replicas.replicas[0]
+    for _ in range(100):
+        replication.caught_up()
+        await database.replicas.check()
+        if replica.lag is not None and replica.lag <= bound:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the standby never measured within {bound} s of the primary: {replica.lag}")
+
+
 async def test_a_lagging_replica_is_skipped_and_counted(
     split_settings: Settings, replication: Replication, loaded: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -164,11 +182,7 @@ async def test_a_lagging_replica_is_skipped_and_counted(
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=HEADERS) as client:
             await _graphql(client, VERSION)
-            # That request's credential check wrote last_used_at on the primary (asynchronous commit):
-            # measure once the standby has it, or the lag read is the age of that write (a CI flake).
-            replication.caught_up()
-            await database.replicas.check()
-            assert replica.lag == 0.0
+            await _until_fresh(database, replication)
             replication.pause_replay()
             try:
                 await _late_usage(database, tmp_path, loaded)  # a write the replica does not replay
@@ -182,8 +196,7 @@ async def test_a_lagging_replica_is_skipped_and_counted(
                 assert await _skips(client, "lagging") == 1
             finally:
                 replication.resume_replay()
-            replication.caught_up()
-            await database.replicas.check()
+            await _until_fresh(database, replication)
             before = Statements.of(database)
             await _graphql(client, VERSION)
             assert (Statements.of(database) - before).replica > 0, "a caught-up replica serves reads again"
