@@ -238,6 +238,28 @@ def start_server(name: str, env: dict[str, str], logs: Path, *, workers: int = 1
     raise SystemExit(f"server {name} did not become ready on port {port}")
 
 
+def server_env(url: str) -> dict[str, str]:
+    """The environment of the bench's servers and CLI runs on database `url`."""
+    return {
+        **os.environ,
+        "INVOICEGRAPH_DATABASE_URL": url,
+        "INVOICEGRAPH_LOG_LEVEL": "WARNING",
+        "INVOICEGRAPH_MAX_TOKENS": "100000",
+        "INVOICEGRAPH_DATABASE_POOL_SIZE": "10",
+    }
+
+
+def seed(env: dict[str, str], work: Path, customers: int, invoices: int, events: int) -> float:
+    """Migrate, generate and import the bench data (one platform, SEED); returns the import's seconds."""
+    run([CLI, "migrate"], env, capture_output=True)
+    data = work / "data.json"
+    generate = ["generate", "--platforms", "1", "--customers", str(customers), "--invoices", str(invoices)]
+    run([CLI, *generate, "--events-per-invoice", str(events), "--seed", str(SEED), "-o", str(data)], env, capture_output=True)
+    started = time.monotonic()
+    run([CLI, "import", "--no-progress", str(data)], env, capture_output=True)
+    return time.monotonic() - started
+
+
 def pin_postgres(cluster: PostgresCluster) -> None:
     """PostgreSQL shares the client's core: the server's core serves only the application."""
     pid = (cluster.data / "postmaster.pid").read_text().split()[0]
@@ -456,20 +478,8 @@ def main() -> None:
         pin_postgres(cluster)
         cluster.psql("CREATE DATABASE bench")
         url = cluster.url("bench")
-        env = {
-            **os.environ,
-            "INVOICEGRAPH_DATABASE_URL": url,
-            "INVOICEGRAPH_LOG_LEVEL": "WARNING",
-            "INVOICEGRAPH_MAX_TOKENS": "100000",
-            "INVOICEGRAPH_DATABASE_POOL_SIZE": "10",
-        }
-        run([CLI, "migrate"], env, capture_output=True)
-        data = work / "data.json"
-        generate = ["generate", "--platforms", "1", "--customers", str(customers), "--invoices", str(invoices)]
-        run([CLI, *generate, "--events-per-invoice", str(events), "--seed", str(SEED), "-o", str(data)], env, capture_output=True)
-        t0 = time.monotonic()
-        run([CLI, "import", "--no-progress", str(data)], env, capture_output=True)
-        import_seconds = time.monotonic() - t0
+        env = server_env(url)
+        import_seconds = seed(env, work, customers, invoices, events)
         print(f"bench: imported {invoices} invoices, {invoices * events} events in {import_seconds:.1f} s", flush=True)
 
         tuned = start_server("tuned", env, logs)

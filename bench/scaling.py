@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -40,10 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import (  # noqa: E402  (after the path set-up, like bench/run.py's own imports)
-    CLI,
     FULL_INVOICE,
     JSON_HEADERS,
-    SEED,
     Contestant,
     Request,
     Server,
@@ -52,7 +49,8 @@ from bench.run import (  # noqa: E402  (after the path set-up, like bench/run.py
     lua_script,
     machine,
     median,
-    run,
+    seed,
+    server_env,
     start_server,
     workloads,
     wrk,
@@ -108,18 +106,8 @@ def main() -> None:
     configs: list[Config] = []
     try:
         primary.psql("CREATE DATABASE bench")
-        base_env = {
-            **os.environ,
-            "INVOICEGRAPH_DATABASE_URL": primary.url("bench"),
-            "INVOICEGRAPH_LOG_LEVEL": "WARNING",
-            "INVOICEGRAPH_MAX_TOKENS": "100000",
-            "INVOICEGRAPH_DATABASE_POOL_SIZE": "10",
-        }
-        run([CLI, "migrate"], base_env, capture_output=True)
-        data = work / "data.json"
-        generate = ["generate", "--platforms", "1", "--customers", str(customers), "--invoices", str(invoices)]
-        run([CLI, *generate, "--events-per-invoice", str(events), "--seed", str(SEED), "-o", str(data)], base_env, capture_output=True)
-        run([CLI, "import", "--no-progress", str(data)], base_env, capture_output=True)
+        base_env = server_env(primary.url("bench"))
+        seed(base_env, work, customers, invoices, events)
         replica = PostgresCluster.start_replica(primary)
         print(f"scaling: imported {invoices} invoices; replica streaming on port {replica.port}", flush=True)
 
