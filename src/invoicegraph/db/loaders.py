@@ -21,8 +21,8 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_reads import invoice_rows_to_dicts
 from invoicegraph.db.prepared import fetch, invoices_by_ids, records_by_ids, records_of_kinds
 from invoicegraph.db.prepared import keys as ids
-from invoicegraph.db.refresh_reads import refresh_records_for_invoices
-from invoicegraph.observability.loaders import observe_loaders
+from invoicegraph.db.refresh_reads import HistoryPage, refresh_history_for_invoices
+from invoicegraph.observability.loaders import observe_loader, observe_loaders
 
 Row = dict[str, Any]
 BatchFn = Callable[[list[str]], Coroutine[Any, Any, list[Any]]]
@@ -113,7 +113,8 @@ class Loaders:
         self.meter_value_by_id = self._loader(self._records(tables.MeterValue))
         self.credit_type_by_id = self._loader(self._records(tables.CreditType))
         self.subscription_by_id = self._loader(self._records(tables.Subscription))
-        self.refresh_records_by_invoice_id = self._loader(self._refresh_records)
+        # Refresh history pages: one loader per (page size, cursor), made when a selection asks.
+        self._history: dict[tuple[int, str | None], DataLoader[str, HistoryPage | None]] = {}
         observe_loaders(self)  # batch sizes (metrics) and batch spans (tracing), when the app has them
 
     def _loader(self, batch: BatchFn) -> DataLoader[str, Any]:
@@ -153,9 +154,21 @@ class Loaders:
             rows = await fetch(session, invoices_by_ids(), {"platform_id": self._platform_id, "ids": ids(keys)})
         return _in_key_order(keys, {item["id"]: item for item in invoice_rows_to_dicts(rows)})
 
-    async def _refresh_records(self, keys: list[str]) -> list[Any]:
-        if self._platform_id is None:
-            return [[] for _ in keys]
-        async with self._database.read() as session:
-            found = await refresh_records_for_invoices(session, self._platform_id, keys)
-        return [found.get(key, []) for key in keys]
+    def refresh_history(self, size: int, after: str | None) -> DataLoader[str, HistoryPage | None]:
+        """Loader of invoices' refresh history pages of `size` records after record `after`.
+
+        A page is None when `after` is not a record of that invoice's history.
+        """
+        loader = self._history.get((size, after))
+        if loader is None:
+
+            async def batch(invoice_ids: list[str]) -> list[Any]:
+                if self._platform_id is None:
+                    return [None] * len(invoice_ids)
+                async with self._database.read() as session:
+                    pages = await refresh_history_for_invoices(session, self._platform_id, invoice_ids, size=size, after=after)
+                return [pages[invoice_id] for invoice_id in invoice_ids]
+
+            loader = self._history[(size, after)] = self._loader(batch)
+            observe_loader("refresh_history", loader)
+        return loader

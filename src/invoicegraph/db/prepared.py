@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Row, Select, bindparam, literal_column, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Row, Select, String, and_, bindparam, func, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -80,13 +80,43 @@ def invoices_by_ids() -> Select[Any]:
 
 
 @cache
-def refresh_records_by_invoices() -> Select[Any]:
-    """The refresh audit of invoices, newest first per invoice (:platform_id, :ids)."""
+def refresh_history_pages() -> Select[Any]:
+    """One page of the refresh audit of each invoice, newest first (:platform_id, :ids, :after, :size).
+
+    Every row carries its `position` (1 = newest) in its invoice's history, the history's
+    `total_count`, and the position of the record `:after` names (`after_position`, NULL when
+    `:after` is NULL or not in that history). Returned: the `:size` records after that position,
+    plus the newest record of each history, so that an empty page still tells the count. An
+    invoice refreshed ten thousand times costs one page of rows, not its whole history.
+    """
     table = tables.RefreshRecord.__table__  # type: ignore[attr-defined]
-    return (
-        select(table)
+    ranked = (
+        select(
+            table,
+            func.row_number()
+            .over(partition_by=table.c.invoice_id, order_by=(table.c.created_at.desc(), table.c.id.desc()))
+            .label("position"),
+            func.count().over(partition_by=table.c.invoice_id).label("total_count"),
+        )
         .where(table.c.platform_id == bindparam("platform_id"), table.c.invoice_id.in_(bindparam("ids", expanding=True)))
-        .order_by(table.c.invoice_id, table.c.created_at.desc(), table.c.id.desc())
+        .cte("ranked")
+    )
+    anchor = (
+        select(ranked.c.invoice_id.label("anchor_invoice_id"), ranked.c.position.label("after_position"))
+        .where(ranked.c.id == bindparam("after", type_=String))
+        .subquery("anchor")
+    )
+    start = func.coalesce(anchor.c.after_position, 0)
+    return (
+        select(ranked, anchor.c.after_position)
+        .select_from(ranked.outerjoin(anchor, anchor.c.anchor_invoice_id == ranked.c.invoice_id))
+        .where(
+            or_(
+                and_(ranked.c.position > start, ranked.c.position <= start + bindparam("size", type_=Integer)),
+                ranked.c.position == 1,
+            )
+        )
+        .order_by(ranked.c.invoice_id, ranked.c.position)
     )
 
 

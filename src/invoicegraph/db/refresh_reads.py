@@ -1,8 +1,9 @@
-"""Reading the refresh audit (newest first), batched for many invoices."""
+"""Reading the refresh audit (newest first), one page per invoice, batched for many invoices."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.billing.money import amount
 from invoicegraph.billing.records import format_instant
-from invoicegraph.db.prepared import fetch, keys, refresh_records_by_invoices
+from invoicegraph.db.prepared import fetch, keys, refresh_history_pages
 from invoicegraph.db.tables import RefreshRecord
 
 
@@ -34,11 +35,46 @@ def refresh_record_dict(row: RefreshRecord | Row[Any]) -> dict[str, Any]:
     }
 
 
-async def refresh_records_for_invoices(
-    session: AsyncSession, platform_id: str, invoice_ids: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
-    rows = await fetch(session, refresh_records_by_invoices(), {"platform_id": platform_id, "ids": keys(invoice_ids)})
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of an invoice's refresh history, newest first."""
+
+    records: list[dict[str, Any]]
+    start: int  # records of the history before this page
+    total_count: int
+
+    @property
+    def has_next_page(self) -> bool:
+        return self.start + len(self.records) < self.total_count
+
+
+EMPTY = HistoryPage(records=[], start=0, total_count=0)
+
+
+async def refresh_history_for_invoices(
+    session: AsyncSession, platform_id: str, invoice_ids: Sequence[str], *, size: int, after: str | None
+) -> dict[str, HistoryPage | None]:
+    """Each invoice's page of `size` records after the record `after` (from the newest when None).
+
+    None for an invoice whose history does not hold `after` (the caller's cursor is not its own).
+    """
+    rows = await fetch(
+        session, refresh_history_pages(), {"platform_id": platform_id, "ids": keys(invoice_ids), "after": after, "size": size}
+    )
+    by_invoice: dict[str, list[Row[Any]]] = {}
     for row in rows:
-        found.setdefault(row.invoice_id, []).append(refresh_record_dict(row))
-    return found
+        by_invoice.setdefault(row.invoice_id, []).append(row)
+    pages: dict[str, HistoryPage | None] = {}
+    for invoice_id in invoice_ids:
+        found = by_invoice.get(invoice_id)
+        if not found:
+            pages[invoice_id] = EMPTY if after is None else None
+            continue
+        anchor = found[0].after_position
+        if after is not None and anchor is None:
+            pages[invoice_id] = None
+            continue
+        start = anchor or 0
+        records = [refresh_record_dict(row) for row in found if start < row.position <= start + size]
+        pages[invoice_id] = HistoryPage(records=records, start=start, total_count=found[0].total_count)
+    return pages

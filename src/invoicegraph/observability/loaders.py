@@ -26,6 +26,14 @@ def observe_loaders(loaders: object) -> None:
             value.batch_load_fn = observed_batch(name, value.batch_load_fn, facts.telemetry)
 
 
+def observe_loader(name: str, loader: DataLoader[Any, Any]) -> None:
+    """The same for one loader made later in the request (one per page size and cursor, say)."""
+    facts = current_facts()
+    if facts is None or (facts.telemetry.metrics is None and facts.telemetry.tracer is None):
+        return
+    loader.batch_load_fn = observed_batch(name, loader.batch_load_fn, facts.telemetry)
+
+
 def observed_batch(name: str, batch: BatchFn, telemetry: Telemetry) -> BatchFn:
     async def run(keys: list[Any]) -> list[Any]:
         if telemetry.metrics is not None:

@@ -10,6 +10,7 @@ from invoicegraph.auth.principal import Principal
 from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, invoice_page, invoice_pages_by_customer
 from invoicegraph.db.invoice_reads import InvoiceShape
+from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.errors import InvalidField, Unauthorised
 from invoicegraph.resolvers.invoice_shape import node_shape
 from invoicegraph.resolvers.paging import checked_first, connection, to_query
@@ -88,26 +89,23 @@ def _history_cursor(record_id: str) -> str:
 
 async def resolve_refresh_history(info: Info, invoice: Row, first: int | None, after: str | None) -> Row:
     size = checked_first(info, first)
-    records: list[Row] = await info.context.loaders.refresh_records_by_invoice_id.load(invoice["id"])
-    start = 0
+    after_id: str | None = None
     if after is not None:
         try:
-            record_id = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+            after_id = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
         except ValueError:
             raise InvalidField("The cursor `after` is malformed.", field="after") from None
-        positions = [index for index, record in enumerate(records) if record["id"] == record_id]
-        if not positions:
-            raise InvalidField("The cursor `after` does not belong to this history.", field="after")
-        start = positions[0] + 1
-    page = records[start : start + size]
-    cursors = [_history_cursor(record["id"]) for record in page]
+    page: HistoryPage | None = await info.context.loaders.refresh_history(size, after_id).load(invoice["id"])
+    if page is None:
+        raise InvalidField("The cursor `after` does not belong to this history.", field="after")
+    cursors = [_history_cursor(record["id"]) for record in page.records]
     return {
-        "edges": [{"cursor": cursor, "node": record} for cursor, record in zip(cursors, page, strict=True)],
+        "edges": [{"cursor": cursor, "node": record} for cursor, record in zip(cursors, page.records, strict=True)],
         "page_info": {
-            "has_next_page": start + size < len(records),
-            "has_previous_page": start > 0,
+            "has_next_page": page.has_next_page,
+            "has_previous_page": page.start > 0,
             "start_cursor": cursors[0] if cursors else None,
             "end_cursor": cursors[-1] if cursors else None,
         },
-        "total_count": len(records),
+        "total_count": page.total_count,
     }

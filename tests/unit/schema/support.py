@@ -29,7 +29,6 @@ LOADER_NAMES = (
     "meter_value_by_id",
     "credit_type_by_id",
     "subscription_by_id",
-    "refresh_records_by_invoice_id",
 )
 
 ALL_PERMISSIONS = frozenset({"INVOICE.VIEW", "INVOICE.REFRESH", "INVOICE.PREVIEW"})
