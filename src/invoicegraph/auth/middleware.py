@@ -3,9 +3,11 @@
 Runs once per request before any route. It never reads the body. Outcomes:
 - no credential: anonymous (`principal` None); REST routes refuse, GraphQL serves only `__typename`
   and, in development, introspection;
-- a credential that is refused (unknown, inactive, expired, bad signature, both headers): 401 on
-  every route, before the route runs;
-- a platform that cannot be chosen: `MISSING_FIELD` (400) or `USER_NOT_ALLOWED` (403).
+- a credential that is refused (unknown, inactive, expired, bad signature, both headers, or one header
+  sent twice): 401 on every route, before the route runs; the probes and metrics need no credential,
+  but one that is sent is checked there too (api.md: "401, on every route");
+- a platform that cannot be chosen: `MISSING_FIELD` (400), `USER_NOT_ALLOWED` (403), or
+  `INVALID_FIELD` (400) when `x-platform-id` is sent twice (probes and metrics choose no platform).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from invoicegraph.auth.principal import CredentialKind, Principal
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import Platform
-from invoicegraph.errors import ApiError, MissingField, Unauthorised, UserNotAllowed
+from invoicegraph.errors import ApiError, InvalidField, MissingField, Unauthorised, UserNotAllowed
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^reqr_[A-Za-z0-9_-]{1,64}$")
@@ -37,6 +39,14 @@ _PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
 class RequestAuth:
     request_id: str
     principal: Principal | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Credential:
+    kind: CredentialKind
+    id: str
+    platforms: frozenset[str]
+    permissions: frozenset[str]
 
 
 def new_request_id() -> str:
@@ -62,47 +72,56 @@ class AuthMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        principal: Principal | None = None
-        if not scope["path"].startswith(_PUBLIC_PREFIXES):
-            try:
-                principal = await self._authenticate(headers, request_id)
-            except ApiError as error:
-                await _refuse(scope, error, send_with_request_id)
-                return
+        public = scope["path"].startswith(_PUBLIC_PREFIXES)
+        try:
+            principal = await self._authenticate(headers, request_id, choose_platform=not public)
+        except ApiError as error:
+            await _refuse(scope, error, send_with_request_id)
+            return
         scope.setdefault("state", {})["auth"] = RequestAuth(request_id=request_id, principal=principal)
         await self.app(scope, receive, send_with_request_id)
 
-    async def _authenticate(self, headers: Headers, request_id: str) -> Principal | None:
-        api_key = headers.get("x-api-key")
-        authorization = headers.get("authorization")
-        if api_key is None and authorization is None:
+    async def _authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
+        credential = await self._verify(headers)
+        if credential is None or not choose_platform:
             return None
-        if api_key is not None and authorization is not None:
-            raise Unauthorised("Send exactly one credential: X-API-KEY or Authorization, not both.")
-        kind: CredentialKind
-        if api_key is not None:
-            key = await verify_api_key(self.database, api_key)
-            if key is None:
-                raise Unauthorised("The API key is not valid.")
-            kind, credential_id, platforms, permissions = "API_KEY", key.id, key.platforms, key.permissions
-        else:
-            scheme, _, token = (authorization or "").partition(" ")
-            verified = self.tokens.verify(token.strip()) if scheme.lower() == "bearer" else None
-            if verified is None:
-                raise Unauthorised("The bearer token is not valid.")
-            kind, credential_id = "JWT", verified.subject
-            platforms, permissions = verified.platforms, verified.permissions
-        platform_id = await self._choose_platform(headers.get("x-platform-id"), platforms, check_exists=kind == "JWT")
+        requested = headers.getlist("x-platform-id")
+        if len(requested) > 1:
+            raise InvalidField("Send one x-platform-id header.", field="x-platform-id")
+        platform_id = await self._choose_platform(
+            requested[0] if requested else None, credential.platforms, check_exists=credential.kind == "JWT"
+        )
         return Principal(
-            credential_id=credential_id,
-            credential_kind=kind,
+            credential_id=credential.id,
+            credential_kind=credential.kind,
             platform_id=platform_id,
-            permissions=permissions,
+            permissions=credential.permissions,
             request_id=request_id,
         )
 
+    async def _verify(self, headers: Headers) -> _Credential | None:
+        """The request's one credential, verified; None when it sends none."""
+        api_keys, authorizations = headers.getlist("x-api-key"), headers.getlist("authorization")
+        if not api_keys and not authorizations:
+            return None
+        if len(api_keys) + len(authorizations) > 1:
+            # Two credentials (or one header twice) would leave it to us which one counts.
+            raise Unauthorised("Send exactly one credential: one X-API-KEY or one Authorization header.")
+        if api_keys:
+            key = await verify_api_key(self.database, api_keys[0])
+            if key is None:
+                raise Unauthorised("The API key is not valid.")
+            return _Credential("API_KEY", key.id, key.platforms, key.permissions)
+        scheme, _, token = authorizations[0].partition(" ")
+        verified = self.tokens.verify(token.strip()) if scheme.lower() == "bearer" else None
+        if verified is None:
+            raise Unauthorised("The bearer token is not valid.")
+        return _Credential("JWT", verified.subject, verified.platforms, verified.permissions)
+
     async def _choose_platform(self, requested: str | None, allowed: frozenset[str], *, check_exists: bool) -> str:
         if requested is None or requested == "":
+            if not allowed:
+                raise UserNotAllowed("The credential may not act on any platform.", field="x-platform-id")
             if len(allowed) != 1:
                 raise MissingField("Header x-platform-id is required: the credential may act on several platforms.", field="x-platform-id")
             (platform_id,) = allowed

@@ -48,12 +48,25 @@ def _types(body: dict[str, Any]) -> tuple[str, ...]:
     return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
 
 
+def _dry_run(request: Request) -> bool:
+    """`?dry_run=true|false`; anything else is refused, never taken for a real refresh."""
+    unknown = sorted(set(request.query_params) - {"dry_run"})
+    if unknown:
+        raise InvalidField(f"Unknown query parameter {unknown[0]!r}; this route takes only `dry_run`.", field=unknown[0])
+    values = {value.strip().lower() for value in request.query_params.getlist("dry_run")}
+    if not values:
+        return False
+    if len(values) > 1 or not values <= {"true", "false"}:
+        raise InvalidField("`dry_run` must be true or false, given once.", field="dry_run")
+    return values == {"true"}
+
+
 async def refresh_invoice(request: Request) -> Response:
     from invoicegraph.rest.routes import require
 
     try:
-        dry_run = request.query_params.get("dry_run", "false").lower() == "true"
         principal = require(request)
+        dry_run = _dry_run(request)
         needed = (INVOICE_REFRESH, INVOICE_PREVIEW) if dry_run else (INVOICE_REFRESH,)
         if not any(principal.has(p) for p in needed):
             raise UserNotAllowed(f"The credential lacks the {' or '.join(needed)} permission.")

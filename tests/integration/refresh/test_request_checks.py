@@ -1,0 +1,120 @@
+"""What a refresh request must get exactly right before anything runs: its query string and headers.
+
+A mutating route must never guess: `?dry_run=yes` or a misspelt `?dryrun=true` once ran a real,
+audited refresh; two `X-API-KEY` headers were answered with whichever came first. Each is refused now,
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy import func, select
+from tests.support.data import EXAMPLE_KEY, INVOICE_ID
+
+from invoicegraph.db.engine import Database
+from invoicegraph.db.tables import Invoice, RefreshRecord
+from invoicegraph.settings import Settings
+
+KEY = {"X-API-KEY": EXAMPLE_KEY}
+URL = f"/v1/invoices/{INVOICE_ID}/refresh"
+
+
+async def _written(database: Database) -> tuple[int, int]:
+    """(audit records, invoice version): both unchanged means nothing was written."""
+    async with database.read() as session:
+        records = await session.scalar(select(func.count()).select_from(RefreshRecord))
+        version = await session.scalar(select(Invoice.version).where(Invoice.id == INVOICE_ID))  # type: ignore[arg-type]
+    return int(records or 0), int(version or 0)
+
+
+def _error(response: httpx.Response, status: int, code: str, field: str | None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert (body["code"], body["field"]) == (code, field), body
+    return body
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize("query", ["dry_run=1", "dry_run=yes", "dry_run=", "dry_run=true&dry_run=false", "dry_run=maybe"])
+async def test_an_unclear_dry_run_is_refused_and_writes_nothing(client: httpx.AsyncClient, database: Database, query: str) -> None:
+    before = await _written(database)
+    _error(await client.post(f"{URL}?{query}", headers=KEY), 400, "INVALID_FIELD", "dry_run")
+    assert await _written(database) == before
+
+
+@pytest.mark.usefixtures("data")
+async def test_an_unknown_query_parameter_is_refused(client: httpx.AsyncClient, database: Database) -> None:
+    before = await _written(database)
+    body = _error(await client.post(f"{URL}?dryrun=true", headers=KEY), 400, "INVALID_FIELD", "dryrun")
+    assert "dryrun" in body["message"]
+    assert await _written(database) == before
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize(("query", "writes"), [("dry_run=true", False), ("dry_run=TRUE", False), ("dry_run=false", True), ("", True)])
+async def test_true_and_false_mean_what_they_say(client: httpx.AsyncClient, database: Database, query: str, writes: bool) -> None:
+    records, _ = await _written(database)
+    response = await client.post(f"{URL}?{query}", headers=KEY)
+    assert response.status_code == 200, response.text
+    assert ("changes" in response.json()) is not writes
+    assert (await _written(database))[0] == records + writes
+
+
+@pytest.mark.usefixtures("data")
+async def test_an_anonymous_request_is_unauthorised_before_its_query_is_read(client: httpx.AsyncClient) -> None:
+    _error(await client.post(f"{URL}?dry_run=maybe"), 401, "UNAUTHORISED", None)
+
+
+def _token(settings: Settings, **claims: Any) -> str:
+    now = int(time.time())
+    return jwt.encode(
+        {"sub": "svc-billing", "exp": now + 300, "permissions": ["INVOICE.VIEW"], **claims}, settings.jwt_secret, algorithm="HS256"
+    )
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("X-API-KEY", EXAMPLE_KEY), ("X-API-KEY", "igk_bogus")],
+        [("X-API-KEY", "igk_bogus"), ("X-API-KEY", EXAMPLE_KEY)],
+        [("X-API-KEY", EXAMPLE_KEY), ("X-API-KEY", EXAMPLE_KEY)],
+        [("Authorization", "Bearer TOKEN"), ("Authorization", "Bearer TOKEN")],
+        [("X-API-KEY", EXAMPLE_KEY), ("Authorization", "Bearer TOKEN")],
+    ],
+    ids=["valid-then-bogus", "bogus-then-valid", "same-key-twice", "same-token-twice", "key-and-token"],
+)
+async def test_exactly_one_credential(client: httpx.AsyncClient, settings: Settings, headers: list[tuple[str, str]]) -> None:
+    token = _token(settings, platforms=["plat_acme"])
+    sent = [(name, value.replace("TOKEN", token)) for name, value in headers]
+    assert (await client.get(f"/v1/invoices/{INVOICE_ID}", headers=sent[:1])).status_code == (401 if "bogus" in sent[0][1] else 200)
+    _error(await client.get(f"/v1/invoices/{INVOICE_ID}", headers=sent), 401, "UNAUTHORISED", None)
+    response = await client.post("/graphql", json={"query": "{ __typename }"}, headers=sent)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHORISED"
+
+
+@pytest.mark.usefixtures("data")
+async def test_one_platform_header(client: httpx.AsyncClient) -> None:
+    headers = [("X-API-KEY", EXAMPLE_KEY), ("x-platform-id", "plat_acme"), ("x-platform-id", "plat_acme")]
+    _error(await client.get(f"/v1/invoices/{INVOICE_ID}", headers=headers), 400, "INVALID_FIELD", "x-platform-id")
+
+
+@pytest.mark.usefixtures("data")
+async def test_a_token_without_platforms_may_act_on_none(client: httpx.AsyncClient, settings: Settings) -> None:
+    headers = {"Authorization": f"Bearer {_token(settings)}"}
+    body = _error(await client.get(f"/v1/invoices/{INVOICE_ID}", headers=headers), 403, "USER_NOT_ALLOWED", "x-platform-id")
+    assert "any platform" in body["message"]
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+async def test_probes_need_no_credential_but_check_one_that_is_sent(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 200
+    assert (await client.get(path, headers=KEY)).status_code == 200  # a multi-platform key: no platform is chosen here
+    _error(await client.get(path, headers={"X-API-KEY": "igk_bogus"}), 401, "UNAUTHORISED", None)
