@@ -139,3 +139,7 @@ class RetryableError(InternalError):
     def __init__(self, message: str = "The service is busy; retry shortly.", *, retry_after: int = 1) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
+
+    def to_extensions(self) -> dict[str, Any]:
+        # GraphQL answers HTTP 200 with the error in `errors[]`: the retry hint travels in extensions.
+        return {**super().to_extensions(), "retryable": True, "retryAfter": self.retry_after}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from invoicegraph.auth.keys import hash_key
@@ -17,6 +19,7 @@ from invoicegraph.db.tables import ApiKey
 # last_used_at is a hint for people, not an audit trail: writing it on every request would turn
 # every read into a write. It is refreshed when older than this.
 LAST_USED_GRANULARITY = timedelta(minutes=5)
+_log = logging.getLogger("invoicegraph.auth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,5 +46,13 @@ async def verify_api_key(database: Database, key: str, *, now: datetime | None =
 
 
 async def _touch(database: Database, key_id: str, now: datetime) -> None:
-    async with database.write() as session:
-        await session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))
+    """Best effort: a hint must not fail the request it was noted on.
+
+    On SQLite a long write (an import, a refresh waiting on a lock) holds the database's write lock;
+    the touch then fails after the busy timeout and the request goes on (the next one tries again).
+    """
+    try:
+        async with database.write() as session:
+            await session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))
+    except OperationalError as error:
+        _log.warning("could not record the use of API key %s: %r", key_id, error.orig)
