@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from invoicegraph.db.engine import Database
     from invoicegraph.db.loaders import Loaders
     from invoicegraph.errors import ApiError
+    from invoicegraph.services.idempotency import OperationIdempotency
     from invoicegraph.settings import Settings
 
 
@@ -37,3 +38,6 @@ class RequestContext:
     loaders: Loaders
     request_id: str
     extra: dict[str, Any] = field(default_factory=dict)
+    # A mutation's Idempotency-Key (GraphQL only): set by the view's IdempotentReplay extension before
+    # execution, used by the refresh mutation, read by the view to replay or store the response.
+    idempotency: OperationIdempotency | None = None

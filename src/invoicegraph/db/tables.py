@@ -251,7 +251,9 @@ class IdempotencyRecord(SQLModel, table=True):
     credential_id: str = Field(primary_key=True, max_length=255)
     key: str = Field(primary_key=True, max_length=255)
     request_hash: str = Field(max_length=64)
-    # IN_FLIGHT while the first request runs, DONE once its response is stored.
+    # IN_FLIGHT while the first request runs, DONE once its response is stored. REST stores its
+    # response with the refresh (DONE at once); GraphQL's refresh commits the record IN_FLIGHT with
+    # no response, and the view stores the encoded response before sending it (services/idempotency.py).
     state: str = Field(max_length=16)
     response_status: int | None = None
     response_body: str | None = None

@@ -7,15 +7,22 @@ Accept prefers it, says more with the status: a request error (the document does
 validate, variables do not coerce, a credential is needed) answers 4xx without a `data` entry, while a
 response with `data` (even null after a field error) stays 200. Refusals by the auth middleware (401,
 403, 400 for the platform) happen before this view and keep their status.
+
+Idempotency-Key (refresh.md §4): a mutation's key stands for the whole request (document text,
+operationName, variables). The refresh writes the key's record in its transaction; this view stores
+the encoded response into it before sending it, and answers the same request again with exactly those
+bytes (and `Idempotent-Replayed: true`) without executing anything (services/idempotency.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import orjson
+from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
@@ -34,6 +41,17 @@ from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError
 from invoicegraph.http.graphiql import graphiql_page
 from invoicegraph.http.persisted import PersistedQueries, refusal
+from invoicegraph.observability.facts import note_refresh_result
+from invoicegraph.services import idempotency
+from invoicegraph.services.idempotency import (
+    HEADER,
+    REPLAYED_HEADER,
+    IdempotencyRequest,
+    OperationIdempotency,
+    RawResponse,
+    graphql_fingerprint,
+    parse_key,
+)
 from invoicegraph.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,6 +64,9 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 # Where `process_result` leaves the status for `run` (the scope outlives both calls of one request).
 _STATUS_KEY = "invoicegraph.graphql_response_status"
+# Where `get_context` leaves the request's context for `run` (which did not build it).
+_CONTEXT_KEY = "invoicegraph.graphql_context"
+_log = logging.getLogger("invoicegraph.graphql")
 _EXACT = 2  # specificity of a media range naming the type (vs 1 for `type/*`, 0 for `*/*`)
 
 
@@ -63,6 +84,43 @@ class MutationsUsePrimary(SchemaExtension):
         yield
 
 
+class IdempotentReplay(SchemaExtension):
+    """A keyed mutation sent again answers its stored first response; nothing executes.
+
+    Runs once the operation is parsed and validated (so a query, or a key on an anonymous request,
+    never touches the key) and before execution. It fingerprints the request and looks the key up on
+    the primary, in a session of its own (not the request's shared read session, whose snapshot on
+    SQLite would then predate the refresh). A stored response for the same request becomes the
+    request's answer (`GraphQLView.run` sends it); anything else executes, and the refresh's claim
+    refuses what it must (another request, one still in flight).
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if isinstance(context, RequestContext) and context.principal is not None and execution.operation_type == OperationType.MUTATION:
+            key = _valid_key(context.request.headers.get(HEADER))
+            if key is not None and execution.query is not None:
+                request = IdempotencyRequest(
+                    key, graphql_fingerprint(execution.query, execution.operation_name, execution.variables), deferred=True
+                )
+                state = context.idempotency = OperationIdempotency(request)
+                async with context.database.for_request(primary=True).read() as session:
+                    state.replay = await idempotency.stored_response(session, context.principal, request)
+                if state.replay is not None:
+                    note_refresh_result(changed=False, replayed=True)
+                    execution.result = GraphQLExecutionResult(data=None)  # a result already: nothing executes
+        yield
+
+
+def _valid_key(value: str | None) -> str | None:
+    """The key, or None; a malformed key is the mutation's INVALID_FIELD error, raised where it is used."""
+    try:
+        return parse_key(value)
+    except ApiError:
+        return None
+
+
 class GraphQLView(GraphQL[RequestContext, None]):
     def __init__(self, schema: Schema, *, settings: Settings, database: Database) -> None:
         super().__init__(
@@ -78,13 +136,15 @@ class GraphQLView(GraphQL[RequestContext, None]):
         # with the view that builds the routed context (a class, so a fresh instance per request).
         if MutationsUsePrimary not in schema.extensions:
             schema.extensions = (*schema.extensions, MutationsUsePrimary)
+        if IdempotentReplay not in schema.extensions:
+            schema.extensions = (*schema.extensions, IdempotentReplay)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         auth: RequestAuth = request.scope["state"]["auth"]
         principal = auth.principal
         # One server per request: a replica, unless the client asked for the primary (or a mutation runs).
         database = self.database.for_request(primary=wants_primary(request.headers.get(CONSISTENCY_HEADER)), share_reads=True)
-        return RequestContext(
+        context = RequestContext(
             request=request,  # type: ignore[arg-type]
             response=response,  # type: ignore[arg-type]
             settings=self.settings,
@@ -94,6 +154,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
             loaders=Loaders(database, principal.platform_id if principal else None, naive=self.settings.naive_execution),
             request_id=auth.request_id,
         )
+        request.scope[_CONTEXT_KEY] = context
+        return context
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson: fast, and it never turns a number into Decimal-looking text; Decimal inputs must
@@ -157,7 +219,31 @@ class GraphQLView(GraphQL[RequestContext, None]):
             # plain-text 4xx of a malformed HTTP request.
             response.status_code = status
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        ran: RequestContext | None = request.scope.get(_CONTEXT_KEY)
+        key = ran.idempotency if ran is not None else None
+        if key is None or not isinstance(response, Response):
+            return response
+        if key.replay is not None:
+            return replayed(key.replay)
+        if key.recorded and ran is not None and ran.principal is not None:
+            # The refresh committed the key's record; the response the client is about to get is
+            # what the same request replays from now on. Stored before sending, so a retry after
+            # this answer never finds the key still in flight.
+            sent = RawResponse(
+                status=response.status_code, media_type=response.headers.get("content-type", APPLICATION_JSON), body=bytes(response.body)
+            )
+            try:
+                await idempotency.store_response(self.database, ran.principal, key.request, sent)
+            except Exception:
+                # The refresh is committed: the client still gets its answer. Until PENDING_GRACE
+                # passes, the same request is refused as in flight; then it runs again.
+                _log.exception("could not store the response of Idempotency-Key %r", key.request.key)
         return response
+
+
+def replayed(stored: RawResponse) -> Response:
+    """The stored first response, byte for byte, marked as a replay."""
+    return Response(stored.body, status_code=stored.status, headers={"content-type": stored.media_type, REPLAYED_HEADER: "true"})
 
 
 def is_request_error(result: ExecutionResult) -> bool:

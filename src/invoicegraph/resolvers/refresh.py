@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoicegraph.errors import ResourceNotFound, Unauthorised
 from invoicegraph.resolvers.types import Info, Row
-from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, fingerprint, parse_key
+from invoicegraph.services.idempotency import HEADER, OperationIdempotency, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
 from invoicegraph.services.refresh.types import normalize_types
 
@@ -19,22 +19,36 @@ def _service(info: Info) -> RefreshService:
     return RefreshService(info.context.database, lock_timeout=info.context.settings.lock_timeout_seconds)
 
 
-def _command(info: Info, id: str, types: list[Any] | None, *, with_key: bool) -> RefreshCommand:
+def _command(info: Info, id: str, types: list[Any] | None, *, key: OperationIdempotency | None = None) -> RefreshCommand:
     names = normalize_types([t.name for t in types or []])
-    key = parse_key(info.context.request.headers.get(HEADER)) if with_key else None
-    # The request is identified by what it asks for (operation, invoice, types); a replay renders
-    # the stored invoice through whatever selection the replaying document makes.
-    request = IdempotencyRequest(key, fingerprint("graphql", "refreshInvoice", id, names)) if key else None
-    return RefreshCommand(invoice_id=id, types=names, idempotency=request)
+    return RefreshCommand(invoice_id=id, types=names, idempotency=key.request if key else None)
+
+
+def _key(info: Info) -> OperationIdempotency | None:
+    """The request's Idempotency-Key; None without the header (INVALID_FIELD when malformed).
+
+    The key stands for the whole GraphQL request (document, operationName, variables), whose response
+    the view stores and replays (http/graphql_view.py). An operation holds one mutation at most
+    (http/rules.py), so one refresh per key.
+    """
+    if parse_key(info.context.request.headers.get(HEADER)) is None:
+        return None
+    state = info.context.idempotency
+    if state is None:  # the view's IdempotentReplay extension sets it for every keyed mutation
+        raise RuntimeError("Idempotency-Key on a mutation executed outside the GraphQL view")
+    return state
 
 
 async def resolve_refresh_invoice(info: Info, id: str, types: list[Any] | None) -> Row:
     principal = info.context.principal
     if principal is None:
         raise Unauthorised("A credential is required.")
-    result = await _service(info).refresh(principal, _command(info, id, types, with_key=True))
-    if result.replayed:
-        info.context.response.headers[REPLAYED_HEADER] = "true"
+    key = _key(info)
+    # A replay never gets here (the view answers it before execution); a deferred key's record is
+    # written by the refresh, and its response body by the view once the response is built.
+    result = await _service(info).refresh(principal, _command(info, id, types, key=key))
+    if key is not None:
+        key.recorded = True
     # The response reads the invoice the refresh produced, and the records it read, not the database again.
     info.context.loaders.prime_invoices([result.invoice])
     if result.sources is not None:
@@ -57,7 +71,7 @@ async def resolve_refresh_preview(info: Info, id: str, types: list[Any] | None) 
     if principal is None:
         raise Unauthorised("A credential is required.")
     try:
-        result = await _service(info).preview(principal, _command(info, id, types, with_key=False))
+        result = await _service(info).preview(principal, _command(info, id, types))
     except ResourceNotFound:
         return None
     if result.sources is not None:
