@@ -1,122 +1,25 @@
-"""The vendor's Invoice JSON (vendor-invoice.md §2) from our invoice dict.
+"""REST: the vendor's Invoice JSON of an invoice, with its embedded records read through the loaders.
 
-Our dict is the same snake_case shape with GraphQL's split of live records and copies: the vendor's
-`customer` / `billing_entity` are our copies (`customer_details`, `billing_entity_details`), and its
-embedded `meter_values`, `credit_types`, `processing_only_customers`, `forwarded_from_customers` are
-records we keep by id. Internal keys (our `version`, stored tax rates, who set a hold) stay inside.
+The pure mapping (our dict → the vendor's shape) is `records.vendor_json`, which the refresh's change
+paths use too.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from invoicegraph.db.loaders import Loaders
-
-Record = dict[str, Any]
-
-# vendor-invoice.md §2.1, in its order.
-FIELDS = (
-    "object_type", "id", "invoice_number", "purchase_order_number", "platform_id", "customer_id", "customer_reference",
-    "sales_tax_percentage", "customer", "billing_entity_id", "billing_entity", "status", "on_hold", "paid", "type",
-    "created_at", "updated_at", "invoice_date", "delivery_date", "due_date", "billing_period_date", "billing_currency",
-    "invoice_amount_including_tax", "open_invoice_amount", "closed_invoice_amount", "paid_invoice_amount", "timezone",
-    "billing_period", "pricing_plan_subscription_ids", "pricing_amount_type", "periods", "closed_periods", "tax_categories",
-    "tax_summary", "auto_rescues", "dunning_actions", "payment_acceptor_ids", "payment_actions", "pay_invoice_link", "notes",
-    "linked_invoices", "linked_invoices_ids", "custom_fields", "other_custom_fields", "credit", "e_invoices",
-    "used_exchange_rates", "processing_only_customers", "meter_values", "credit_types",
-    "display_invoice_sub_lines_per_processing_only_customer", "forwarded_from_customers", "validation_result",
-    "to_be_reprocessed", "to_be_reprocessed_at", "reprocess", "used_tax_registration", "footnote", "approval_status",
-    "updated_to_final_at", "has_usage_based_pricing", "coupons", "promotion_codes", "linked_integrations", "billing_type",
-    "payment_status",
-)  # fmt: skip
-
-_LIST_FIELDS = frozenset(
-    {
-        "pricing_plan_subscription_ids", "periods", "payment_acceptor_ids", "notes", "linked_invoices", "linked_invoices_ids",
-        "custom_fields", "other_custom_fields", "validation_result", "coupons", "promotion_codes", "tax_categories",
-    }
-)  # fmt: skip
-
-
-def _customer(copy: Record | None) -> Record | None:
-    """A copy (PartyDetails) back in the vendor's Customer shape."""
-    if not copy:
-        return None
-    kind = copy.get("type") or "ORGANIZATION"
-    holder = {
-        "tax_id": copy.get("tax_id"),
-        "tax_ids": copy.get("tax_ids") or [],
-        "registration_number": copy.get("registration_number"),
-        "tax_exempt": copy.get("tax_exempt"),
-        "tax_exempt_note": copy.get("tax_exempt_note"),
-    }
-    body: Record = {
-        "object_type": "CUSTOMER",
-        "id": copy.get("id"),
-        "reference": copy.get("reference"),
-        "type": kind,
-        "email": copy.get("email"),
-        "locale": copy.get("locale"),
-        "timezone": copy.get("timezone"),
-        "organization": None,
-        "individual": None,
-    }
-    if kind == "INDIVIDUAL":
-        body["individual"] = {"name": copy.get("name"), "residential_address": copy.get("address"), **holder}
-    else:
-        body["organization"] = {"legal_name": copy.get("legal_name"), "registered_address": copy.get("address"), **holder}
-    return body
-
-
-def _billing_entity(copy: Record | None) -> Record | None:
-    if not copy:
-        return None
-    return {
-        "object_type": "BILLING_ENTITY",
-        "id": copy.get("id"),
-        "reference": copy.get("reference"),
-        "legal_name": copy.get("legal_name"),
-        "email": copy.get("email"),
-        "timezone": copy.get("timezone"),
-        "tax_id": copy.get("tax_id"),
-        "tax_ids": copy.get("tax_ids") or [],
-        "registration_number": copy.get("registration_number"),
-        "registered_address": copy.get("address"),
-        "tax_registrations": copy.get("tax_registrations") or [],
-    }
-
-
-def _clean_lines(periods: list[Record]) -> list[Record]:
-    """Drop our bookkeeping keys from lines (the product and category a line was rated with)."""
-    cleaned = []
-    for period in periods:
-        groups = []
-        for group in period.get("groups") or []:
-            lines = [{k: v for k, v in line.items() if k not in ("product_id", "tax_category")} for line in group.get("lines") or []]
-            groups.append({**group, "lines": lines})
-        cleaned.append({**period, "groups": groups})
-    return cleaned
+from invoicegraph.records.vendor_json import Record, embedded_ids, vendor_body
 
 
 async def vendor_invoice(invoice: Record, loaders: Loaders) -> Record:
     """The vendor JSON of an invoice; embedded records come through the request's loaders."""
-
-    async def many(loader: Any, ids: list[str]) -> list[Record]:
-        return [row for row in await loader.load_many(ids) if row is not None] if ids else []
-
-    embedded = {
-        "customer": _customer(invoice.get("customer_details")),
-        "billing_entity": _billing_entity(invoice.get("billing_entity_details")),
-        "processing_only_customers": await many(loaders.customer_by_id, list(invoice.get("processing_only_customer_ids") or [])),
-        "forwarded_from_customers": await many(loaders.customer_by_id, list(invoice.get("forwarded_from_customer_ids") or [])),
-        "meter_values": await many(loaders.meter_value_by_id, list(invoice.get("meter_value_ids") or [])),
-        "credit_types": await many(loaders.credit_type_by_id, list(invoice.get("credit_type_ids") or [])),
-        "periods": _clean_lines(list(invoice.get("periods") or [])),
+    by_name = {
+        "processing_only_customers": loaders.customer_by_id,
+        "forwarded_from_customers": loaders.customer_by_id,
+        "meter_values": loaders.meter_value_by_id,
+        "credit_types": loaders.credit_type_by_id,
     }
-    body: Record = {}
-    for name in FIELDS:
-        value = embedded[name] if name in embedded else invoice.get(name)
-        if value is None and name in _LIST_FIELDS:
-            value = []
-        body[name] = value
-    return body
+    embedded: dict[str, list[Record]] = {}
+    for name, loader in by_name.items():  # one after another, in the order the body always loaded them
+        ids = embedded_ids(invoice, name)
+        embedded[name] = [row for row in await loader.load_many(ids) if row is not None] if ids else []
+    return vendor_body(invoice, embedded)

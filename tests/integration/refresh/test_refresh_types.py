@@ -14,17 +14,18 @@ from tests.integration.refresh.conftest import Api
 from tests.support.data import INVOICE_ID, load, record
 
 from invoicegraph.db.engine import Database
+from invoicegraph.records.vendor_json import FIELDS
 
 HISTORY = "query($id: ID!) { invoice(id: $id) { refreshHistory(first: 1) { edges { node { changed changedPaths } } } } }"
 
-# Recomputed by every refresh, whatever the type.
+# Recomputed by every refresh, whatever the type (vendor JSON roots: the changed paths are vendor paths).
 DERIVED = {
     "periods", "tax_categories", "tax_summary", "invoice_amount_including_tax", "open_invoice_amount", "closed_invoice_amount",
-    "payment_status", "validation_result", "tax_rates", "used_tax_registration", "on_hold", "on_hold_set_by",
+    "payment_status", "validation_result", "used_tax_registration", "on_hold",
 }  # fmt: skip
 OWN = {
-    "CUSTOMER": {"customer_details", "customer_reference", "processing_only_customer_ids", "forwarded_from_customer_ids"},
-    "BILLING_ENTITY": {"billing_entity_details", "used_tax_registration"},
+    "CUSTOMER": {"customer", "customer_reference", "processing_only_customers", "forwarded_from_customers"},
+    "BILLING_ENTITY": {"billing_entity", "used_tax_registration"},
     "CUSTOM_FIELD": {"custom_fields", "other_custom_fields"},
     "PAYMENT_ACCEPTOR": {"payment_acceptor_ids", "payment_actions", "pay_invoice_link"},
     "PO_NUMBER": {"purchase_order_number"},
@@ -36,10 +37,16 @@ def _only(data: dict[str, Any], **sections: list[dict[str, Any]]) -> dict[str, A
     return {"format": data["format"], **sections}
 
 
-async def _changed_roots(api: Api) -> set[str]:
+async def _changed_paths(api: Api) -> list[str]:
     body = await api.graphql(HISTORY, {"id": INVOICE_ID})
     node = body["data"]["invoice"]["refreshHistory"]["edges"][0]["node"]
-    return {path.split(".")[0] for path in node["changedPaths"]}
+    assert node["changed"] or not node["changedPaths"]
+    paths: list[str] = node["changedPaths"]
+    return paths
+
+
+async def _changed_roots(api: Api) -> set[str]:
+    return {path.split(".")[0] for path in await _changed_paths(api)}
 
 
 def _lines(invoice: dict[str, Any]) -> list[tuple[str, str]]:
@@ -62,6 +69,7 @@ async def _refresh_alone(api: Api, refresh_type: str) -> tuple[dict[str, Any], s
     assert "errors" not in body, body
     roots = await _changed_roots(api)
     assert roots, f"{refresh_type}: nothing changed"
+    assert roots <= set(FIELDS), roots - set(FIELDS)  # vendor JSON names only, never our internal keys
     assert roots <= OWN[refresh_type] | DERIVED, roots - OWN[refresh_type] - DERIVED
     return body["data"]["refreshInvoice"], roots
 
@@ -77,7 +85,10 @@ async def test_customer(api: Api, database: Database, tmp_path: Path, data: dict
     invoice, roots = await _refresh_alone(api, "CUSTOMER")
     assert invoice["customerDetails"]["email"] == "invoices@globex.example"
     assert invoice["customerDetails"]["address"]["country"] == "NL"
-    assert {"customer_details", "tax_summary"} <= roots
+    assert {"customer", "tax_summary"} <= roots
+    paths = await _changed_paths(api)
+    assert {"customer.email", "customer.organization.registered_address.country"} <= set(paths)
+    assert not [p for p in paths if p.endswith("copied_at")]  # ours, not in the vendor JSON
     assert invoice["taxSummary"]["taxAmount"] == {"quantity": "26.17"}  # 124.60 × 21 % = 26.166
     assert ("API calls", "94.50") in _lines(invoice)  # not re-rated
 
@@ -89,7 +100,8 @@ async def test_billing_entity(api: Api, database: Database, tmp_path: Path, data
     await _late_usage(database, tmp_path, data)
     invoice, roots = await _refresh_alone(api, "BILLING_ENTITY")
     assert invoice["billingEntityDetails"]["legalName"] == "Acme Cloud Europe B.V."
-    assert roots == {"billing_entity_details"}
+    assert roots == {"billing_entity"}
+    assert await _changed_paths(api) == ["billing_entity.legal_name"]
     assert ("API calls", "94.50") in _lines(invoice)
 
 
@@ -135,7 +147,8 @@ async def test_tax_rates_are_kept_until_a_tax_rates_refresh(api: Api, database: 
     assert kept["taxSummary"]["taxAmount"] == {"quantity": "26.17"}  # the stored 21 % is kept
     invoice, roots = await _refresh_alone(api, "TAX_RATES")
     assert invoice["taxSummary"]["taxAmount"] == {"quantity": "27.41"}  # 124.60 × 22 % = 27.412
-    assert {"tax_rates", "tax_summary"} <= roots
+    assert "tax_summary" in roots
+    assert "tax_categories.0.percentage" in await _changed_paths(api)  # the stored rates themselves are ours
 
 
 @pytest.mark.parametrize("types", [None, [], ["FULL", "CUSTOMER"], ["CUSTOMER", "CUSTOMER", "FULL"]])

@@ -118,3 +118,22 @@ async def test_probes_need_no_credential_but_check_one_that_is_sent(client: http
     assert (await client.get(path)).status_code == 200
     assert (await client.get(path, headers=KEY)).status_code == 200  # a multi-platform key: no platform is chosen here
     _error(await client.get(path, headers={"X-API-KEY": "igk_bogus"}), 401, "UNAUTHORISED", None)
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize("invoice_id", ["", " ", "%20%20"])
+async def test_an_empty_invoice_id_is_malformed_not_unknown(client: httpx.AsyncClient, database: Database, invoice_id: str) -> None:
+    before = await _written(database)
+    for query in (
+        "mutation($id: ID!) { refreshInvoice(id: $id) { id } }",
+        "query($id: ID!) { invoiceRefreshPreview(id: $id) { basedOnVersion } }",
+    ):
+        body = (
+            await client.post("/graphql", json={"query": query, "variables": {"id": invoice_id.replace("%20", " ")}}, headers=KEY)
+        ).json()
+        [error] = body["errors"]
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == ("INVALID_FIELD", "id"), body
+    if invoice_id:
+        for query in ("", "?dry_run=true"):
+            _error(await client.post(f"/v1/invoices/{invoice_id}/refresh{query}", headers=KEY), 400, "INVALID_FIELD", "id")
+    assert await _written(database) == before

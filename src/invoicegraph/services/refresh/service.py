@@ -27,9 +27,9 @@ from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import IdempotencyRequest, StoredResponse
 from invoicegraph.services.refresh.compute import compute
-from invoicegraph.services.refresh.diff import Change, changes
+from invoicegraph.services.refresh.diff import Change, differs, vendor_changes
 from invoicegraph.services.refresh.sources import Sources, read_sources
-from invoicegraph.services.refresh.types import expand
+from invoicegraph.services.refresh.types import checked_invoice_id, expand
 
 REFRESHABLE = frozenset({"OPEN", "DRAFT"})
 Record = dict[str, Any]
@@ -41,21 +41,23 @@ class RefreshCommand:
     types: tuple[str, ...]
     idempotency: IdempotencyRequest | None = None
 
+    def __post_init__(self) -> None:
+        checked_invoice_id(self.invoice_id)  # both adapters build one: an empty id fails the same way
+
 
 @dataclass
 class RefreshResult:
     invoice: Record
     types: tuple[str, ...]
     based_on_version: int
+    # Whether anything stored changed (internal keys included): the refresh wrote, version + 1.
+    changed: bool = False
+    # The changed leaves as vendor JSON paths (diff.py); may be empty when only internal keys changed.
     changes: list[Change] = field(default_factory=list)
     replayed: bool = False
     # The records the computation read (not for a replay): a GraphQL response primes its loaders
     # with them instead of reading them again.
     sources: Sources | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.changes)
 
 
 def _new_id(prefix: str) -> str:
@@ -142,8 +144,11 @@ class RefreshService:
             before = invoice_row_to_dict(row)
             after, sources = await _compute_with_sources(session, principal.platform_id, before, command.types)
             await session.rollback()  # reads only; said out loud so it stays that way
-        found = changes(before, after)
-        return RefreshResult(invoice=after, types=command.types, based_on_version=before["version"], changes=found, sources=sources)
+        changed = differs(before, after)
+        found = vendor_changes(before, after) if changed else []
+        return RefreshResult(
+            invoice=after, types=command.types, based_on_version=before["version"], changed=changed, changes=found, sources=sources
+        )
 
     async def _read(self, session: AsyncSession, principal: Principal, command: RefreshCommand) -> Any:
         statement = select(*INVOICE_COLUMNS).where(col(Invoice.platform_id) == principal.platform_id, col(Invoice.id) == command.invoice_id)
@@ -171,19 +176,29 @@ class RefreshService:
             row = self._refreshable(await _lock(session, principal.platform_id, command.invoice_id, self.lock_timeout), command.invoice_id)
             before = invoice_row_to_dict(row)
             after, sources = await _compute_with_sources(session, principal.platform_id, before, command.types)
-            found = changes(before, after)
-            if found:
+            # Whether to write is decided on our dicts; the reported paths on the vendor JSON (diff.py).
+            changed = differs(before, after)
+            found = vendor_changes(before, after) if changed else []
+            if changed:
                 after = await save_invoice(session, principal.platform_id, row, after)
             else:
                 after = before
-            self._audit(session, principal, command, before, after, found)
+            self._audit(session, principal, command, before, after, changed, found)
             if command.idempotency is not None:
                 idempotency.store(session, principal, command.idempotency, StoredResponse(status=200, body=after))
-        return RefreshResult(invoice=after, types=command.types, based_on_version=before["version"], changes=found, sources=sources)
+        return RefreshResult(
+            invoice=after, types=command.types, based_on_version=before["version"], changed=changed, changes=found, sources=sources
+        )
 
     @staticmethod
     def _audit(
-        session: AsyncSession, principal: Principal, command: RefreshCommand, before: Record, after: Record, found: list[Change]
+        session: AsyncSession,
+        principal: Principal,
+        command: RefreshCommand,
+        before: Record,
+        after: Record,
+        changed: bool,
+        found: list[Change],
     ) -> None:
         """Append the audit record (refresh.md §5), in the refresh's transaction."""
         session.add(
@@ -202,7 +217,7 @@ class RefreshService:
                 total_after=parse_amount(after["invoice_amount_including_tax"]),
                 version_before=before["version"],
                 version_after=after["version"],
-                changed=bool(found),
+                changed=changed,
                 changed_paths=[change.path for change in found],
                 created_at=datetime.now(UTC),
             )

@@ -29,3 +29,13 @@ def normalize_types(types: Iterable[object] | None, *, field: str = "types") -> 
 def expand(types: tuple[str, ...]) -> frozenset[str]:
     """The parts a request re-reads: FULL is all of them (and re-rating)."""
     return frozenset(PARTS) if FULL in types else frozenset(types)
+
+
+def checked_invoice_id(value: str) -> str:
+    """The invoice id a refresh or preview names; an empty or blank one is malformed, not unknown.
+
+    (schema: "INVALID_FIELD: an argument is malformed, e.g. an empty id".)
+    """
+    if not value.strip():
+        raise InvalidField("The invoice id must not be empty.", field="id")
+    return value
