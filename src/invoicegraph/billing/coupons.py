@@ -143,15 +143,23 @@ def discount_group(
     rates: Sequence[ExchangeRate],
     at: datetime,
 ) -> list[DiscountPart]:
-    """Apply `applicable` in order, each to what remains of its eligible lines (never below zero)."""
-    remaining = [max(line.amount, Decimal(0)) for line in lines]
+    """Apply `applicable` in order, each to what remains of its eligible lines (never below zero).
+
+    `lines` are the group's REVENUE lines. What remains eligible is the net of a coupon's eligible
+    lines (a negative line, say a credit priced as a negative flat fee, counts against it), and no
+    discount takes the group's net below zero (billing-engine.md §6). The discount is spread over the
+    eligible lines that still have something left, in proportion to it.
+    """
+    remaining = [line.amount for line in lines]
     parts: list[DiscountPart] = []
     with localcontext(CONTEXT):
         for attachment in applicable:
             coupon = attachment.coupon
-            eligible = [i for i, line in enumerate(lines) if remaining[i] > 0 and is_eligible(coupon, line)]
-            eligible_total = sum((remaining[i] for i in eligible), Decimal(0))
-            if eligible_total <= 0:
+            covered = [i for i, line in enumerate(lines) if is_eligible(coupon, line)]
+            eligible_total = sum((remaining[i] for i in covered), Decimal(0))
+            cap = min(eligible_total, sum(remaining, Decimal(0)))  # never below zero: the group's net too
+            eligible = [i for i in covered if remaining[i] > 0]
+            if cap <= 0 or not eligible:
                 continue
             converted_from: tuple[str | None, Decimal | None, ExchangeRate | None] = (None, None, None)
             missing_rate = False
@@ -166,7 +174,7 @@ def discount_group(
                 wanted = round_money(conversion.amount, currency)
             else:
                 continue  # USAGE discounts are not rated by this engine version
-            discount = min(max(wanted, Decimal(0)), eligible_total)
+            discount = min(max(wanted, Decimal(0)), cap)
             categories: dict[str, list[int]] = {}
             for i in eligible:
                 categories.setdefault(lines[i].tax_category, []).append(i)

@@ -3,6 +3,9 @@
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from invoicegraph.billing.inputs import BillingPeriod, Coupon, ExchangeRate, InvoicePeriodInput, PromotionCode, Subscription
 
 from .factories import DEC_1, JAN_1, NOV_1, flat, lines_of, q, rate
@@ -45,6 +48,60 @@ def test_amount_is_capped_at_what_remains_and_the_group_never_goes_negative() ->
     group = rated.derived.periods[0]["groups"][0]
     assert q(group["amount_excluding_tax"]) == "0.00"
     assert q(rated.derived.invoice_amount_including_tax) == "0.00"
+
+
+def test_a_negative_line_counts_against_what_remains_eligible() -> None:
+    # A credit priced as a negative flat fee: the eligible lines net 2.00, so no coupon takes more.
+    items = [flat("-3.00", "pitm_credit"), flat("5.00", "pitm_fee")]
+    rated = rate(items, coupons=[fixed("coup_4", "4.00")], coupon_ids=["coup_4"])
+    assert discounts(rated) == ["-2.00"]
+    assert q(rated.derived.periods[0]["groups"][0]["amount_excluding_tax"]) == "0.00"
+    assert discounts(rate(items, coupons=[pct("coup_all", "100")], coupon_ids=["coup_all"])) == ["-2.00"]
+    assert discounts(rate(items, coupons=[pct("coup_half", "50")], coupon_ids=["coup_half"])) == ["-1.00"]
+
+
+def test_a_negative_line_outside_the_coupon_still_keeps_the_group_from_going_negative() -> None:
+    # 50 % of the eligible 10.00 is 5.00, but the group nets 2.00 (a credit the coupon does not cover).
+    items = [flat("10.00", "pitm_api", "prod_api"), flat("-8.00", "pitm_credit", "prod_std")]
+    coupon = pct("coup_api", "50", limited_to_product_ids=("prod_api",))
+    rated = rate(items, coupons=[coupon], coupon_ids=["coup_api"])
+    assert discounts(rated) == ["-2.00"]
+    assert q(rated.derived.periods[0]["groups"][0]["amount_excluding_tax"]) == "0.00"
+
+
+def test_a_group_that_nets_below_zero_gets_no_discount() -> None:
+    items = [flat("-8.00", "pitm_credit"), flat("5.00", "pitm_fee")]
+    assert discounts(rate(items, coupons=[pct("coup_20", "20"), fixed("coup_1", "1.00")], coupon_ids=["coup_20", "coup_1"])) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prices=st.lists(st.decimals(min_value=D("-50"), max_value=D("80"), places=2), min_size=1, max_size=4),
+    products=st.lists(st.sampled_from(("prod_std", "prod_red", "prod_api")), min_size=4, max_size=4),
+    offers=st.lists(
+        st.one_of(
+            st.decimals(min_value=D("0"), max_value=D("150"), places=2).map(lambda p: ("PERCENTAGE", str(p))),
+            st.decimals(min_value=D("0"), max_value=D("200"), places=2).map(lambda a: ("AMOUNT", str(a))),
+        ),
+        max_size=3,
+    ),
+    limited=st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_discounts_never_make_a_group_negative_nor_exceed_what_was_eligible(
+    prices: list[D], products: list[str], offers: list[tuple[str, str]], limited: list[bool]
+) -> None:
+    items = [flat(str(price), f"pitm_{i}", products[i]) for i, price in enumerate(prices)]
+    attached = [
+        (pct if kind == "PERCENTAGE" else fixed)(f"coup_{i}", value, limited_to_product_ids=("prod_api",) if limited[i] else ())
+        for i, (kind, value) in enumerate(offers)
+    ]
+    rated = rate(items, coupons=attached, coupon_ids=[c.id for c in attached])
+    for period in rated.derived.periods:
+        for group in period["groups"]:
+            revenue = sum((D(q(line["amount_excluding_tax"])) for line in group["lines"] if line["type"] == "REVENUE"), D(0))
+            taken = [D(q(line["amount_excluding_tax"])) for line in group["lines"] if line["type"] == "DISCOUNT"]
+            assert all(amount <= 0 for amount in taken)
+            assert revenue + sum(taken, D(0)) >= min(revenue, D(0))
 
 
 def test_percentage_above_100_is_capped() -> None:
