@@ -118,6 +118,39 @@ async def test_every_problem_is_reported_with_its_path_and_nothing_is_written(
         assert await count(db, table) == 0
 
 
+async def test_an_unknown_top_level_key_fails_the_file_even_when_its_list_is_empty(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    example["usage_event"] = []  # a typo of usage_events: nothing in it, but not what the writer meant
+    example["credit_types"] = []  # a known section may be empty
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == ["usage_event: unknown key"]
+    assert await count(db, tables.Platform) == 0
+    example["format"] = []
+    del example["usage_event"]
+    report = await import_files(db, [write(tmp_path, example, "format.json")], progress=False)
+    assert [str(p) for p in report.files[0].problems] == ["format: [] is not 'invoicegraph/v1'"]
+
+
+async def test_every_place_of_a_missing_id_is_reported_up_to_ten_then_counted(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    event = example["usage_events"][0]
+    example["usage_events"] = [{**event, "reference": f"evt-{i}", "customer_id": "cust_nobody"} for i in range(15)]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    problems = [str(p) for p in report.files[0].problems]
+    message = "'cust_nobody' is not a customer of platform 'plat_acme' in the file or the database"
+    assert problems == [f"usage_events[{i}].customer_id: {message}" for i in range(9)] + [
+        f"usage_events[9].customer_id: {message} (and 5 more places)"
+    ]
+    assert report.files[0].problem_count == 15
+    assert await count(db, tables.UsageEvent) == 0
+
+
 async def test_a_dangling_reference_fails_the_file(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
     example["invoices"][0]["customer_id"] = "cust_initech"
     example["subscriptions"][0]["coupon_ids"] = ["coup_launch", "coup_missing"]

@@ -41,6 +41,16 @@ class Item:
     value: Any
 
 
+class EmptyList:
+    """Marks a top-level key whose value is an empty list (index -1: no record)."""
+
+    def __repr__(self) -> str:
+        return "[]"
+
+
+EMPTY_LIST = EmptyList()
+
+
 class NotAList:
     """Marker value: a top-level key whose value is not a list (nor a scalar for `format`)."""
 
@@ -62,10 +72,14 @@ def iter_items(reader: CountingReader) -> Iterator[Item]:
         section = value
         event, value = next(events)
         if event == "start_array":
+            empty = True
             for index, (event, value) in enumerate(events):
                 if event == "end_array":
                     break
+                empty = False
                 yield Item(section, index, _build(events, event, value))
+            if empty:  # still a key of the file: an unknown one must be reported, even with nothing in it
+                yield Item(section, -1, EMPTY_LIST)
         elif event == "start_map":
             _skip(events)
             yield Item(section, -1, NotAList())

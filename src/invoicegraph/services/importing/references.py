@@ -157,12 +157,17 @@ def _invoice_pointers(r: dict[str, Any]) -> Iterator[tuple[str, Loc, Any]]:
                 yield from _one(r, "product", "periods", p, "groups", g, "lines", i, "product_id")
 
 
+# Places kept per wanted id: each is reported with its path; the rest of a missing id's places are
+# counted (the report lists at most MAX_PROBLEMS lines anyway, and a million events may name one id).
+PLACES_KEPT = 10
+
+
 class ReferenceIndex:
-    """Ids defined by the file, and the first place each other id is pointed to."""
+    """Ids defined by the file, and the first places each other id is pointed to."""
 
     def __init__(self) -> None:
         self.defined: set[tuple[str, str, str]] = set()
-        self.wanted: dict[tuple[str, str, str], list[Any]] = {}
+        self.wanted: dict[tuple[str, str, str], list[Any]] = {}  # key → [paths kept, count of places]
 
     def define(self, kind: str, platform: str, record_id: str) -> None:
         self.defined.add((kind, platform, record_id))
@@ -171,22 +176,30 @@ class ReferenceIndex:
         key = (kind, platform, record_id)
         seen = self.wanted.get(key)
         if seen is None:
-            self.wanted[key] = [json_path(path), 1]
+            self.wanted[key] = [[json_path(path)], 1]
         else:
+            if seen[1] < PLACES_KEPT:
+                seen[0].append(json_path(path))
             seen[1] += 1
 
-    async def unresolved(self, session: AsyncSession | None) -> list[Problem]:
-        """A problem for every id found neither in the file nor (for that platform) in the database."""
+    async def unresolved(self, session: AsyncSession | None) -> tuple[list[Problem], int]:
+        """A problem for every place of an id found neither in the file nor (for that platform) in the
+        database, and how many more places there were than are listed (PLACES_KEPT per id)."""
         missing = {key: where for key, where in self.wanted.items() if key not in self.defined}
         if session is not None and missing:
             for key in await _stored(session, list(missing)):
                 missing.pop(key, None)
         problems = []
-        for (kind, platform, record_id), (path, count) in missing.items():
+        unlisted = 0
+        for (kind, platform, record_id), (paths, count) in missing.items():
             owner = f" of platform {platform!r}" if platform else ""
-            more = f" (and {count - 1} more places)" if count > 1 else ""
-            problems.append(Problem(path, f"{record_id!r} is not a {KIND_NAMES[kind]}{owner} in the file or the database{more}"))
-        return sorted(problems, key=lambda p: p.path)
+            message = f"{record_id!r} is not a {KIND_NAMES[kind]}{owner} in the file or the database"
+            problems += [Problem(path, message) for path in paths[:-1]]
+            more = count - len(paths)
+            tail = f" (and {more} more place{'s' if more > 1 else ''})" if more > 0 else ""
+            problems.append(Problem(paths[-1], message + tail))
+            unlisted += more
+        return sorted(problems, key=lambda p: p.path), unlisted
 
 
 async def _stored(session: AsyncSession, keys: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:

@@ -19,7 +19,7 @@ from invoicegraph.records.file import FORMAT, SECTIONS
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import Problem, json_path, problems_at, problems_from
 from invoicegraph.records.rates import UsageEventRecord
-from invoicegraph.services.importing.reader import CountingReader, iter_items
+from invoicegraph.services.importing.reader import EMPTY_LIST, CountingReader, iter_items
 from invoicegraph.services.importing.references import SECTION_KINDS, ReferenceIndex, definitions, references
 
 MAX_PROBLEMS = 100
@@ -75,7 +75,7 @@ def survey_file(reader: CountingReader) -> Survey:
                     survey.add([Problem("format", f"{item.value!r} is not {FORMAT!r}")])
             elif item.section not in SECTIONS:
                 survey.add([Problem(item.section, "unknown key")])
-            else:
+            elif item.value is not EMPTY_LIST:
                 survey.add([Problem(item.section, "expected a list")])
             continue
         if item.section not in survey.sections:
@@ -153,7 +153,9 @@ def _note_invoice(survey: Survey, index: int, invoice: InvoiceRecord) -> None:
 async def check_references(survey: Survey, session: AsyncSession) -> None:
     """Reference problems (pass 1, end): ids missing from both the file and the database, and
     credit invoices whose original has no invoice number to print."""
-    survey.add(await survey.references.unresolved(session))
+    problems, unlisted = await survey.references.unresolved(session)
+    survey.add(problems)
+    survey.problem_count += unlisted
     if not survey.credits:
         return
     numbers = dict(survey.invoice_numbers)
