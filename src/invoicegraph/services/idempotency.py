@@ -20,7 +20,8 @@ answer (its client never got a response): the key is free again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,6 +104,29 @@ def graphql_fingerprint(document: str, operation_name: str | None, variables: Ma
 
 def _record_key(principal: Principal, request: IdempotencyRequest) -> tuple[str, str, str]:
     return (principal.platform_id, principal.credential_id, request.key)
+
+
+# Keys being refreshed in this process. refresh.md §4 refuses a second request while the first runs;
+# PostgreSQL's advisory lock (in `claim`) also covers other processes, but SQLite serializes writers, so
+# without this a second request would wait for the first and then replay it. Process-local on purpose:
+# it is only ever a faster "no", never the record of anything.
+_in_flight: set[tuple[str, str, str]] = set()
+
+
+@contextmanager
+def in_flight(principal: Principal, request: IdempotencyRequest | None) -> Iterator[None]:
+    """Hold the key for the duration of a refresh; a second holder in this process is refused (409)."""
+    if request is None:
+        yield
+        return
+    key = _record_key(principal, request)
+    if key in _in_flight:
+        raise IdempotencyCheckFailed("A request with this Idempotency-Key is still in progress.", field=HEADER)
+    _in_flight.add(key)
+    try:
+        yield
+    finally:
+        _in_flight.discard(key)
 
 
 async def claim(

@@ -7,6 +7,7 @@ and nothing is written.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -137,3 +138,22 @@ async def test_an_empty_invoice_id_is_malformed_not_unknown(client: httpx.AsyncC
         for query in ("", "?dry_run=true"):
             _error(await client.post(f"/v1/invoices/{invoice_id}/refresh{query}", headers=KEY), 400, "INVALID_FIELD", "id")
     assert await _written(database) == before
+
+
+@pytest.mark.usefixtures("data")
+async def test_a_request_while_its_key_is_in_flight_is_refused(client: httpx.AsyncClient, database: Database) -> None:
+    records, _ = await _written(database)
+    headers = {**KEY, "Idempotency-Key": "rest-race-1"}
+    responses = await asyncio.gather(*(client.post(URL, json={"types": ["PO_NUMBER"]}, headers=headers) for _ in range(8)))
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) == {200, 409}, statuses
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["code"] == "IDEMPOTENCY_CHECK_FAILED"
+    executed = [r for r in responses if r.status_code == 200 and "Idempotent-Replayed" not in r.headers]
+    assert len(executed) == 1
+    assert (await _written(database))[0] == records + 1
+    # Once it has answered, the same request replays it.
+    again = await client.post(URL, json={"types": ["PO_NUMBER"]}, headers=headers)
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (200, "true")
+    assert again.content == executed[0].content

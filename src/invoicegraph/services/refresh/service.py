@@ -127,7 +127,8 @@ class RefreshService:
 
     async def refresh(self, principal: Principal, command: RefreshCommand) -> RefreshResult:
         try:
-            result = await self._refresh(principal, command)
+            with idempotency.in_flight(principal, command.idempotency):
+                result = await self._refresh(principal, command)
         except (OperationalError, DBAPIError) as error:
             if _is_lock_timeout(error):
                 raise RetryableError("The invoice is being refreshed by another request; retry shortly.") from error
