@@ -1,7 +1,9 @@
 """Invoice totals (billing-engine.md §8): the tax summary, open / closed amounts, payment status.
 
-Credit invoices (negative totals) are compared on absolute values: a credit of -100.00 with 40.00
-refunded is PARTIALLY_PAID with -60.00 still open. Open and closed keep the sign of the total.
+Open and closed follow §8's formulas as written: open = max(total − paid, 0), closed = total − open,
+so a credit invoice (negative total) has nothing open and its whole total closed. Its payment status
+compares absolute values, as §8 says for credit invoices: a credit of -100.00 with 40.00 refunded is
+PARTIALLY_PAID.
 """
 
 from __future__ import annotations
@@ -61,12 +63,10 @@ class Balance:
 
 
 def balance(total: Decimal, paid: Decimal, currency: str) -> Balance:
-    """open = max(total - paid, 0) and closed = total - open, on absolute values with the total's sign."""
+    """open = max(total - paid, 0) and closed = total - open (billing-engine.md §8, field-mapping.md)."""
     total = round_money(total, currency)
     paid = round_money(paid, currency)
-    sign = Decimal(-1) if total < 0 else Decimal(1)
-    open_abs = max(abs(total) - abs(paid), Decimal(0))
-    open_ = round_money(sign * open_abs, currency)
+    open_ = max(total - paid, Decimal(0))
     return Balance(total, paid, open_, round_money(total - open_, currency), payment_status(total, paid))
 
 

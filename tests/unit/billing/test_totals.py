@@ -36,11 +36,11 @@ def test_open_and_closed_amounts() -> None:
     assert (overpaid.open, overpaid.closed) == (D("0.00"), D("121.00"))
 
 
-def test_credit_invoice_uses_absolute_values_and_keeps_the_sign() -> None:
+def test_credit_invoice_status_uses_absolute_values_and_nothing_stays_open() -> None:
     untouched = balance(D("-100.00"), D("0"), "EUR")
-    assert (untouched.open, untouched.closed, untouched.payment_status) == (D("-100.00"), D("0.00"), "UNPAID")
+    assert (untouched.open, untouched.closed, untouched.payment_status) == (D("0.00"), D("-100.00"), "UNPAID")
     refunded = balance(D("-100.00"), D("40.00"), "EUR")
-    assert (refunded.open, refunded.closed, refunded.payment_status) == (D("-60.00"), D("-40.00"), "PARTIALLY_PAID")
+    assert (refunded.open, refunded.closed, refunded.payment_status) == (D("0.00"), D("-100.00"), "PARTIALLY_PAID")
 
 
 def test_invoice_totals_follow_the_tax_summary() -> None:
@@ -58,7 +58,7 @@ def test_credit_invoice_lines_keep_their_sign_through_tax() -> None:
     invoice = derive(["-100.00", "-0.05"], tax=tax_facts())
     assert (q(invoice.tax_summary["base_amount"]), q(invoice.tax_summary["tax_amount"])) == ("-100.05", "-21.01")
     assert invoice.payment_status == "UNPAID"
-    assert q(invoice.open_invoice_amount) == "-121.06"
+    assert (q(invoice.open_invoice_amount), q(invoice.closed_invoice_amount)) == ("0.00", "-121.06")  # max(total - paid, 0)
 
 
 def test_jpy_and_bhd_invoices_print_their_minor_units() -> None:
