@@ -64,7 +64,7 @@ def _customer(copy: Record | None) -> Record | None:
         "individual": None,
     }
     if kind == "INDIVIDUAL":
-        body["individual"] = {"name": copy.get("name"), "residential_address": copy.get("address"), **holder}
+        body["individual"] = {"name": copy.get("name"), "residential_address": copy.get("address")}  # §5.1: no tax keys
     else:
         body["organization"] = {"legal_name": copy.get("legal_name"), "registered_address": copy.get("address"), **holder}
     return body
@@ -88,16 +88,50 @@ def _billing_entity(copy: Record | None) -> Record | None:
     }
 
 
+# Our bookkeeping on a line: the product and category it was rated with, and a stated amount that
+# some stored FINAL lines carry. Not in the vendor's InvoiceLine (vendor-invoice.md §2.3).
+_LINE_INTERNAL = frozenset({"product_id", "tax_category", "amount"})
+# The usage snapshot's live meter value id is ours ("stored, not exposed": field-mapping.md §2).
+_METER_VALUE_INTERNAL = frozenset({"id", "meter_value_id"})
+
+
+def _clean_line(line: Record) -> Record:
+    cleaned = {k: v for k, v in line.items() if k not in _LINE_INTERNAL}
+    snapshot = cleaned.get("meter_value")
+    if isinstance(snapshot, dict):
+        cleaned["meter_value"] = {k: v for k, v in snapshot.items() if k not in _METER_VALUE_INTERNAL}
+    return cleaned
+
+
 def _clean_lines(periods: list[Record]) -> list[Record]:
-    """Drop our bookkeeping keys from lines (the product and category a line was rated with)."""
+    """Drop our bookkeeping keys from lines."""
     cleaned = []
     for period in periods:
         groups = []
         for group in period.get("groups") or []:
-            lines = [{k: v for k, v in line.items() if k not in ("product_id", "tax_category")} for line in group.get("lines") or []]
-            groups.append({**group, "lines": lines})
+            groups.append({**group, "lines": [_clean_line(line) for line in group.get("lines") or []]})
         cleaned.append({**period, "groups": groups})
     return cleaned
+
+
+def embedded_record(record: Record) -> Record:
+    """A live record as the vendor embeds it: without the platform key our records carry."""
+    return {k: v for k, v in record.items() if k != "platform_id"}
+
+
+def acceptor_ids(invoice: Record) -> list[str]:
+    """The payment acceptors the invoice's payment actions name, in order, once each."""
+    ids = (action.get("payment_acceptor_id") for action in invoice.get("payment_actions") or [])
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _payment_actions(invoice: Record, acceptors: Mapping[str, Record]) -> list[Record] | None:
+    """InvoicePaymentAction with its `payment_acceptor` (§2.3: `payment_acceptor|null`)."""
+    actions = invoice.get("payment_actions")
+    if actions is None:
+        return None
+    found = {i: embedded_record(record) for i, record in acceptors.items()}
+    return [{**action, "payment_acceptor": found.get(action.get("payment_acceptor_id") or "")} for action in actions]
 
 
 # The vendor's embedded records that we keep by id: vendor field → our id list.
@@ -114,8 +148,9 @@ def embedded_ids(invoice: Record, name: str) -> list[str]:
     return list(invoice.get(EMBEDDED_BY_ID[name]) or [])
 
 
-def vendor_body(invoice: Record, embedded: Mapping[str, list[Record]]) -> Record:
-    """The vendor JSON of an invoice, in FIELDS order, with the given records for EMBEDDED_BY_ID.
+def vendor_body(invoice: Record, embedded: Mapping[str, list[Record]], acceptors: Mapping[str, Record] | None = None) -> Record:
+    """The vendor JSON of an invoice, in FIELDS order, with the given records for EMBEDDED_BY_ID and
+    the payment actions' acceptors (by id; an absent one is null).
 
     Pure: everything else comes from the invoice dict (copies mapped back to the vendor's shapes,
     line bookkeeping dropped, absent lists as []).
@@ -123,8 +158,9 @@ def vendor_body(invoice: Record, embedded: Mapping[str, list[Record]]) -> Record
     own = {
         "customer": _customer(invoice.get("customer_details")),
         "billing_entity": _billing_entity(invoice.get("billing_entity_details")),
-        **{name: embedded[name] for name in EMBEDDED_BY_ID},
+        **{name: [embedded_record(record) for record in embedded[name]] for name in EMBEDDED_BY_ID},
         "periods": _clean_lines(list(invoice.get("periods") or [])),
+        "payment_actions": _payment_actions(invoice, acceptors or {}),
     }
     body: Record = {}
     for name in FIELDS:
@@ -142,4 +178,8 @@ def vendor_projection(invoice: Record) -> Record:
     value, as long as the embedded records exist; the live records' other fields are not the
     invoice's data (a refresh does not copy them), so they are left out.
     """
-    return vendor_body(invoice, {name: [{"id": i} for i in embedded_ids(invoice, name)] for name in EMBEDDED_BY_ID})
+    return vendor_body(
+        invoice,
+        {name: [{"id": i} for i in embedded_ids(invoice, name)] for name in EMBEDDED_BY_ID},
+        {i: {"id": i} for i in acceptor_ids(invoice)},
+    )

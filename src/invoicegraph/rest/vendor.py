@@ -7,19 +7,26 @@ paths use too.
 from __future__ import annotations
 
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.records.vendor_json import Record, embedded_ids, vendor_body
+from invoicegraph.records.vendor_json import Record, acceptor_ids, embedded_ids, vendor_body
 
 
 async def vendor_invoice(invoice: Record, loaders: Loaders) -> Record:
-    """The vendor JSON of an invoice; embedded records come through the request's loaders."""
+    """The vendor JSON of an invoice; embedded records come through the request's loaders.
+
+    Every load starts before any is awaited, so they fall in one loop tick and the record loaders
+    answer them together (one statement, db/loaders.py).
+    """
     by_name = {
         "processing_only_customers": loaders.customer_by_id,
         "forwarded_from_customers": loaders.customer_by_id,
         "meter_values": loaders.meter_value_by_id,
         "credit_types": loaders.credit_type_by_id,
     }
-    embedded: dict[str, list[Record]] = {}
-    for name, loader in by_name.items():  # one after another, in the order the body always loaded them
-        ids = embedded_ids(invoice, name)
-        embedded[name] = [row for row in await loader.load_many(ids) if row is not None] if ids else []
-    return vendor_body(invoice, embedded)
+    pending = {name: loader.load_many(ids) for name, loader in by_name.items() if (ids := embedded_ids(invoice, name))}
+    wanted = acceptor_ids(invoice)
+    pending_acceptors = loaders.payment_acceptor_by_id.load_many(wanted) if wanted else None
+    embedded: dict[str, list[Record]] = {name: [] for name in by_name}
+    for name, rows in pending.items():
+        embedded[name] = [row for row in await rows if row is not None]
+    acceptors = [row for row in await pending_acceptors if row is not None] if pending_acceptors is not None else []
+    return vendor_body(invoice, embedded, {row["id"]: row for row in acceptors})

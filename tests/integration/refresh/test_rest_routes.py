@@ -45,6 +45,19 @@ async def test_refresh_answers_the_vendor_invoice(client: httpx.AsyncClient) -> 
     assert invoice["billing_entity"]["legal_name"] == "Acme Cloud B.V."
     assert "version" not in invoice  # ours, not the vendor's
     assert invoice["payment_status"] == "UNPAID"
+    # Our bookkeeping stays inside: no line product/category/stated amount, no snapshot meter value id,
+    # no platform key on embedded records; a payment action embeds its acceptor (§2.3).
+    lines = [line for period in invoice["periods"] for group in period["groups"] for line in group["lines"]]
+    assert lines
+    assert not any({"product_id", "tax_category", "amount"} & set(line) for line in lines)
+    assert all(set(line["meter_value"]) == {"reference", "type", "number", "amount"} for line in lines if line["meter_value"])
+    assert any(line["meter_value"] for line in lines)
+    assert invoice["meter_values"]
+    assert all("platform_id" not in record for record in invoice["meter_values"])
+    assert invoice["payment_actions"]
+    for action in invoice["payment_actions"]:
+        assert action["payment_acceptor"]["id"] == action["payment_acceptor_id"]
+        assert "platform_id" not in action["payment_acceptor"]
     read = _invoice(await client.get(f"/v1/invoices/{INVOICE_ID}", headers=KEY))
     assert read == invoice
 
