@@ -13,30 +13,23 @@ import asyncio
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
 from tests.support.seed import add_key
+from tests.support.writes import refresh_writes
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import Invoice, RefreshRecord
 from invoicegraph.settings import Settings
 
 KEY = {"X-API-KEY": EXAMPLE_KEY}
 MUTATION = f'mutation {{ refreshInvoice(id: "{INVOICE_ID}", types: [PO_NUMBER]) {{ id version }} }}'
 
 
-async def _state(database: Database) -> tuple[int, int]:
-    async with database.read() as session:
-        records = await session.scalar(select(func.count()).select_from(RefreshRecord))
-        version = await session.scalar(select(Invoice.version).where(Invoice.id == INVOICE_ID))  # type: ignore[arg-type]
-    return int(records or 0), int(version or 0)
-
-
 async def test_a_lock_wait_past_the_timeout_is_retryable_and_writes_nothing(settings: Settings, database: Database, tmp_path: Any) -> None:
     await load(database, tmp_path, example(), "example.json")
     app = create_app(settings.model_copy(update={"lock_timeout_seconds": 0.5}), database)
-    before = await _state(database)
+    before = await refresh_writes(database)
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def hold() -> None:
@@ -71,4 +64,4 @@ async def test_a_lock_wait_past_the_timeout_is_retryable_and_writes_nothing(sett
     [error] = body["errors"]
     assert error["extensions"]["code"] == "INTERNAL_ERROR"
     assert (error["extensions"]["retryable"], error["extensions"]["retryAfter"]) == (True, 1)
-    assert await _state(database) == before
+    assert await refresh_writes(database) == before

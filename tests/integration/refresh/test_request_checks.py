@@ -14,23 +14,14 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from sqlalchemy import func, select
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID
+from tests.support.writes import refresh_writes
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import Invoice, RefreshRecord
 from invoicegraph.settings import Settings
 
 KEY = {"X-API-KEY": EXAMPLE_KEY}
 URL = f"/v1/invoices/{INVOICE_ID}/refresh"
-
-
-async def _written(database: Database) -> tuple[int, int]:
-    """(audit records, invoice version): both unchanged means nothing was written."""
-    async with database.read() as session:
-        records = await session.scalar(select(func.count()).select_from(RefreshRecord))
-        version = await session.scalar(select(Invoice.version).where(Invoice.id == INVOICE_ID))  # type: ignore[arg-type]
-    return int(records or 0), int(version or 0)
 
 
 def _error(response: httpx.Response, status: int, code: str, field: str | None) -> dict[str, Any]:
@@ -43,27 +34,27 @@ def _error(response: httpx.Response, status: int, code: str, field: str | None) 
 @pytest.mark.usefixtures("data")
 @pytest.mark.parametrize("query", ["dry_run=1", "dry_run=yes", "dry_run=", "dry_run=true&dry_run=false", "dry_run=maybe"])
 async def test_an_unclear_dry_run_is_refused_and_writes_nothing(client: httpx.AsyncClient, database: Database, query: str) -> None:
-    before = await _written(database)
+    before = await refresh_writes(database)
     _error(await client.post(f"{URL}?{query}", headers=KEY), 400, "INVALID_FIELD", "dry_run")
-    assert await _written(database) == before
+    assert await refresh_writes(database) == before
 
 
 @pytest.mark.usefixtures("data")
 async def test_an_unknown_query_parameter_is_refused(client: httpx.AsyncClient, database: Database) -> None:
-    before = await _written(database)
+    before = await refresh_writes(database)
     body = _error(await client.post(f"{URL}?dryrun=true", headers=KEY), 400, "INVALID_FIELD", "dryrun")
     assert "dryrun" in body["message"]
-    assert await _written(database) == before
+    assert await refresh_writes(database) == before
 
 
 @pytest.mark.usefixtures("data")
 @pytest.mark.parametrize(("query", "writes"), [("dry_run=true", False), ("dry_run=TRUE", False), ("dry_run=false", True), ("", True)])
 async def test_true_and_false_mean_what_they_say(client: httpx.AsyncClient, database: Database, query: str, writes: bool) -> None:
-    records, _ = await _written(database)
+    records, _ = await refresh_writes(database)
     response = await client.post(f"{URL}?{query}", headers=KEY)
     assert response.status_code == 200, response.text
     assert ("changes" in response.json()) is not writes
-    assert (await _written(database))[0] == records + writes
+    assert (await refresh_writes(database))[0] == records + writes
 
 
 @pytest.mark.usefixtures("data")
@@ -124,7 +115,7 @@ async def test_probes_need_no_credential_but_check_one_that_is_sent(client: http
 @pytest.mark.usefixtures("data")
 @pytest.mark.parametrize("invoice_id", ["", " ", "%20%20"])
 async def test_an_empty_invoice_id_is_malformed_not_unknown(client: httpx.AsyncClient, database: Database, invoice_id: str) -> None:
-    before = await _written(database)
+    before = await refresh_writes(database)
     for query in (
         "mutation($id: ID!) { refreshInvoice(id: $id) { id } }",
         "query($id: ID!) { invoiceRefreshPreview(id: $id) { basedOnVersion } }",
@@ -137,12 +128,12 @@ async def test_an_empty_invoice_id_is_malformed_not_unknown(client: httpx.AsyncC
     if invoice_id:
         for query in ("", "?dry_run=true"):
             _error(await client.post(f"/v1/invoices/{invoice_id}/refresh{query}", headers=KEY), 400, "INVALID_FIELD", "id")
-    assert await _written(database) == before
+    assert await refresh_writes(database) == before
 
 
 @pytest.mark.usefixtures("data")
 async def test_a_request_while_its_key_is_in_flight_is_refused(client: httpx.AsyncClient, database: Database) -> None:
-    records, _ = await _written(database)
+    records, _ = await refresh_writes(database)
     headers = {**KEY, "Idempotency-Key": "rest-race-1"}
     responses = await asyncio.gather(*(client.post(URL, json={"types": ["PO_NUMBER"]}, headers=headers) for _ in range(8)))
     statuses = sorted(r.status_code for r in responses)
@@ -152,7 +143,7 @@ async def test_a_request_while_its_key_is_in_flight_is_refused(client: httpx.Asy
             assert response.json()["code"] == "IDEMPOTENCY_CHECK_FAILED"
     executed = [r for r in responses if r.status_code == 200 and "Idempotent-Replayed" not in r.headers]
     assert len(executed) == 1
-    assert (await _written(database))[0] == records + 1
+    assert (await refresh_writes(database))[0] == records + 1
     # Once it has answered, the same request replays it.
     again = await client.post(URL, json={"types": ["PO_NUMBER"]}, headers=headers)
     assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (200, "true")
