@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO, cast
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from invoicegraph.settings import get_settings
+from invoicegraph.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from invoicegraph.db.engine import Database
@@ -33,6 +34,18 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def _settings() -> Settings:
+    """The settings, or a clean refusal naming each bad setting (no traceback for a configuration error)."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        errors.print("[red]invalid settings[/red] (INVOICEGRAPH_* environment variables or .env):")
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]) or "settings"
+            errors.print(f"  {name}: {problem['msg']}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -43,7 +56,7 @@ def serve(
     """Serve the GraphQL API (and the REST routes) with uvicorn."""
     import uvicorn
 
-    settings = get_settings()
+    settings = _settings()
     if migrate:
         _migrate(settings.database_url)
     uvicorn.run(
@@ -61,7 +74,7 @@ def serve(
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply the database migrations up to the latest revision."""
-    _migrate(get_settings().database_url)
+    _migrate(_settings().database_url)
     console.print("[green]database is at the latest revision[/green]")
 
 
@@ -109,7 +122,7 @@ def demo() -> None:
         (console if report.ok else errors).print(report.summary(), markup=False, highlight=False)
         return report.ok
 
-    _migrate(get_settings().database_url)
+    _migrate(_settings().database_url)
     if not asyncio.run(run()):
         raise typer.Exit(1)
     console.print(f"demo API key: {DEMO_API_KEY}", markup=False, highlight=False)
@@ -243,5 +256,5 @@ def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (ak
 def _database() -> Database:
     from invoicegraph.db.engine import Database
 
-    settings = get_settings()
+    settings = _settings()
     return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds)

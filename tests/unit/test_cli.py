@@ -78,3 +78,12 @@ def test_export_schema_prints_the_sdl() -> None:
     result = runner.invoke(app, ["export-schema"])
     assert result.exit_code == 0
     assert 'type Invoice @key(fields: "id")' in result.output
+
+
+def test_bad_settings_are_refused_with_the_reasons_not_a_traceback(database_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INVOICEGRAPH_ENVIRONMENT", "production")
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "refusing to start in production" in result.output
+    assert "INVOICEGRAPH_JWT_SECRET" in result.output
+    assert "Traceback" not in result.output

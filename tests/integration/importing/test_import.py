@@ -139,13 +139,15 @@ async def test_every_place_of_a_missing_id_is_reported_up_to_ten_then_counted(
 ) -> None:
     event = example["usage_events"][0]
     example["usage_events"] = [{**event, "reference": f"evt-{i}", "customer_id": "cust_nobody"} for i in range(15)]
+    for i in range(3):  # good events first: the listed places include index 10+, in file order
+        example["usage_events"].insert(0, {**event, "reference": f"evt-ok-{i}"})
 
     report = await import_files(db, [write(tmp_path, example)], progress=False)
 
     problems = [str(p) for p in report.files[0].problems]
     message = "'cust_nobody' is not a customer of platform 'plat_acme' in the file or the database"
-    assert problems == [f"usage_events[{i}].customer_id: {message}" for i in range(9)] + [
-        f"usage_events[9].customer_id: {message} (and 5 more places)"
+    assert problems == [f"usage_events[{i}].customer_id: {message}" for i in range(3, 12)] + [
+        f"usage_events[12].customer_id: {message} (and 5 more places)"
     ]
     assert report.files[0].problem_count == 15
     assert await count(db, tables.UsageEvent) == 0

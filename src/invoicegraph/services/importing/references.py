@@ -1,11 +1,13 @@
 """Cross-record references of an import file: what each record defines and what it points to.
 
 A reference is satisfied by a record of the same platform in the file or already in the database.
-Only ids are kept (never records), and each missing id is reported once, at its first path.
+Only ids are kept (never records), with the first PLACES_KEPT paths that point to each; a missing id
+is reported at each of those places, and its further places are counted.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -199,7 +201,12 @@ class ReferenceIndex:
             tail = f" (and {more} more place{'s' if more > 1 else ''})" if more > 0 else ""
             problems.append(Problem(paths[-1], message + tail))
             unlisted += more
-        return sorted(problems, key=lambda p: p.path), unlisted
+        return sorted(problems, key=lambda p: _file_order(p.path)), unlisted
+
+
+def _file_order(path: str) -> list[str | int]:
+    """A JSON path's sort key in file order: `usage_events[2]` before `usage_events[10]`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
 
 
 async def _stored(session: AsyncSession, keys: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
