@@ -35,6 +35,8 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef
 
+from invoicegraph.execution.unrolled import object_completer
+
 if TYPE_CHECKING:
     from graphql import GraphQLField
     from graphql.execution import Executor as ExecutionContext
@@ -98,6 +100,10 @@ class _Field:
     complete: Completer
     needs_path: bool  # a resolver runs at or below this field (its info carries the path)
     constant: str | None = None  # __typename
+
+    @property
+    def return_type(self) -> GraphQLOutputType | None:
+        return None if self.definition is None else self.definition.type
 
 
 class Compiler:
@@ -180,6 +186,7 @@ def _non_null(inner: Completer) -> Completer:
             raise GiveUp
         return completed
 
+    complete.inner = inner  # type: ignore[attr-defined]  # generated object code inlines the check (unrolled.py)
     return complete
 
 
@@ -187,8 +194,8 @@ def _list(item: Completer, needs_path: bool) -> Completer:
     def complete(value: Any, path: Path | None, run: Run) -> Any:
         if value is None or value is Undefined:
             return None
-        if isinstance(value, Exception) or not is_iterable(value) or run.context.is_async_iterable(value):
-            raise GiveUp
+        if type(value) is not list and (isinstance(value, Exception) or not is_iterable(value) or run.context.is_async_iterable(value)):
+            raise GiveUp  # (a list is iterable and not async-iterable: its checks are skipped)
         is_awaitable = run.context.is_awaitable
         completed: list[Any] = []
         for index, element in enumerate(value):
@@ -204,36 +211,9 @@ def _list(item: Completer, needs_path: bool) -> Completer:
 
 
 def _object(typename: str, fields: tuple[_Field, ...]) -> Completer:
-    def complete(value: Any, path: Path | None, run: Run) -> Any:
-        if value is None or value is Undefined:
-            return None
-        if isinstance(value, Exception):
-            raise GiveUp
-        context = run.context
-        is_awaitable = context.is_awaitable
-        completed: dict[str, Any] = {}
-        for planned in fields:
-            key = planned.key
-            getter = planned.getter
-            if getter is not None:
-                result = getter(value, planned.python_name)
-                if is_awaitable(result):
-                    raise GiveUp  # a plain field never returns one; graphql-core would await it
-                child_path = Path(path, key, typename) if planned.needs_path else None
-                completed[key] = planned.complete(result, child_path, run)
-            elif planned.constant is not None:
-                completed[key] = planned.constant
-            else:
-                child_path = Path(path, key, typename)
-                result = _call_resolver(planned, value, child_path, run)
-                if is_awaitable(result):
-                    completed[key] = None
-                    run.pending.append((result, _Later(completed, key, planned.complete, child_path, run)))
-                else:
-                    completed[key] = planned.complete(result, child_path, run)
-        return completed
-
-    return complete
+    # Generated straight-line code (unrolled.py); the helpers are the names its source refers to.
+    helpers = {"GiveUp": GiveUp, "Undefined": Undefined, "Path": Path, "_Later": _Later, "_call_resolver": _call_resolver}
+    return object_completer(typename, fields, helpers)
 
 
 def _call_resolver(planned: _Field, source: Any, path: Path, run: Run) -> Any:
