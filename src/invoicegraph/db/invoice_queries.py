@@ -125,13 +125,14 @@ def _filters(platform_id: str | BindParameter[str], query: InvoiceQuery) -> list
     return conditions
 
 
-def encode_cursor(query: InvoiceQuery, key: tuple[int, Any, str]) -> str:
+def encode_cursor(fingerprint: str, key: tuple[int, Any, str]) -> str:
+    """A page cursor: the query's fingerprint (computed once per page) and the row's sort key."""
     null_flag, value, invoice_id = key
     if isinstance(value, datetime):
         value = {"t": value.isoformat()}
     elif isinstance(value, Decimal):
         value = {"d": format(value, "f")}
-    payload = orjson.dumps({"f": query.fingerprint(), "k": [null_flag, value, invoice_id]})
+    payload = orjson.dumps({"f": fingerprint, "k": [null_flag, value, invoice_id]})
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
@@ -195,9 +196,10 @@ def _page_statement(
 
 def _to_page(query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | None, shape: InvoiceShape) -> InvoicePage:
     visible = rows[:first]
+    fingerprint = query.fingerprint() if visible else ""
     return InvoicePage(
         invoices=[] if shape == "keys" else [invoice for row in visible if (invoice := shaped_invoice(row, shape)) is not None],
-        cursors=[encode_cursor(query, (row.sort_null, row.sort_value, row.id)) for row in visible],
+        cursors=[encode_cursor(fingerprint, (row.sort_null, row.sort_value, row.id)) for row in visible],
         has_next_page=len(rows) > first,
         has_previous_page=after is not None,
         shape=shape,

@@ -37,7 +37,7 @@ def observe_loader(name: str, loader: DataLoader[Any, Any]) -> None:
 def observed_batch(name: str, batch: BatchFn, telemetry: Telemetry) -> BatchFn:
     async def run(keys: list[Any]) -> list[Any]:
         if telemetry.metrics is not None:
-            telemetry.metrics.batch_size.labels(loader=name).observe(len(keys))
+            telemetry.metrics.observe_batch(name, len(keys))
         if telemetry.tracer is None:
             return await batch(keys)
         with telemetry.tracer.start_as_current_span(f"loader {name}") as span:

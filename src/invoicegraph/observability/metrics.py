@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -67,6 +68,19 @@ class Metrics:
         self.registry.register(ExecutionPlanCollector())
         self._operations: set[str] = set()
         self._lock = threading.Lock()
+        # Label children by label values. `labels()` validates and locks on every call (a noticeable
+        # share of a small request); the label values are bounded (see above), so this is too.
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def _child(self, metric: Counter | Histogram, *values: str) -> Any:
+        key = (id(metric), *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
+
+    def observe_batch(self, loader: str, size: int) -> None:
+        self._child(self.batch_size, loader).observe(size)
 
     def client_label(self, name: str) -> str:
         """A client-chosen operation name as a label: itself, or `other` (not a name, or too many names)."""
@@ -83,8 +97,8 @@ class Metrics:
     def observe_request(self, operation: str, outcome: str, seconds: float, *, client_named: bool) -> None:
         """Count a request; `client_named` when the operation name came from the client (GraphQL)."""
         label = self.client_label(operation) if client_named else operation
-        self.requests.labels(operation=label, outcome=outcome).inc()
-        self.duration.labels(operation=label).observe(seconds)
+        self._child(self.requests, label, outcome).inc()
+        self._child(self.duration, label).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
