@@ -91,6 +91,23 @@ def all_records(table: type[tables.TenantRecord]) -> Select[Any]:
 
 
 @cache
+def all_records_of_kinds(kinds: tuple[type[tables.TenantRecord], ...]) -> CompoundSelect[Any]:
+    """`kind, id, data` of all a platform's records of several types, by kind then id (:platform_id).
+
+    The refresh reads whole catalogues (products, tax rates, meters, exchange rates): one statement.
+    """
+    union: CompoundSelect[Any] = union_all(
+        *(
+            select(
+                literal_column(f"'{table.__tablename__}'").label("kind"), col(table.id).label("id"), col(table.data).label("data")
+            ).where(col(table.platform_id) == bindparam("platform_id"))
+            for table in kinds
+        )
+    )
+    return union.order_by(literal_column("kind"), literal_column("id"))
+
+
+@cache
 def invoices_by_ids() -> Select[Any]:
     """Whole invoice rows by id (:platform_id, :ids)."""
     return select_invoices().where(

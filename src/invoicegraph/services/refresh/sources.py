@@ -35,6 +35,38 @@ async def all_records(session: AsyncSession, table: type[tables.TenantRecord], p
     return [record_dict(row.id, platform_id, row.data) for row in rows]
 
 
+Table = type[tables.TenantRecord]
+
+
+def _in_order(kinds: Iterable[Table]) -> tuple[Table, ...]:
+    return tuple(sorted(kinds, key=lambda table: str(table.__tablename__)))
+
+
+async def records_of_kinds(session: AsyncSession, platform_id: str, wanted: dict[Table, Iterable[str]]) -> dict[Table, dict[str, Record]]:
+    """Records of several types by id in one statement (one per refresh step instead of one per type)."""
+    keys = {table: prepared.keys(ids) for table, ids in wanted.items()}
+    found: dict[Table, dict[str, Record]] = {table: {} for table in wanted}
+    kinds = _in_order(table for table, ids in keys.items() if ids)
+    if len(kinds) == 1:
+        found[kinds[0]] = await records_by_id(session, kinds[0], platform_id, keys[kinds[0]])
+    elif kinds:
+        parameters: dict[str, Any] = {"platform_id": platform_id, **{f"ids_{table.__tablename__}": keys[table] for table in kinds}}
+        by_name = {str(table.__tablename__): table for table in kinds}
+        for row in await prepared.fetch(session, prepared.records_of_kinds(kinds), parameters):
+            found[by_name[row.kind]][row.id] = record_dict(row.id, platform_id, row.data)
+    return found
+
+
+async def catalogues(session: AsyncSession, platform_id: str, kinds: Iterable[Table]) -> dict[Table, list[Record]]:
+    """All a platform's records of several types, each list by id as `all_records` gives it, in one statement."""
+    ordered = _in_order(kinds)
+    found: dict[Table, list[Record]] = {table: [] for table in ordered}
+    by_name = {str(table.__tablename__): table for table in ordered}
+    for row in await prepared.fetch(session, prepared.all_records_of_kinds(ordered), {"platform_id": platform_id}):
+        found[by_name[row.kind]].append(record_dict(row.id, platform_id, row.data))
+    return found
+
+
 @dataclass
 class Sources:
     platform: Record
@@ -68,34 +100,54 @@ async def read_platform(session: AsyncSession, platform_id: str) -> Record:
 
 
 async def read_sources(session: AsyncSession, platform_id: str, invoice: Record, *, full: bool, payment_acceptors: bool) -> Sources:
-    """Everything the requested refresh reads. FULL needs the whole catalogue; the parts need less."""
+    """Everything the requested refresh reads. FULL needs the whole catalogue; the parts need less.
+
+    Reads of one shape are folded into one statement each (records by id, whole catalogues): a FULL
+    refresh reads its sources in 7 statements (8 with the payment acceptors) rather than 13.
+    """
     subscription_ids = list(invoice.get("pricing_plan_subscription_ids") or [])
-    customers = await records_by_id(session, tables.Customer, platform_id, [invoice["customer_id"]])
-    entities = await records_by_id(session, tables.BillingEntity, platform_id, [invoice["billing_entity_id"]])
-    found = await records_by_id(session, tables.Subscription, platform_id, subscription_ids)
+    first = await records_of_kinds(
+        session,
+        platform_id,
+        {
+            tables.Customer: [invoice["customer_id"]],
+            tables.BillingEntity: [invoice["billing_entity_id"]],
+            tables.Subscription: subscription_ids,
+        },
+    )
+    found = first[tables.Subscription]
     subscriptions = [found[s] for s in subscription_ids if s in found]
+    platform = await read_platform(session, platform_id)
+    catalogue_kinds: tuple[Table, ...] = (tables.Product, tables.TaxRate)
+    if full:
+        catalogue_kinds += (tables.Meter, tables.ExchangeRate)
+    catalogue = await catalogues(session, platform_id, catalogue_kinds)
     sources = Sources(
-        platform=await read_platform(session, platform_id),
-        customer=customers.get(invoice["customer_id"]),
-        billing_entity=entities.get(invoice["billing_entity_id"]),
+        platform=platform,
+        customer=first[tables.Customer].get(invoice["customer_id"]),
+        billing_entity=first[tables.BillingEntity].get(invoice["billing_entity_id"]),
         subscriptions=subscriptions,
-        products={p["id"]: p for p in await all_records(session, tables.Product, platform_id)},
-        tax_rates=await all_records(session, tables.TaxRate, platform_id),
+        products={p["id"]: p for p in catalogue[tables.Product]},
+        tax_rates=catalogue[tables.TaxRate],
     )
     if payment_acceptors:
         sources.payment_acceptors = await _payment_acceptors(session, platform_id, invoice, sources)
     if full:
-        plans = await records_by_id(
-            session, tables.PricingPlan, platform_id, [s["pricing_plan_id"] for s in subscriptions if s.get("pricing_plan_id")]
+        second = await records_of_kinds(
+            session,
+            platform_id,
+            {
+                tables.PricingPlan: [s["pricing_plan_id"] for s in subscriptions if s.get("pricing_plan_id")],
+                tables.PromotionCode: [p for s in subscriptions for p in s.get("promotion_code_ids") or []],
+            },
         )
-        sources.pricing_plans = plans
-        sources.meters = await all_records(session, tables.Meter, platform_id)
+        plans = sources.pricing_plans = second[tables.PricingPlan]
+        sources.meters = catalogue[tables.Meter]
+        sources.promotion_codes = second[tables.PromotionCode]
         coupon_ids = [c for s in subscriptions for c in s.get("coupon_ids") or []]
-        promotion_ids = [p for s in subscriptions for p in s.get("promotion_code_ids") or []]
-        sources.promotion_codes = await records_by_id(session, tables.PromotionCode, platform_id, promotion_ids)
         coupon_ids += [p["coupon_id"] for p in sources.promotion_codes.values() if p.get("coupon_id")]
         sources.coupons = await records_by_id(session, tables.Coupon, platform_id, coupon_ids)
-        sources.exchange_rates = await all_records(session, tables.ExchangeRate, platform_id)
+        sources.exchange_rates = catalogue[tables.ExchangeRate]
         sources.first_invoices = await _first_invoices(session, platform_id, [s["id"] for s in subscriptions])
         sources.usage = await aggregate_usage(session, platform_id, invoice["customer_id"], usage_questions(invoice, list(plans.values())))
     return sources
