@@ -62,6 +62,12 @@ class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=should_mask, error_message="Internal error.")
 
+    def _process_result(self, result: object) -> None:
+        # Most results have no errors; the base class first checks the result against a runtime
+        # Protocol (slow isinstance), which then finds nothing to mask.
+        if getattr(result, "errors", None):
+            super()._process_result(result)
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
