@@ -39,6 +39,7 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError
+from invoicegraph.execution.direct import DirectQueries
 from invoicegraph.http.graphiql import graphiql_page
 from invoicegraph.http.persisted import PersistedQueries, refusal
 from invoicegraph.observability.facts import note_refresh_result
@@ -138,6 +139,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
             schema.extensions = (*schema.extensions, MutationsUsePrimary)
         if IdempotentReplay not in schema.extensions:
             schema.extensions = (*schema.extensions, IdempotentReplay)
+        # Known clean queries skip Strawberry's operation pipeline (execution/direct.py).
+        plans = "off" if settings.naive_execution else settings.execution_plans
+        self.direct = DirectQueries(schema, enabled=plans != "off", verify=plans == "verify")
+        schema.extensions = (*schema.extensions, self.direct.extension())
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         auth: RequestAuth = request.scope["state"]["auth"]
@@ -182,7 +187,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
         except ApiError as error:
             return refusal(error)
         try:
-            return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+            direct = await self.direct.execute(request_data, context)
+            if direct is not None and not self.direct.verify:
+                return direct
+            result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+            return result if direct is None else self.direct.check(direct, result)
         finally:
             await context.database.close()  # the request's shared read session (db/engine.py)
 

@@ -75,6 +75,8 @@ def operation_tracing(provider: TracerProvider) -> type[SchemaExtension]:
     class OperationTracing(OpenTelemetryExtension):
         # No span per field (see the module docstring): opt out of Strawberry's resolver middleware.
         resolve = SchemaExtension.resolve  # type: ignore[assignment]
+        # Operations are traced through the extension pipeline: no direct execution (execution/direct.py).
+        traces_operations = True
 
         def __init__(self) -> None:
             super().__init__(tracer_provider=provider)
