@@ -35,6 +35,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef
 
+from invoicegraph.execution.stepping import await_all
 from invoicegraph.execution.unrolled import object_completer
 
 if TYPE_CHECKING:
@@ -62,12 +63,13 @@ class Run:
     async def drain(self) -> None:
         """Await pending resolver results level by level; completing them may queue more.
 
-        All awaitables of one level are gathered together, so every loader key of that level is
-        queued before any batch is dispatched (as graphql-core's concurrent field execution does).
+        All awaitables of one level are started together, so every loader key of that level is
+        queued before any batch is dispatched (as graphql-core's concurrent field execution does);
+        they are stepped without a Task each (stepping.py).
         """
         while self.pending:
             batch, self.pending = self.pending, []
-            values = await asyncio.gather(*(awaitable for awaitable, _ in batch), return_exceptions=True)
+            values = await await_all([awaitable for awaitable, _ in batch])
             for (_, then), value in zip(batch, values, strict=True):
                 if isinstance(value, BaseException):
                     raise GiveUp from value
