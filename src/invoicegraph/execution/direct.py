@@ -81,6 +81,11 @@ class DirectQueries:
         """The schema extension that remembers queries that executed without errors."""
         return _remembering(self)
 
+    def knows(self, request: GraphQLRequestData) -> bool:
+        """Whether `execute` would run this request's document directly (a principal aside)."""
+        query = request.query
+        return self.enabled and isinstance(query, str) and _well_formed(request) and (query, request.operation_name) in self._known
+
     async def execute(self, request: GraphQLRequestData, context: RequestContext) -> ExecutionResult | None:
         """The result of a known query, or None: the caller executes it the normal way."""
         query = request.query

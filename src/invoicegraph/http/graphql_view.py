@@ -39,9 +39,11 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError
+from invoicegraph.execution.context import PLAN_STATS
 from invoicegraph.execution.direct import DirectQueries
 from invoicegraph.http.graphiql import graphiql_page
 from invoicegraph.http.persisted import PersistedQueries, refusal
+from invoicegraph.http.plain_post import plain_request
 from invoicegraph.observability.facts import note_refresh_result
 from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import (
@@ -221,7 +223,50 @@ class GraphQLView(GraphQL[RequestContext, None]):
         context: RequestContext | UnsetType = UNSET,
         root_value: UnsetType | None = UNSET,
     ) -> Response | WebSocket:
+        answered = await self._answer_known_query(request) if isinstance(request, Request) and context is UNSET else None
+        if answered is not None and not self.direct.verify:
+            return await self._finish(request, answered)
         response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        if answered is not None:
+            self._verify(answered, response)
+        return await self._finish(request, response)
+
+    async def _answer_known_query(self, request: Request) -> Response | None:
+        """A plain JSON POST of a known query (execution/direct.py), answered without Strawberry's view.
+
+        None for anything else, including a known query whose result has errors: the view runs it.
+        """
+        auth: RequestAuth = request.scope["state"]["auth"]
+        if auth.principal is None or not self.direct.enabled:
+            return None
+        data = await plain_request(request)
+        if data is None:
+            return None
+        try:
+            data = self.persisted.resolve(data)
+        except ApiError:
+            return None  # the view refuses it with the persisted-query error
+        if not self.direct.knows(data):
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        try:
+            result = await self.direct.execute(data, context)
+        finally:
+            await context.database.close()
+        if result is None:
+            return None
+        return self.create_response(response_data=await self.process_result(request, result), sub_response=sub_response)
+
+    def _verify(self, direct: Response, standard: Response | WebSocket) -> None:
+        """`verify` mode: the direct response must be the view's own, byte for byte (the view's is sent)."""
+        if isinstance(standard, Response) and standard.body == direct.body and standard.status_code == direct.status_code:
+            PLAN_STATS.verified += 1
+            return
+        PLAN_STATS.mismatched += 1
+        _log.error("direct response mismatch: %r != %r", bytes(direct.body)[:200], bytes(getattr(standard, "body", b""))[:200])
+
+    async def _finish(self, request: Request | WebSocket, response: Response | WebSocket) -> Response | WebSocket:
         status = request.scope.get(_STATUS_KEY)
         if isinstance(response, Response) and status is not None:
             # Only set when `process_result` ran for a GraphQL result, never for the IDE page or a
