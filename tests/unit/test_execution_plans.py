@@ -17,8 +17,10 @@ from typing import Any
 import orjson
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 
-from invoicegraph.execution.context import PLAN_STATS, PlanMode, PlannedExecutionContext
+from invoicegraph.execution import plan
+from invoicegraph.execution.context import PLAN_STATS, UNROLL_AFTER, PlanMode, PlannedExecutionContext
 
 _ticks = itertools.count()
 
@@ -147,6 +149,29 @@ async def test_plans_answer_what_graphql_core_answers(variables: dict[str, Any])
     assert _counts() == (completed + 1, gave_up), "the plan, not the fallback, completed the result"
     assert planned == await _run("off", DOCUMENT, variables)
     assert planned[1] == []
+
+
+async def test_a_hot_document_is_rebuilt_with_generated_completers_that_answer_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[bool] = []
+    original = plan.Compiler.__init__
+
+    def recording(self: plan.Compiler, context: Any, *, unrolled: bool = False) -> None:
+        built.append(unrolled)
+        original(self, context, unrolled=unrolled)
+
+    monkeypatch.setattr(plan.Compiler, "__init__", recording)
+    # Plans are kept per parsed document: the parser cache hands out the same one each time.
+    cached = strawberry.Schema(
+        query=Query, execution_context_class=PlannedExecutionContext.with_mode("on"), extensions=[lambda: ParserCache(maxsize=8)]
+    )
+    variables = {"count": 3, "withSizes": True, "skipColour": False, "times": 2}
+    expected = await _run("off", DOCUMENT, variables)
+    for _ in range(UNROLL_AFTER + 2):
+        completed, gave_up = _counts()
+        result = await cached.execute(DOCUMENT, variable_values=variables)
+        assert (orjson.dumps(result.data), result.errors or []) == expected
+        assert _counts() == (completed + 1, gave_up)
+    assert built == [False, True], "built looped first, rebuilt once with generated code when it became hot"
 
 
 async def test_directive_variables_pick_their_own_plan() -> None:
