@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graphql import (
     GraphQLLeafType,
@@ -52,6 +52,23 @@ class GiveUp(Exception):
 Completer = Callable[[Any, "Path | None", "Run"], Any]
 
 
+class PlanLoad(Protocol):
+    """What a resolver awaits, described so that the plan can do it without calling the resolver.
+
+    A resolver function may carry one as its `plan_load` attribute (schema/loading.py does for its
+    loader fields). `start(parent, loaders)` returns what the resolver would await (a loader's
+    future) or its result when it awaits nothing; `finish(value)` turns the awaited value into the
+    resolver's result. The plan uses it only for fields without arguments and without field
+    extensions, where Strawberry's wrapper adds nothing but the call itself: no argument conversion,
+    no `Info`, no coroutine to step. Verify mode compares every such result with graphql-core's,
+    which calls the resolver.
+    """
+
+    def start(self, parent: Any, loaders: Any) -> Any: ...
+
+    def finish(self, value: Any) -> Any: ...
+
+
 @dataclass
 class Run:
     """One completion of one root value: the executor, its pending awaitables, argument values."""
@@ -59,6 +76,11 @@ class Run:
     context: ExecutionContext[Any]
     pending: list[tuple[Awaitable[Any], Callable[[Any], None]]] = field(default_factory=list)
     arguments: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def loaders(self) -> Any:
+        """The request's loaders (`RequestContext.loaders`), for fields with a `PlanLoad`."""
+        return self.context.context_value.loaders
 
     async def drain(self) -> None:
         """Await pending resolver results level by level; completing them may queue more.
@@ -102,6 +124,7 @@ class _Field:
     complete: Completer
     needs_path: bool  # a resolver runs at or below this field (its info carries the path)
     constant: str | None = None  # __typename
+    loads: PlanLoad | None = None  # a loader field the plan runs itself (see `PlanLoad`)
 
     @property
     def return_type(self) -> GraphQLOutputType | None:
@@ -163,7 +186,39 @@ class Compiler:
             return _Field(key, parent, getter, strawberry_field.python_name, None, definition, details, complete, below)
         if definition.resolve is None:
             return None
-        return _Field(key, parent, None, name, definition.resolve, definition, details, complete, True)
+        loads = _plan_load(strawberry_field, definition)
+        if loads is not None:
+            complete = _finishing(complete, loads)
+        return _Field(key, parent, None, name, definition.resolve, definition, details, complete, True, loads=loads)
+
+
+def _plan_load(strawberry_field: Any, definition: GraphQLField) -> PlanLoad | None:
+    """The resolver's `PlanLoad`, when nothing but the call itself stands between it and graphql-core."""
+    resolver = getattr(strawberry_field, "base_resolver", None)
+    loads = getattr(getattr(resolver, "wrapped_func", None), "plan_load", None)
+    if loads is None or definition.args or getattr(strawberry_field, "extensions", None):
+        return None
+    plan_load: PlanLoad = loads
+    return plan_load
+
+
+def _finishing(complete: Completer, loads: PlanLoad) -> Completer:
+    finish = loads.finish
+
+    def finished(value: Any, path: Path | None, run: Run) -> Any:
+        return complete(finish(value), path, run)
+
+    return finished
+
+
+def _start_load(planned: _Field, source: Any, run: Run) -> Any:
+    loads = planned.loads
+    if loads is None:
+        raise GiveUp
+    try:
+        return loads.start(source, run.loaders)
+    except Exception as error:
+        raise GiveUp from error
 
 
 def _leaf(coerce: Callable[[Any], Any]) -> Completer:
@@ -216,7 +271,14 @@ def _list(item: Completer, needs_path: bool) -> Completer:
 
 def _object_unrolled(typename: str, fields: tuple[_Field, ...]) -> Completer:
     # Generated straight-line code (unrolled.py); the helpers are the names its source refers to.
-    helpers = {"GiveUp": GiveUp, "Undefined": Undefined, "Path": Path, "_Later": _Later, "_call_resolver": _call_resolver}
+    helpers = {
+        "GiveUp": GiveUp,
+        "Undefined": Undefined,
+        "Path": Path,
+        "_Later": _Later,
+        "_call_resolver": _call_resolver,
+        "_start_load": _start_load,
+    }
     return object_completer(typename, fields, helpers)
 
 
@@ -243,7 +305,7 @@ def _object_looped(typename: str, fields: tuple[_Field, ...]) -> Completer:
                 completed[key] = planned.constant
             else:
                 child_path = Path(path, key, typename)
-                result = _call_resolver(planned, value, child_path, run)
+                result = _start_load(planned, value, run) if planned.loads is not None else _call_resolver(planned, value, child_path, run)
                 if is_awaitable(result):
                     completed[key] = None
                     run.pending.append((result, _Later(completed, key, planned.complete, child_path, run)))

@@ -47,10 +47,12 @@ class PlannedField(Protocol):
     def complete(self) -> Callable[[Any, Any, Any], Any]: ...
     @property
     def return_type(self) -> GraphQLType | None: ...
+    @property
+    def loads(self) -> object | None: ...
 
 
 def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: dict[str, Any]) -> Callable[[Any, Any, Any], Any]:
-    """The completer of one object selection; `helpers` names GiveUp, Undefined, Path, _Later, _call_resolver."""
+    """The completer of one object selection; `helpers` names GiveUp, Undefined, Path, _Later, _call_resolver, _start_load."""
     namespace: dict[str, Any] = {**helpers, "_PLAIN": PLAIN_TYPES, "_MISSING": _MISSING, "_fields": fields, "_typename": typename}
     lines = [
         "def complete(value, path, run):",
@@ -103,9 +105,12 @@ def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: d
         elif planned.constant is not None:
             lines.append(f"    completed[{key}] = {planned.constant!r}")
         else:
+            call = "_start_load" if planned.loads is not None else "_call_resolver"
             lines += [
                 f"    child_path = Path(path, {key}, _typename)",
-                f"    result = _call_resolver(_f{index}, value, child_path, run)",
+                f"    result = {call}(_f{index}, value, child_path, run)"
+                if call == "_call_resolver"
+                else f"    result = {call}(_f{index}, value, run)",
                 "    if is_awaitable(result):",
                 f"        completed[{key}] = None",
                 f"        run.pending.append((result, _Later(completed, {key}, _c{index}, child_path, run)))",

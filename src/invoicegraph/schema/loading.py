@@ -9,6 +9,8 @@ resolvers, so every loader field is the same few lines and one batch is made per
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Any, TypeAlias
 
 import strawberry
@@ -17,10 +19,6 @@ from invoicegraph.context import RequestContext
 
 Row: TypeAlias = dict[str, Any]
 Info: TypeAlias = strawberry.Info[RequestContext, Any]
-
-
-def _loader(info: Info, name: str) -> Any:
-    return getattr(info.context.loaders, name)
 
 
 def _dig(row: Row, path: tuple[str, ...]) -> Any:
@@ -32,35 +30,66 @@ def _dig(row: Row, path: tuple[str, ...]) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _LoadOne:
+    """The live record whose id is at `key_path` in the parent dict (execution/plan.py `PlanLoad`)."""
+
+    loader: str
+    key_path: tuple[str, ...]
+
+    def start(self, root: Row, loaders: Any) -> Any:
+        key = _dig(root, self.key_path)
+        return None if key is None else getattr(loaders, self.loader).load(key)
+
+    def finish(self, value: Any) -> Any:
+        return value
+
+
+@dataclass(frozen=True)
+class _LoadMany:
+    """The live records whose ids are listed at `ids_key`, in that order, misses skipped."""
+
+    loader: str
+    ids_key: str
+
+    def start(self, root: Row, loaders: Any) -> Any:
+        keys = root.get(self.ids_key) or []
+        return [] if not keys else getattr(loaders, self.loader).load_many(keys)
+
+    def finish(self, value: Any) -> Any:
+        return [row for row in value if row is not None]
+
+
 def load_one(loader: str, *key_path: str) -> Any:
     """Resolver: the live record whose id is at `key_path` in the parent dict, or None.
 
     None when the key is absent or null, and when the loader finds nothing (deleted, or another
-    platform's id: the loaders are scoped to the caller's platform).
+    platform's id: the loaders are scoped to the caller's platform). The compiled plans run the same
+    `_LoadOne` without calling the resolver (its `plan_load`).
     """
+    load = _LoadOne(loader, key_path)
 
     async def resolve(root: Row, info: Info) -> Row | None:
-        key = _dig(root, key_path)
-        if key is None:
-            return None
-        result: Row | None = await _loader(info, loader).load(key)
+        started = load.start(root, info.context.loaders)
+        result: Row | None = load.finish(await started if isawaitable(started) else started)
         return result
 
     resolve.__name__ = f"load_{loader}"
+    resolve.plan_load = load  # type: ignore[attr-defined]
     return returns_rows(resolve)
 
 
 def load_many(loader: str, ids_key: str) -> Any:
     """Resolver: the live records whose ids are listed at `ids_key`, in that order, misses skipped."""
+    load = _LoadMany(loader, ids_key)
 
     async def resolve(root: Row, info: Info) -> list[Row]:
-        keys = root.get(ids_key) or []
-        if not keys:
-            return []
-        rows: list[Row | None] = await _loader(info, loader).load_many(keys)
-        return [row for row in rows if row is not None]
+        started = load.start(root, info.context.loaders)
+        rows: list[Row] = load.finish(await started if isawaitable(started) else started)
+        return rows
 
     resolve.__name__ = f"load_many_{loader}"
+    resolve.plan_load = load  # type: ignore[attr-defined]
     return returns_rows(resolve)
 
 
