@@ -224,17 +224,21 @@ class GraphQLView(GraphQL[RequestContext, None]):
         root_value: UnsetType | None = UNSET,
     ) -> Response | WebSocket:
         answered = await self._answer_known_query(request) if isinstance(request, Request) and context is UNSET else None
-        if answered is not None and not self.direct.verify:
-            return await self._finish(request, answered)
-        response = await super().run(request, context, root_value)  # type: ignore[arg-type]
-        if answered is not None:
-            self._verify(answered, response)
-        return await self._finish(request, response)
+        if answered is None:
+            return await self._finish(request, await super().run(request, context, root_value))  # type: ignore[arg-type]
+        direct, ran = answered
+        if not self.direct.verify:
+            return await self._finish(request, direct)
+        # verify: the view answers too, with the same context (its loaders read nothing again)
+        standard = await super().run(request, ran, root_value)  # type: ignore[arg-type]
+        self._verify(direct, standard)
+        return await self._finish(request, standard)
 
-    async def _answer_known_query(self, request: Request) -> Response | None:
+    async def _answer_known_query(self, request: Request) -> tuple[Response, RequestContext] | None:
         """A plain JSON POST of a known query (execution/direct.py), answered without Strawberry's view.
 
         None for anything else, including a known query whose result has errors: the view runs it.
+        The context's read session is closed, except in verify mode (the view's own run closes it).
         """
         auth: RequestAuth = request.scope["state"]["auth"]
         if auth.principal is None or not self.direct.enabled:
@@ -250,13 +254,15 @@ class GraphQLView(GraphQL[RequestContext, None]):
             return None
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
+        result = None
         try:
             result = await self.direct.execute(data, context)
         finally:
-            await context.database.close()
+            if result is None or not self.direct.verify:
+                await context.database.close()
         if result is None:
             return None
-        return self.create_response(response_data=await self.process_result(request, result), sub_response=sub_response)
+        return self.create_response(response_data=await self.process_result(request, result), sub_response=sub_response), context
 
     def _verify(self, direct: Response, standard: Response | WebSocket) -> None:
         """`verify` mode: the direct response must be the view's own, byte for byte (the view's is sent)."""
