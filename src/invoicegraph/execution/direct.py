@@ -27,10 +27,10 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
-from graphql import OperationDefinitionNode, OperationType, execute
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.http import process_result
@@ -123,13 +123,8 @@ class DirectQueries:
             return standard
         PLAN_STATS.mismatched += 1
         _log.error("direct execution mismatch: %r != %r", direct.data, standard.data)
-        return ExecutionResult(data=None, errors=[_mismatch()])
-
-
-def _mismatch() -> Any:
-    from graphql import GraphQLError
-
-    return GraphQLError("Direct execution mismatch.", original_error=PlanMismatch("Direct execution mismatch."))
+        message = "Direct execution mismatch."
+        return ExecutionResult(data=None, errors=[GraphQLError(message, original_error=PlanMismatch(message))])
 
 
 def _remembering(registry: DirectQueries) -> type[SchemaExtension]:
