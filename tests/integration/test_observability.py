@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
 from invoicegraph.app import create_app
-from invoicegraph.db import loaders as loaders_module
 from invoicegraph.db.engine import Database
+from invoicegraph.db.reads import InvoicesRead
 from invoicegraph.settings import Settings
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
 from tests.support.seed import Key, add_key, add_platforms, bearer
@@ -113,10 +113,10 @@ async def test_incoming_request_id_is_kept(http: httpx.AsyncClient, key: Key, ca
 async def test_unexpected_errors_are_logged_with_request_id_and_traceback(
     http: httpx.AsyncClient, key: Key, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async def broken(self: Any, keys: list[str]) -> list[Any]:
+    def broken(self: Any, rows: Any, platform_id: str, keys: Any) -> dict[str, Any]:
         raise RuntimeError(f"disk on fire near {key.key}")
 
-    monkeypatch.setattr(loaders_module.Loaders, "_invoices", broken)
+    monkeypatch.setattr(InvoicesRead, "results", broken)  # the invoice loader's read, as its rows arrive
     capsys.readouterr()
     graphql = await http.post("/graphql", json=GET_INVOICE, headers=key.headers)
     rest = await http.get("/v1/invoices/invo_x", headers=key.headers)

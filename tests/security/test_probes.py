@@ -14,7 +14,7 @@ import logging
 import httpx
 import pytest
 
-from invoicegraph.db.loaders import Loaders
+from invoicegraph.db.reads import InvoicesRead
 from tests.security.conftest import Server, error_of
 
 
@@ -143,10 +143,10 @@ async def test_field_duplication(prod: Server) -> None:
 async def test_an_unexpected_exception_is_masked_and_logged_with_the_request_id(
     prod: Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(self: Loaders, keys: list[str]) -> list[object]:
+    def broken(self: InvoicesRead, rows: object, platform_id: str, keys: object) -> dict[str, object]:
         raise RuntimeError("secret detail: SELECT * FROM invoice")
 
-    monkeypatch.setattr(Loaders, "_invoices", broken)
+    monkeypatch.setattr(InvoicesRead, "results", broken)  # the invoice loader's read, as its rows arrive
     with caplog.at_level(logging.ERROR):
         response = await prod.client.post(
             "/graphql", json={"query": '{ invoice(id: "invo_1") { id } }'}, headers={**prod.headers, "x-request-id": "reqr_probe1"}

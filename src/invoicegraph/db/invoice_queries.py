@@ -247,11 +247,18 @@ async def invoice_pages_by_customer(
     shape: InvoiceShape = "document",
 ) -> dict[str, InvoicePage]:
     """A page per customer, in one statement (window functions), with each customer's total count."""
-    statement = _customer_pages_statement(query, first, after, session.get_bind().dialect.name, shape)
+    statement = customer_pages_statement(query, first, after, session.get_bind().dialect.name, shape)
     rows = await fetch(session, statement, {"platform_id": platform_id, "customer_ids": keys(customer_ids)})
+    return customer_pages(rows, customer_ids, query, first=first, after=after, shape=shape)
+
+
+def customer_pages(
+    rows: Sequence[Any], customer_ids: Sequence[str], query: InvoiceQuery, *, first: int, after: str | None, shape: InvoiceShape
+) -> dict[str, InvoicePage]:
+    """The pages of `customer_pages_statement`'s rows, in whatever order the rows came (a folded read's may not keep it)."""
     grouped: dict[str, list[Any]] = {}
     counts: dict[str, int] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda row: (row.owner_id, row.position or 0)):
         counts[row.owner_id] = int(row.total_count)
         if row.id is not None:
             grouped.setdefault(row.owner_id, []).append(row)
@@ -264,7 +271,7 @@ async def invoice_pages_by_customer(
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
-def _customer_pages_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
+def customer_pages_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
     filtered = [*_filters(PLATFORM, query), col(Invoice.customer_id).in_(CUSTOMERS)]

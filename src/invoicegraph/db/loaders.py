@@ -1,59 +1,107 @@
-"""Per-request DataLoaders: batched, platform-scoped statements, one per tick for all record types.
+"""Per-request DataLoaders: batched, platform-scoped reads, one statement per loop tick for all of them.
 
 Built in the request's context (aiodataloader binds the running loop, and its cache must never be
-shared between requests, let alone platforms). Every batch function runs
-`WHERE platform_id = :platform AND id IN (:keys)` and returns results in key order, `None` for a miss.
-The record loaders (customers, billing entities, subscriptions, coupons…) that dispatch in the same
-tick share one statement (`_RecordRound`): their tables have one shape, so one UNION ALL answers all.
+shared between requests, let alone platforms). Every read is described once (db/reads.py): its
+statement runs `WHERE platform_id = :platform AND <key> IN (:keys)`, and its results come back in key
+order, `None` for a miss. The batches of one loop tick meet in a `_Round`: a single batch runs its own
+statement; several run as one UNION ALL (record tables share their `id, data` shape; other reads are
+folded into JSON rows and unfolded, db/folding.py), so a level of a GraphQL query costs one statement.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
+from sqlalchemy import Select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
 from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.engine import Database
-from invoicegraph.db.invoice_reads import invoice_rows_to_dicts
-from invoicegraph.db.prepared import fetch, invoices_by_ids, records_by_ids, records_of_kinds
-from invoicegraph.db.prepared import keys as ids
-from invoicegraph.db.refresh_reads import HistoryPage, refresh_history_for_invoices
+from invoicegraph.db.folding import Folded, folded, prefixed_parameters
+from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery
+from invoicegraph.db.invoice_reads import InvoiceShape
+from invoicegraph.db.prepared import fetch
+from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
+from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.observability.loaders import observe_loader, observe_loaders
+
+__all__ = ["Loaders", "record_dict"]
 
 Row = dict[str, Any]
 BatchFn = Callable[[list[str]], Coroutine[Any, Any, list[Any]]]
-
-
-def record_dict(row_id: str, platform_id: str, data: dict[str, Any]) -> Row:
-    """A stored record as the API sees it: its document, with the key columns authoritative."""
-    return {**data, "id": row_id, "platform_id": platform_id}
+# Round statements built once per (reads, dialect); bounded like the other statement caches.
+ROUND_STATEMENTS = 256
 
 
 def _in_key_order(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
     return [found.get(key) for key in keys]
 
 
-class _RecordRound:
-    """Record batches requested in one loop tick, answered together by one statement.
+async def _alone(session: AsyncSession, read: Read, platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
+    dialect = session.get_bind().dialect.name
+    return read.results(await fetch(session, read.statement(dialect), read.parameters(platform_id, keys)), platform_id, keys)
+
+
+class _RoundStatement:
+    """The UNION ALL of some reads (in a fixed order), with the reads that could not be folded."""
+
+    def __init__(self, reads: tuple[Read, ...], dialect: str) -> None:
+        self.folds: dict[str, tuple[Read, Folded]] = {}
+        self.unfolded: list[Read] = []
+        branches: list[Select[Any]] = []
+        for index, read in enumerate(reads):
+            kind = f"r{index}"
+            fold = folded(read.statement(dialect), kind, read.key_column, f"{kind}_", dialect)
+            if fold is None:
+                self.unfolded.append(read)
+                continue
+            self.folds[kind] = (read, fold)
+            branches.append(fold.branch)
+        self.statement: Any = None
+        if len(branches) > 1:
+            self.statement = union_all(*branches)
+        elif branches:
+            self.statement = branches[0]
+
+
+_statements: OrderedDict[tuple[tuple[Read, ...], str], _RoundStatement] = OrderedDict()
+
+
+def _round_statement(reads: tuple[Read, ...], dialect: str) -> _RoundStatement:
+    key = (reads, dialect)
+    built = _statements.get(key)
+    if built is None:
+        built = _statements[key] = _RoundStatement(reads, dialect)
+        if len(_statements) > ROUND_STATEMENTS:
+            _statements.popitem(last=False)
+    else:
+        _statements.move_to_end(key)
+    return built
+
+
+class _Round:
+    """The batches requested in one loop tick, answered together.
 
     The loaders' dispatcher (db/batching.py) starts every waiting loader's batch in the same loop
-    iteration; each record batch adds its keys here and waits. The round runs one loop iteration
-    later, when every batch of the tick has joined: one statement for one table, a UNION ALL for more.
+    iteration; each batch adds its read and keys here and waits. The round runs one loop iteration
+    later, when every batch of the tick has joined: equal reads share their keys, one read runs its
+    own statement, several run as one folded UNION ALL (db/folding.py).
     """
 
     def __init__(self, database: Database, platform_id: str) -> None:
         self._database = database
         self._platform_id = platform_id
-        self._waiting: list[tuple[type[tables.TenantRecord], list[str], asyncio.Future[dict[str, Row]]]] = []
+        self._waiting: list[tuple[Read, list[str], asyncio.Future[dict[str, Any]]]] = []
 
-    async def records(self, table: type[tables.TenantRecord], keys: list[str]) -> dict[str, Row]:
+    async def ask(self, read: Read, keys: list[str]) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[dict[str, Row]] = loop.create_future()
-        self._waiting.append((table, keys, future))
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._waiting.append((read, keys, future))
         if len(self._waiting) == 1:
             loop.call_soon(self._start)
         return await future
@@ -64,31 +112,42 @@ class _RecordRound:
         _running.add(task)
         task.add_done_callback(_running.discard)
 
-    async def _run(self, waiting: list[tuple[type[tables.TenantRecord], list[str], asyncio.Future[dict[str, Row]]]]) -> None:
-        wanted: dict[type[tables.TenantRecord], set[str]] = {}
-        for table, keys, _ in waiting:
-            wanted.setdefault(table, set()).update(keys)
-        kinds = tuple(sorted(wanted, key=lambda table: str(table.__tablename__)))
+    async def _run(self, waiting: list[tuple[Read, list[str], asyncio.Future[dict[str, Any]]]]) -> None:
+        wanted: dict[Read, set[str]] = {}
+        for read, keys, _ in waiting:
+            wanted.setdefault(read, set()).update(keys)
         try:
             async with self._database.read() as session:
-                if len(kinds) == 1:
-                    parameters: dict[str, Any] = {"platform_id": self._platform_id, "ids": ids(wanted[kinds[0]])}
-                    rows = [(str(kinds[0].__tablename__), row) for row in await fetch(session, records_by_ids(kinds[0]), parameters)]
-                else:
-                    parameters = {"platform_id": self._platform_id}
-                    parameters.update({f"ids_{table.__tablename__}": ids(wanted[table]) for table in kinds})
-                    rows = [(row.kind, row) for row in await fetch(session, records_of_kinds(kinds), parameters)]
+                found = await self._answer(session, {read: sorted(keys) for read, keys in wanted.items()})
         except Exception as error:  # every batch of the round fails with the statement
             for _, _, future in waiting:
                 if not future.done():
                     future.set_exception(error)
             return
-        found: dict[str, dict[str, Row]] = {}
-        for kind, row in rows:
-            found.setdefault(kind, {})[row.id] = record_dict(row.id, self._platform_id, row.data)
-        for table, _, future in waiting:
+        for read, _, future in waiting:
             if not future.done():
-                future.set_result(found.get(str(table.__tablename__), {}))
+                future.set_result(found[read])
+
+    async def _answer(self, session: AsyncSession, wanted: dict[Read, list[str]]) -> dict[Read, dict[str, Any]]:
+        platform_id = self._platform_id
+        if len(wanted) == 1:
+            [(read, keys)] = wanted.items()
+            return {read: await _alone(session, read, platform_id, keys)}
+        reads = tuple(sorted(wanted, key=repr))  # a stable order: one statement per set of reads
+        built = _round_statement(reads, session.get_bind().dialect.name)
+        found: dict[Read, dict[str, Any]] = {}
+        if built.statement is not None:
+            parameters: dict[str, Any] = {}
+            for kind, (read, _) in built.folds.items():
+                parameters.update(prefixed_parameters(read.parameters(platform_id, wanted[read]), f"{kind}_"))
+            rows: dict[str, list[Any]] = {kind: [] for kind in built.folds}
+            for row in await fetch(session, built.statement, parameters):
+                rows[row.kind].append(built.folds[row.kind][1].row(row.id, row.data))
+            for kind, (read, _) in built.folds.items():
+                found[read] = read.results(rows[kind], platform_id, wanted[read])
+        for read in built.unfolded:
+            found[read] = await _alone(session, read, platform_id, wanted[read])
+        return found
 
 
 # Rounds in flight (the event loop keeps only weak references to tasks).
@@ -103,24 +162,37 @@ class Loaders:
         self._platform_id = platform_id
         # Benchmark baseline only (settings.naive_execution): one statement per load, no cache.
         self._naive = naive
-        self._round = _RecordRound(database, platform_id) if platform_id is not None and not naive else None
-        self.invoice_by_id = self._loader(self._invoices)
-        self.customer_by_id = self._loader(self._records(tables.Customer))
-        self.billing_entity_by_id = self._loader(self._records(tables.BillingEntity))
-        self.payment_acceptor_by_id = self._loader(self._records(tables.PaymentAcceptor))
-        self.coupon_by_id = self._loader(self._records(tables.Coupon))
-        self.promotion_code_by_id = self._loader(self._records(tables.PromotionCode))
-        self.meter_value_by_id = self._loader(self._records(tables.MeterValue))
-        self.credit_type_by_id = self._loader(self._records(tables.CreditType))
-        self.subscription_by_id = self._loader(self._records(tables.Subscription))
-        # Refresh history pages: one loader per (page size, cursor), made when a selection asks.
-        self._history: dict[tuple[int, str | None], DataLoader[str, HistoryPage | None]] = {}
+        self._round = _Round(database, platform_id) if platform_id is not None and not naive else None
+        self.invoice_by_id = self._loader(InvoicesRead())
+        self.customer_by_id = self._loader(RecordsRead(tables.Customer))
+        self.billing_entity_by_id = self._loader(RecordsRead(tables.BillingEntity))
+        self.payment_acceptor_by_id = self._loader(RecordsRead(tables.PaymentAcceptor))
+        self.coupon_by_id = self._loader(RecordsRead(tables.Coupon))
+        self.promotion_code_by_id = self._loader(RecordsRead(tables.PromotionCode))
+        self.meter_value_by_id = self._loader(RecordsRead(tables.MeterValue))
+        self.credit_type_by_id = self._loader(RecordsRead(tables.CreditType))
+        self.subscription_by_id = self._loader(RecordsRead(tables.Subscription))
+        # Pages (refresh history, a customer's invoices): one loader per read, made when a selection asks.
+        self._pages: dict[Read, DataLoader[str, Any]] = {}
         observe_loaders(self)  # batch sizes (metrics) and batch spans (tracing), when the app has them
 
-    def _loader(self, batch: BatchFn) -> DataLoader[str, Any]:
+    def _loader(self, read: Read) -> DataLoader[str, Any]:
+        batch = self._batch(read)
         if self._naive:
             return DataLoader(batch_load_fn=batch, batch=False, cache=False)
         return QuietDataLoader(batch_load_fn=batch)
+
+    def _batch(self, read: Read) -> BatchFn:
+        async def batch(keys: list[str]) -> list[Any]:
+            platform_id = self._platform_id
+            if platform_id is None:
+                return [None] * len(keys)
+            if self._round is not None:
+                return _in_key_order(keys, await self._round.ask(read, keys))
+            async with self._database.read() as session:
+                return _in_key_order(keys, await _alone(session, read, platform_id, keys))
+
+        return batch
 
     def prime_invoices(self, invoices: Iterable[Row]) -> None:
         """Seed the invoice cache with dicts already in hand (after a refresh, a list query…)."""
@@ -134,41 +206,20 @@ class Loaders:
             if record is not None:
                 loader.clear(record["id"]).prime(record["id"], record)
 
-    def _records(self, table: type[tables.TenantRecord]) -> BatchFn:
-        async def batch(keys: list[str]) -> list[Any]:
-            if self._platform_id is None:
-                return [None] * len(keys)
-            if self._round is not None:
-                return _in_key_order(keys, await self._round.records(table, keys))
-            async with self._database.read() as session:
-                rows = await fetch(session, records_by_ids(table), {"platform_id": self._platform_id, "ids": ids(keys)})
-            platform_id = self._platform_id
-            return _in_key_order(keys, {row.id: record_dict(row.id, platform_id, row.data) for row in rows})
-
-        return batch
-
-    async def _invoices(self, keys: list[str]) -> list[Any]:
-        if self._platform_id is None:
-            return [None] * len(keys)
-        async with self._database.read() as session:
-            rows = await fetch(session, invoices_by_ids(), {"platform_id": self._platform_id, "ids": ids(keys)})
-        return _in_key_order(keys, {item["id"]: item for item in invoice_rows_to_dicts(rows)})
-
     def refresh_history(self, size: int, after: str | None) -> DataLoader[str, HistoryPage | None]:
         """Loader of invoices' refresh history pages of `size` records after record `after`.
 
         A page is None when `after` is not a record of that invoice's history.
         """
-        loader = self._history.get((size, after))
+        return self._page_loader("refresh_history", HistoryRead(size, after))
+
+    def customer_invoices(self, query: InvoiceQuery, first: int, after: str | None, shape: InvoiceShape) -> DataLoader[str, InvoicePage]:
+        """Loader of customers' invoice pages; customers asking alike share a batch."""
+        return self._page_loader("customer_invoices", CustomerInvoicesRead(query, first, after, shape))
+
+    def _page_loader(self, name: str, read: Read) -> DataLoader[str, Any]:
+        loader = self._pages.get(read)
         if loader is None:
-
-            async def batch(invoice_ids: list[str]) -> list[Any]:
-                if self._platform_id is None:
-                    return [None] * len(invoice_ids)
-                async with self._database.read() as session:
-                    pages = await refresh_history_for_invoices(session, self._platform_id, invoice_ids, size=size, after=after)
-                return [pages[invoice_id] for invoice_id in invoice_ids]
-
-            loader = self._history[(size, after)] = self._loader(batch)
-            observe_loader("refresh_history", loader)
+            loader = self._pages[read] = self._loader(read)
+            observe_loader(name, loader)
         return loader

@@ -136,7 +136,7 @@ def refresh_history_pages() -> Select[Any]:
             func.count().over(partition_by=table.c.invoice_id).label("total_count"),
         )
         .where(table.c.platform_id == bindparam("platform_id"), table.c.invoice_id.in_(bindparam("ids", expanding=True)))
-        .cte("ranked")
+        .cte("ranked", nesting=True)  # rendered inside its own SELECT: two folded pages may meet in one round
     )
     anchor = (
         select(ranked.c.invoice_id.label("anchor_invoice_id"), ranked.c.position.label("after_position"))

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.billing.money import amount
@@ -15,7 +14,7 @@ from invoicegraph.db.prepared import fetch, keys, refresh_history_pages
 from invoicegraph.db.tables import RefreshRecord
 
 
-def refresh_record_dict(row: RefreshRecord | Row[Any]) -> dict[str, Any]:
+def refresh_record_dict(row: RefreshRecord | Any) -> dict[str, Any]:
     return {
         "id": row.id,
         "invoice_id": row.invoice_id,
@@ -58,11 +57,19 @@ async def refresh_history_for_invoices(
 
     None for an invoice whose history does not hold `after` (the caller's cursor is not its own).
     """
-    rows = await fetch(
-        session, refresh_history_pages(), {"platform_id": platform_id, "ids": keys(invoice_ids), "after": after, "size": size}
-    )
-    by_invoice: dict[str, list[Row[Any]]] = {}
-    for row in rows:
+    rows = await fetch(session, refresh_history_pages(), history_parameters(platform_id, invoice_ids, size=size, after=after))
+    return history_pages(rows, invoice_ids, size=size, after=after)
+
+
+def history_parameters(platform_id: str, invoice_ids: Sequence[str], *, size: int, after: str | None) -> dict[str, Any]:
+    """The values of `refresh_history_pages()`'s parameters."""
+    return {"platform_id": platform_id, "ids": keys(invoice_ids), "after": after, "size": size}
+
+
+def history_pages(rows: Sequence[Any], invoice_ids: Sequence[str], *, size: int, after: str | None) -> dict[str, HistoryPage | None]:
+    """The pages of `refresh_history_pages()`'s rows, in whatever order the rows came (a folded read's may not keep it)."""
+    by_invoice: dict[str, list[Any]] = {}
+    for row in sorted(rows, key=lambda row: (row.invoice_id, row.position)):
         by_invoice.setdefault(row.invoice_id, []).append(row)
     pages: dict[str, HistoryPage | None] = {}
     for invoice_id in invoice_ids:

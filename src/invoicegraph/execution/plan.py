@@ -29,11 +29,15 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    ListValueNode,
+    ObjectValueNode,
     Undefined,
+    VariableNode,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef
+from strawberry.permission import PermissionExtension
 
 from invoicegraph.execution.stepping import await_all
 from invoicegraph.execution.unrolled import object_completer
@@ -56,17 +60,46 @@ class PlanLoad(Protocol):
     """What a resolver awaits, described so that the plan can do it without calling the resolver.
 
     A resolver function may carry one as its `plan_load` attribute (schema/loading.py does for its
-    loader fields). `start(parent, loaders)` returns what the resolver would await (a loader's
-    future) or its result when it awaits nothing; `finish(value)` turns the awaited value into the
-    resolver's result. The plan uses it only for fields without arguments and without field
+    loader fields). `start(parent, context)` returns what the resolver would await (a loader's
+    future) or its result when it awaits nothing; `finish(value, context)` turns the awaited value
+    into the resolver's result. The plan uses it only for fields without arguments and without field
     extensions, where Strawberry's wrapper adds nothing but the call itself: no argument conversion,
     no `Info`, no coroutine to step. Verify mode compares every such result with graphql-core's,
-    which calls the resolver.
+    which calls the resolver. Either may raise: the plan then gives up (graphql-core calls the
+    resolver and reports its error).
+
+    A load of records by id may also say which ids it loads for a parent (`keys(parent)`): fields of
+    those records that load by the record's own id (`PageLoad`) are then started with it, in the
+    same loop tick, so that their reads join the records' statement instead of costing a level.
     """
 
-    def start(self, parent: Any, loaders: Any) -> Any: ...
+    def start(self, parent: Any, context: Any) -> Any: ...
 
-    def finish(self, value: Any) -> Any: ...
+    def finish(self, value: Any, context: Any) -> Any: ...
+
+
+class PageLoad(PlanLoad, Protocol):
+    """A prepared load of a field with arguments, keyed by its parent's id (`PlanPage.prepare`)."""
+
+    def prefetch(self, key: str, context: Any) -> None:
+        """Start the load for the parent whose id is `key`, if the request may; its result is cached."""
+        ...
+
+
+class PlanPage(Protocol):
+    """A resolver with arguments (a connection, say) whose load the plan can start itself.
+
+    A resolver function may carry one as its `plan_page` attribute. For a document whose arguments
+    to the field are literals (no variables), the plan calls `prepare` once with their values
+    (graphql-core's, defaults applied) and a function that tells which field names are selected at a
+    path below the field (None: not selected); it returns the load, or None to leave the field to its
+    resolver. The field's extensions must all be permission checks of `enforces`, which the load makes
+    itself (raising when refused, so that the resolver reports it).
+    """
+
+    enforces: tuple[type, ...]
+
+    def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> PageLoad | None: ...
 
 
 @dataclass
@@ -76,11 +109,6 @@ class Run:
     context: ExecutionContext[Any]
     pending: list[tuple[Awaitable[Any], Callable[[Any], None]]] = field(default_factory=list)
     arguments: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def loaders(self) -> Any:
-        """The request's loaders (`RequestContext.loaders`), for fields with a `PlanLoad`."""
-        return self.context.context_value.loaders
 
     async def drain(self) -> None:
         """Await pending resolver results level by level; completing them may queue more.
@@ -125,6 +153,7 @@ class _Field:
     needs_path: bool  # a resolver runs at or below this field (its info carries the path)
     constant: str | None = None  # __typename
     loads: PlanLoad | None = None  # a loader field the plan runs itself (see `PlanLoad`)
+    prefetch: tuple[PageLoad, ...] = ()  # loads of the loaded records' own fields, started with this one
 
     @property
     def return_type(self) -> GraphQLOutputType | None:
@@ -163,7 +192,9 @@ class Compiler:
             if planned is None:
                 return None
             fields.append(planned)
-        return self.object(type_.name, tuple(fields)), any(f.needs_path for f in fields)
+        complete = self.object(type_.name, tuple(fields))
+        complete.fields = tuple(fields)  # type: ignore[attr-defined]  # read by `_prefetches`
+        return complete, any(f.needs_path for f in fields)
 
     def _field(self, parent: GraphQLObjectType, key: str, details: list[FieldDetails]) -> _Field | None:
         node = details[0].node
@@ -186,10 +217,86 @@ class Compiler:
             return _Field(key, parent, getter, strawberry_field.python_name, None, definition, details, complete, below)
         if definition.resolve is None:
             return None
-        loads = _plan_load(strawberry_field, definition)
-        if loads is not None:
-            complete = _finishing(complete, loads)
-        return _Field(key, parent, None, name, definition.resolve, definition, details, complete, True, loads=loads)
+        loads = _plan_load(strawberry_field, definition) or self._page_load(strawberry_field, definition, details)
+        if loads is None:
+            return _Field(key, parent, None, name, definition.resolve, definition, details, complete, True)
+        prefetch = _prefetches(complete) if callable(getattr(loads, "keys", None)) else ()
+        return _Field(
+            key,
+            parent,
+            None,
+            name,
+            definition.resolve,
+            definition,
+            details,
+            _finishing(complete, loads),
+            True,
+            loads=loads,
+            prefetch=prefetch,
+        )
+
+    def _page_load(self, strawberry_field: Any, definition: GraphQLField, details: list[FieldDetails]) -> PageLoad | None:
+        """The field's `PlanPage` load, prepared with the document's literal arguments; None otherwise."""
+        resolver = getattr(strawberry_field, "base_resolver", None)
+        page: PlanPage | None = getattr(getattr(resolver, "wrapped_func", None), "plan_page", None)
+        if page is None or not _only_permissions(getattr(strawberry_field, "extensions", None) or (), page.enforces):
+            return None
+        node = details[0].node
+        if any(_has_variable(argument.value) for argument in node.arguments or ()):
+            return None  # the value would be the request's: not the plan's to fix
+        try:
+            arguments = get_argument_values(definition, node, self.context.variable_values)
+        except Exception:  # graphql-core reports it when it calls the resolver
+            return None
+        return page.prepare(arguments, lambda path: self._selected(definition.type, details, path))
+
+    def _selected(self, return_type: GraphQLOutputType, details: list[FieldDetails], path: tuple[str, ...]) -> frozenset[str] | None:
+        """Names of the fields selected at `path` below a field (fragments and directives applied)."""
+        for name in (*path, None):
+            named = return_type
+            while isinstance(named, (GraphQLNonNull, GraphQLList)):
+                named = named.of_type
+            if not isinstance(named, GraphQLObjectType):
+                return None
+            grouped, *_ = self.context.collect_subfields(named, details)
+            if name is None:
+                return frozenset(d.node.name.value for group in grouped.values() for d in group)
+            details = [d for group in grouped.values() for d in group if d.node.name.value == name]
+            definition = named.fields.get(name)
+            if not details or definition is None:
+                return None
+            return_type = definition.type
+        return None
+
+
+def _has_variable(value: Any) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(item.value) for item in value.fields)
+    return False
+
+
+def _only_permissions(extensions: Any, enforced: tuple[type, ...]) -> bool:
+    """Every field extension is a permission check the load makes itself."""
+    return all(
+        isinstance(extension, PermissionExtension) and all(type(permission) in enforced for permission in extension.permissions)
+        for extension in extensions
+    )
+
+
+def _prefetches(complete: Completer) -> tuple[PageLoad, ...]:
+    """The page loads of the fields of the object(s) `complete` completes (through non-null and lists)."""
+    while not hasattr(complete, "fields"):
+        inner = getattr(complete, "inner", None) or getattr(complete, "item", None)
+        if inner is None:
+            return ()
+        complete = inner
+    fields: tuple[_Field, ...] = complete.fields
+    pages: list[PageLoad] = [f.loads for f in fields if callable(getattr(f.loads, "prefetch", None))]  # type: ignore[misc]
+    return tuple(pages)
 
 
 def _plan_load(strawberry_field: Any, definition: GraphQLField) -> PlanLoad | None:
@@ -206,7 +313,11 @@ def _finishing(complete: Completer, loads: PlanLoad) -> Completer:
     finish = loads.finish
 
     def finished(value: Any, path: Path | None, run: Run) -> Any:
-        return complete(finish(value), path, run)
+        try:
+            finished_value = finish(value, run.context.context_value)
+        except Exception as error:
+            raise GiveUp from error
+        return complete(finished_value, path, run)
 
     return finished
 
@@ -215,10 +326,16 @@ def _start_load(planned: _Field, source: Any, run: Run) -> Any:
     loads = planned.loads
     if loads is None:
         raise GiveUp
+    context = run.context.context_value
     try:
-        return loads.start(source, run.loaders)
+        started = loads.start(source, context)
+        if planned.prefetch:
+            for key in loads.keys(source):  # type: ignore[attr-defined]  # a load with prefetches has keys
+                for page in planned.prefetch:
+                    page.prefetch(key, context)
     except Exception as error:
         raise GiveUp from error
+    return started
 
 
 def _leaf(coerce: Callable[[Any], Any]) -> Completer:
@@ -266,6 +383,7 @@ def _list(item: Completer, needs_path: bool) -> Completer:
                 completed.append(item(element, item_path, run))
         return completed
 
+    complete.item = item  # type: ignore[attr-defined]  # read by `_prefetches`
     return complete
 
 

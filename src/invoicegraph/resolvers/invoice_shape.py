@@ -21,6 +21,11 @@ COLUMN_SELECTIONS = frozenset({to_camel_case(name) for name in COLUMN_FIELDS} | 
 def node_shape(info: Info) -> InvoiceShape:
     """The shape of the invoices under `edges { node }` of the connection being resolved."""
     nodes = selected_at(info, "edges", "node")
-    if not nodes:
+    return shape_of(selected_names(nodes) if nodes else None)
+
+
+def shape_of(node_fields: frozenset[str] | set[str] | None) -> InvoiceShape:
+    """The shape for the names of the fields selected on `node` (None: no node selected)."""
+    if node_fields is None:
         return "keys"
-    return "columns" if selected_names(nodes) <= COLUMN_SELECTIONS else "document"
+    return "columns" if node_fields <= COLUMN_SELECTIONS else "document"

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-
-from aiodataloader import DataLoader
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from invoicegraph.auth.principal import Principal
-from invoicegraph.db.batching import QuietDataLoader
-from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, invoice_page, invoice_pages_by_customer
-from invoicegraph.db.invoice_reads import InvoiceShape
+from invoicegraph.context import RequestContext
+from invoicegraph.db.invoice_queries import InvoicePage, invoice_page
 from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.errors import InvalidField, Unauthorised
-from invoicegraph.resolvers.invoice_shape import node_shape
-from invoicegraph.resolvers.paging import checked_first, connection, to_query
+from invoicegraph.resolvers.invoice_shape import node_shape, shape_of
+from invoicegraph.resolvers.paging import checked_first, checked_first_of, connection, to_query
 from invoicegraph.resolvers.selection import selects
 from invoicegraph.resolvers.types import Info, Row
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
+from invoicegraph.schema.permissions import INVOICE_VIEW, RequireInvoiceView
 
 
 def _principal(info: Info) -> Principal:
@@ -52,33 +54,12 @@ def _prime(info: Info, page: InvoicePage) -> None:
         info.context.loaders.prime_invoices(page.invoices)
 
 
-def _customer_invoices_loader(
-    info: Info, query: InvoiceQuery, first: int, after: str | None, shape: InvoiceShape
-) -> DataLoader[str, InvoicePage]:
-    """One loader per distinct (filter, order, first, after, shape): customers asking alike share a batch."""
-    loaders: dict[tuple[object, ...], DataLoader[str, InvoicePage]] = info.context.extra.setdefault("customer_invoices", {})
-    key = (query, first, after, shape)
-    if key not in loaders:
-        principal = _principal(info)
-        database = info.context.database
-
-        async def batch(customer_ids: list[str]) -> list[InvoicePage]:
-            async with database.read() as session:
-                pages = await invoice_pages_by_customer(
-                    session, principal.platform_id, customer_ids, query, first=first, after=after, shape=shape
-                )
-            return [pages[customer_id] for customer_id in customer_ids]
-
-        loaders[key] = QuietDataLoader(batch_load_fn=batch)
-    return loaders[key]
-
-
 async def resolve_customer_invoices(
     info: Info, customer: Row, filter: InvoiceFilter | None, order_by: InvoiceOrder | None, first: int | None, after: str | None
 ) -> Row:
     size = checked_first(info, first)
     query = to_query(filter, order_by, from_filter=False)
-    page: InvoicePage = await _customer_invoices_loader(info, query, size, after, node_shape(info)).load(customer["id"])
+    page: InvoicePage = await info.context.loaders.customer_invoices(query, size, after, node_shape(info)).load(customer["id"])
     _prime(info, page)
     return connection(page)
 
@@ -87,15 +68,23 @@ def _history_cursor(record_id: str) -> str:
     return base64.urlsafe_b64encode(record_id.encode()).decode().rstrip("=")
 
 
+def _history_after(after: str | None) -> str | None:
+    """The record id a history cursor names (INVALID_FIELD when it is not one of ours)."""
+    if after is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+    except ValueError:
+        raise InvalidField("The cursor `after` is malformed.", field="after") from None
+
+
 async def resolve_refresh_history(info: Info, invoice: Row, first: int | None, after: str | None) -> Row:
     size = checked_first(info, first)
-    after_id: str | None = None
-    if after is not None:
-        try:
-            after_id = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        except ValueError:
-            raise InvalidField("The cursor `after` is malformed.", field="after") from None
-    page: HistoryPage | None = await info.context.loaders.refresh_history(size, after_id).load(invoice["id"])
+    page: HistoryPage | None = await info.context.loaders.refresh_history(size, _history_after(after)).load(invoice["id"])
+    return _history_connection(page)
+
+
+def _history_connection(page: HistoryPage | None) -> Row:
     if page is None:
         raise InvalidField("The cursor `after` does not belong to this history.", field="after")
     cursors = [_history_cursor(record["id"]) for record in page.records]
@@ -109,3 +98,87 @@ async def resolve_refresh_history(info: Info, invoice: Row, first: int | None, a
         },
         "total_count": page.total_count,
     }
+
+
+# Plans (execution/plan.py `PlanPage`) start the pages of `Customer.invoices` and
+# `Invoice.refreshHistory` themselves when a document fixes their arguments: what the resolvers above
+# do, without Strawberry's resolver wrapper, and early: a customer's page or an invoice's history
+# is read in the statement that reads the customer or the invoice's other records.
+
+
+def _may_view(context: RequestContext) -> bool:
+    principal = context.principal
+    return principal is not None and principal.has(INVOICE_VIEW)
+
+
+def _observed(future: Any) -> None:
+    # A prefetched page nobody awaits (its parent turned out null) must not log a lost exception.
+    if isinstance(future, asyncio.Future):
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+@dataclass(frozen=True)
+class _PageLoad:
+    """A page keyed by its parent's id, with the arguments the document fixed."""
+
+    first: int | None
+    loader: Callable[[RequestContext, int], Any]  # (context, checked page size) -> the DataLoader
+    finish_page: Callable[[Any, RequestContext], Row]
+
+    def start(self, parent: Row, context: RequestContext) -> Any:
+        if not _may_view(context):
+            raise PermissionError("INVOICE.VIEW")  # the resolver reports it
+        return self.loader(context, checked_first_of(context, self.first)).load(parent["id"])
+
+    def prefetch(self, key: str, context: RequestContext) -> None:
+        if not _may_view(context):
+            return
+        try:
+            size = checked_first_of(context, self.first)
+        except InvalidField:
+            return  # the field fails when it is completed
+        _observed(self.loader(context, size).load(key))
+
+    def finish(self, value: Any, context: RequestContext) -> Row:
+        return self.finish_page(value, context)
+
+
+class _CustomerInvoicesPlan:
+    enforces = (RequireInvoiceView,)
+
+    def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> _PageLoad | None:
+        if arguments.get("filter") is not None or arguments.get("orderBy") is not None:
+            return None  # input objects: left to the resolver's own conversion
+        query = to_query(None, None, from_filter=False)
+        after: str | None = arguments.get("after")
+        shape = shape_of(selected(("edges", "node")))
+
+        def loader(context: RequestContext, size: int) -> Any:
+            return context.loaders.customer_invoices(query, size, after, shape)
+
+        return _PageLoad(arguments.get("first"), loader, _page_connection)
+
+
+def _page_connection(page: InvoicePage, context: RequestContext) -> Row:
+    if page.shape == "document":
+        context.loaders.prime_invoices(page.invoices)
+    return connection(page)
+
+
+class _RefreshHistoryPlan:
+    enforces = (RequireInvoiceView,)
+
+    def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> _PageLoad | None:
+        try:
+            after = _history_after(arguments.get("after"))
+        except InvalidField:
+            return None  # the resolver reports it
+
+        def loader(context: RequestContext, size: int) -> Any:
+            return context.loaders.refresh_history(size, after)
+
+        return _PageLoad(arguments.get("first"), loader, lambda page, _: _history_connection(page))
+
+
+CUSTOMER_INVOICES_PLAN = _CustomerInvoicesPlan()
+REFRESH_HISTORY_PLAN = _RefreshHistoryPlan()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from invoicegraph.context import RequestContext
 from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery
 from invoicegraph.errors import InvalidField
 from invoicegraph.resolvers.types import Info, Row
@@ -11,7 +12,12 @@ from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
 
 
 def checked_first(info: Info, first: int | None) -> int:
-    limit = info.context.settings.max_page_size
+    return checked_first_of(info.context, first)
+
+
+def checked_first_of(context: RequestContext, first: int | None) -> int:
+    """`first` checked against the service's page size limit (INVALID_FIELD outside it)."""
+    limit = context.settings.max_page_size
     value = 25 if first is None else first
     if not 0 <= value <= limit:
         raise InvalidField(f"`first` must be between 0 and {limit}, got {value}.", field="first")

@@ -37,11 +37,15 @@ class _LoadOne:
     loader: str
     key_path: tuple[str, ...]
 
-    def start(self, root: Row, loaders: Any) -> Any:
+    def keys(self, root: Row) -> list[str]:
         key = _dig(root, self.key_path)
-        return None if key is None else getattr(loaders, self.loader).load(key)
+        return [] if key is None else [key]
 
-    def finish(self, value: Any) -> Any:
+    def start(self, root: Row, context: RequestContext) -> Any:
+        key = _dig(root, self.key_path)
+        return None if key is None else getattr(context.loaders, self.loader).load(key)
+
+    def finish(self, value: Any, context: RequestContext) -> Any:
         return value
 
 
@@ -52,11 +56,14 @@ class _LoadMany:
     loader: str
     ids_key: str
 
-    def start(self, root: Row, loaders: Any) -> Any:
-        keys = root.get(self.ids_key) or []
-        return [] if not keys else getattr(loaders, self.loader).load_many(keys)
+    def keys(self, root: Row) -> list[str]:
+        return list(root.get(self.ids_key) or [])
 
-    def finish(self, value: Any) -> Any:
+    def start(self, root: Row, context: RequestContext) -> Any:
+        keys = root.get(self.ids_key) or []
+        return [] if not keys else getattr(context.loaders, self.loader).load_many(keys)
+
+    def finish(self, value: Any, context: RequestContext) -> Any:
         return [row for row in value if row is not None]
 
 
@@ -70,8 +77,8 @@ def load_one(loader: str, *key_path: str) -> Any:
     load = _LoadOne(loader, key_path)
 
     async def resolve(root: Row, info: Info) -> Row | None:
-        started = load.start(root, info.context.loaders)
-        result: Row | None = load.finish(await started if isawaitable(started) else started)
+        started = load.start(root, info.context)
+        result: Row | None = load.finish(await started if isawaitable(started) else started, info.context)
         return result
 
     resolve.__name__ = f"load_{loader}"
@@ -84,8 +91,8 @@ def load_many(loader: str, ids_key: str) -> Any:
     load = _LoadMany(loader, ids_key)
 
     async def resolve(root: Row, info: Info) -> list[Row]:
-        started = load.start(root, info.context.loaders)
-        rows: list[Row] = load.finish(await started if isawaitable(started) else started)
+        started = load.start(root, info.context)
+        rows: list[Row] = load.finish(await started if isawaitable(started) else started, info.context)
         return rows
 
     resolve.__name__ = f"load_many_{loader}"

@@ -13,8 +13,10 @@ import httpx
 import pytest
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
 from tests.support.engines import Statements, assert_written_on_primary
+from tests.support.graph_query import full_selection
 
 from invoicegraph.db.engine import Database
+from invoicegraph.schema.build import build_schema
 
 HEADERS = {"X-API-KEY": EXAMPLE_KEY}
 NARROW = "id version"
@@ -53,3 +55,22 @@ async def test_the_response_of_a_refresh_reads_nothing_the_refresh_read(client: 
         assert answer[field], answer
     assert wide.total == narrow.total, f"selecting the records the refresh read cost {wide.total - narrow.total} more statements"
     assert_written_on_primary(wide)
+
+
+@pytest.mark.usefixtures("data")
+async def test_a_refresh_answered_with_its_whole_graph_costs_what_the_rest_refresh_costs(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    # The REST refresh answers the vendor body (its meter values read by a loader); the mutation
+    # answers every field to depth 4 but the history, as `make bench` does: its customer's invoice
+    # page is read in the same statement as its meter values (db/folding.py), the rest was read by
+    # the refresh itself.
+    selection = full_selection(build_schema()._schema, "Invoice", 4, skip=("refreshHistory",))
+    await _refresh(client, database, NARROW)
+    before = Statements.of(database)
+    response = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", json={"types": ["FULL"]}, headers=HEADERS)
+    assert response.status_code == 200, response.text
+    rest = Statements.of(database) - before
+    graphql, answer = await _refresh(client, database, selection)
+    assert answer["customer"]["invoices"]["totalCount"] == 1  # type: ignore[index]
+    assert graphql.total == rest.total, (graphql, rest)

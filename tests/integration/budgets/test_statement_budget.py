@@ -169,3 +169,26 @@ async def test_a_query_runs_where_it_is_routed_and_a_mutation_on_the_primary(
     )
     assert_read_where_routed(database, again)
     assert body["data"]["invoice"] == {"version": refreshed["version"], "refreshHistory": {"totalCount": 1}}
+
+
+async def test_the_whole_graph_of_an_invoice_reads_its_related_records_in_one_statement(
+    roomy: Settings, database: Database, tmp_path: Path
+) -> None:
+    # Given the example invoice (no linked invoices), refreshed so that it has a history.
+    await load(database, tmp_path, example(), "example.json")
+    app = create_app(roomy, database)
+    query = 'query { invoice(id: "invo_globex_2026_11") {\n' + full_selection(app.state.schema._schema, "Invoice", 4) + "\n} }"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        refreshed = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", json={}, headers=HEADERS)
+        assert refreshed.status_code == 200, refreshed.text
+        # When every field to depth 4 is selected (customer, billing entity, subscriptions, meter values,
+        # coupons, the refresh history, the customer's invoice page…).
+        spent, body = await _count(database, client, query)
+    invoice = body["data"]["invoice"]
+    assert invoice["refreshHistory"]["totalCount"] == 1
+    assert invoice["customer"]["invoices"]["totalCount"] == 1
+    assert invoice["billingEntity"]["id"] == invoice["billingEntityDetails"]["id"]
+    # Then: the credential, the invoice, and one statement for everything related to it, the
+    # history and the customer's page included (db/folding.py): what REST GET costs.
+    assert spent.total == 3, spent
+    assert_read_where_routed(database, spent)

@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
-from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.migrate import upgrade
+from invoicegraph.db.reads import InvoicesRead
 from invoicegraph.http.faults import is_database_unavailable
 from invoicegraph.settings import Settings
 from tests.support.postgres import PostgresCluster
@@ -108,10 +108,10 @@ async def test_a_connection_lost_inside_a_resolver_is_a_retryable_graphql_error(
     await add_platforms(database, "plat_a")
     key = await add_key(database, ["plat_a"])
 
-    async def lost(self: Loaders, keys: list[str]) -> list[object]:
+    def lost(self: InvoicesRead, rows: object, platform_id: str, keys: object) -> dict[str, object]:
         raise OperationalError("SELECT …", {}, ConnectionResetError("connection reset by peer"))
 
-    monkeypatch.setattr(Loaders, "_invoices", lost)
+    monkeypatch.setattr(InvoicesRead, "results", lost)  # the invoice loader's read, as its rows arrive
     response = await client.post("/graphql", json={"query": '{ invoice(id: "invo_1") { id } }'}, headers=key.headers)
     assert response.status_code == 200
     assert response.headers["retry-after"] == "1"

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from invoicegraph.resolvers.invoices import REFRESH_HISTORY_PLAN
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
 from invoicegraph.schema.enums.invoice import ApprovalStatus, BillingType, InvoiceStatus, InvoiceType, PaymentStatus, PricingAmountType
 from invoicegraph.schema.federation import load_entity
@@ -52,6 +53,9 @@ async def refresh_history(
     from invoicegraph.resolvers.invoices import resolve_refresh_history
 
     return await resolve_refresh_history(info, root, page_size(first), unset_to_none(after))
+
+
+refresh_history.plan_page = REFRESH_HISTORY_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/plan.py)
 
 
 @strawberry.federation.type(

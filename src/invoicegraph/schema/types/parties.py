@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from invoicegraph.resolvers.invoices import CUSTOMER_INVOICES_PLAN
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
 from invoicegraph.schema.enums.parties import CustomerRole, CustomerStatus, CustomerType, NotificationChannelType, NotificationType
 from invoicegraph.schema.federation import load_entity
@@ -118,6 +119,9 @@ async def customer_invoices(
     return await resolve_customer_invoices(
         info, root, unset_to_none(filter), unset_to_none(order_by), page_size(first), unset_to_none(after)
     )
+
+
+customer_invoices.plan_page = CUSTOMER_INVOICES_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/plan.py)
 
 
 @strawberry.federation.type(

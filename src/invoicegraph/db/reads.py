@@ -1,0 +1,114 @@
+"""The batched reads a request's loaders make, each described once: its statement, its parameters, its results.
+
+A `Read` is a value (equal reads share one batch in a round, db/loaders.py): which statement answers
+it, the values of its parameters for a batch of keys, and how that statement's rows become one
+result per key. The same description serves a read run alone and a read folded with others into one
+statement (db/folding.py), so the rows mean the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import CompoundSelect, Select
+
+from invoicegraph.db import tables
+from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, customer_pages, customer_pages_statement
+from invoicegraph.db.invoice_reads import InvoiceShape, invoice_rows_to_dicts
+from invoicegraph.db.prepared import invoices_by_ids, keys, records_by_ids, refresh_history_pages
+from invoicegraph.db.refresh_reads import HistoryPage, history_pages, history_parameters
+
+Row = dict[str, Any]
+
+
+class Read(Protocol):
+    """One kind of batched read (hashable: equal reads are one batch)."""
+
+    # The column of the statement's rows that holds the key a row answers (for folding).
+    key_column: str
+
+    def statement(self, dialect: str) -> Select[Any] | CompoundSelect[Any]: ...
+
+    def parameters(self, platform_id: str, keys: Sequence[str]) -> dict[str, Any]: ...
+
+    def results(self, rows: Sequence[Any], platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
+        """Key -> result for the keys that have one (a missing key's result is None)."""
+        ...
+
+
+def record_dict(row_id: str, platform_id: str, data: dict[str, Any]) -> Row:
+    """A stored record as the API sees it: its document, with the key columns authoritative."""
+    return {**data, "id": row_id, "platform_id": platform_id}
+
+
+@dataclass(frozen=True)
+class RecordsRead:
+    """Records of one table (`id, data`) by id."""
+
+    table: type[tables.TenantRecord]
+    key_column = "id"
+
+    def statement(self, dialect: str) -> Select[Any]:
+        return records_by_ids(self.table)
+
+    def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {"platform_id": platform_id, "ids": keys(keys_)}
+
+    def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {row.id: record_dict(row.id, platform_id, row.data) for row in rows}
+
+
+@dataclass(frozen=True)
+class InvoicesRead:
+    """Whole invoices by id."""
+
+    key_column = "id"
+
+    def statement(self, dialect: str) -> Select[Any]:
+        return invoices_by_ids()
+
+    def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {"platform_id": platform_id, "ids": keys(keys_)}
+
+    def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {invoice["id"]: invoice for invoice in invoice_rows_to_dicts(rows)}
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """Invoices' refresh history pages of `size` records after record `after` (None: from the newest)."""
+
+    size: int
+    after: str | None
+    key_column = "invoice_id"
+
+    def statement(self, dialect: str) -> Select[Any]:
+        return refresh_history_pages()
+
+    def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return history_parameters(platform_id, keys_, size=self.size, after=self.after)
+
+    def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, HistoryPage | None]:
+        return history_pages(rows, keys_, size=self.size, after=self.after)
+
+
+@dataclass(frozen=True)
+class CustomerInvoicesRead:
+    """Customers' invoice pages: `first` invoices after cursor `after`, of `shape`, in `query`'s order."""
+
+    query: InvoiceQuery
+    first: int
+    after: str | None
+    shape: InvoiceShape
+    key_column = "owner_id"
+
+    def statement(self, dialect: str) -> Select[Any]:
+        return customer_pages_statement(self.query, self.first, self.after, dialect, self.shape)
+
+    def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {"platform_id": platform_id, "customer_ids": keys(keys_)}
+
+    def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, InvoicePage]:
+        return customer_pages(rows, keys_, self.query, first=self.first, after=self.after, shape=self.shape)
