@@ -7,10 +7,11 @@ event loops and, worse, tenants).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from graphql import ExecutionResult as GraphQLExecutionResult
     from starlette.requests import Request
     from starlette.responses import Response
 
@@ -37,7 +38,11 @@ class RequestContext:
     auth_error: ApiError | None
     loaders: Loaders
     request_id: str
-    extra: dict[str, Any] = field(default_factory=dict)
     # A mutation's Idempotency-Key (GraphQL only): set by the view's IdempotentReplay extension before
     # execution, used by the refresh mutation, read by the view to replay or store the response.
     idempotency: OperationIdempotency | None = None
+    # A result that direct execution (execution/direct.py) produced with errors: the operation ran,
+    # and Strawberry's pipeline reports it as its own result instead of executing it again.
+    premade_result: GraphQLExecutionResult | None = None
+    # Direct execution ran for this context: the view's own run (verify mode's comparison) does not repeat it.
+    executed_directly: bool = False

@@ -125,10 +125,10 @@ class Settings(BaseSettings):
     execution_plans: Literal["on", "off", "verify"] = Field(
         "on",
         description=(
-            "Compiled completion plans for GraphQL results, and direct execution of known queries (docs/performance.md): "
-            "`on`; `off` (Strawberry's pipeline and graphql-core's executor only); `verify`, which also answers every "
-            "planned result and every direct response the standard way and fails when the two differ (the test "
-            "suite's mode; costs the time of both)."
+            "Compiled completion plans for GraphQL results, and direct execution of known queries and mutations "
+            "(docs/performance.md): `on`; `off` (Strawberry's pipeline and graphql-core's executor only); `verify`, which "
+            "also answers every planned result and every direct query response the standard way and fails when the two "
+            "differ (the test suite's mode; costs the time of both)."
         ),
     )
     naive_execution: bool = Field(

@@ -89,16 +89,23 @@ class Folded:
 
     def __init__(self, branch: Select[Any], names: tuple[str, ...], decoders: tuple[Decoder, ...], plain: bool) -> None:
         self.branch = branch
-        self._decoders = decoders
-        self._row: Any = namedtuple("FoldedRow", names)  # type: ignore[misc]  # attribute access, like Row
+        self._names = names
+        # Only the columns whose JSON value needs turning back (money, instants, booleans): the others
+        # are the value itself. A row is read per result row, so this is a hot loop.
+        self._decoders = tuple((index, decode) for index, decode in enumerate(decoders) if decode is not _as_is)
+        row_type: Any = namedtuple("FoldedRow", names)  # type: ignore[misc]  # attribute access, like Row
+        self._make: Callable[[list[Any]], Any] = row_type._make
         self._plain = plain  # an `id, data` read: `data` is the record itself, nothing folded
 
     def row(self, row_id: str, data: Any) -> Any:
         """The row a plain execution of the read's statement would have given."""
         if self._plain:
-            return self._row(row_id, data)
-        values = [data.get(name) for name in self._row._fields]
-        return self._row(*(decode(value) for decode, value in zip(self._decoders, values, strict=True)))
+            return self._make([row_id, data])
+        get = data.get
+        values = [get(name) for name in self._names]
+        for index, decode in self._decoders:
+            values[index] = decode(values[index])
+        return self._make(values)
 
 
 def folded(statement: Select[Any] | CompoundSelect[Any], kind: str, key: str, prefix: str, dialect: str) -> Folded | None:

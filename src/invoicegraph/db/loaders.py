@@ -183,13 +183,17 @@ class Loaders:
         return QuietDataLoader(batch_load_fn=batch)
 
     def _batch(self, read: Read) -> BatchFn:
+        # The batch function holds what it uses, not the Loaders: a loader refers to its batch
+        # function, so a reference back would make every request's loaders a cycle that only the
+        # garbage collector can free (and collections cost the more, the more garbage they find).
+        platform_id, round_, database = self._platform_id, self._round, self._database
+
         async def batch(keys: list[str]) -> list[Any]:
-            platform_id = self._platform_id
             if platform_id is None:
                 return [None] * len(keys)
-            if self._round is not None:
-                return _in_key_order(keys, await self._round.ask(read, keys))
-            async with self._database.read() as session:
+            if round_ is not None:
+                return _in_key_order(keys, await round_.ask(read, keys))
+            async with database.read() as session:
                 return _in_key_order(keys, await _alone(session, read, platform_id, keys))
 
         return batch

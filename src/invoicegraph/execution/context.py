@@ -17,13 +17,14 @@ in `verify` mode, which is how plans are kept byte-identical to the normal execu
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+import weakref
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import orjson
-from graphql import ArgumentNode, DirectiveNode, Node, VariableNode, visit
+from graphql import ArgumentNode, DirectiveNode, GraphQLResolveInfoHelpers, Node, VariableNode, visit
 from graphql.language import Visitor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -54,12 +55,14 @@ class PlanMismatch(AssertionError):
 
 @dataclass
 class PlanCounts:
-    """Per process: root values a plan completed, handed back to graphql-core, compared, found different."""
+    """Per process: root values a plan completed, handed back to graphql-core, compared, found different;
+    and operations executed directly (execution/direct.py), by (operation type, clean | errors)."""
 
     completed: int = 0
     gave_up: int = 0
     verified: int = 0
     mismatched: int = 0
+    direct: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 PLAN_STATS = PlanCounts()
@@ -79,6 +82,17 @@ _documents: OrderedDict[tuple[int, int], _DocumentPlans] = OrderedDict()
 class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     mode: ClassVar[PlanMode] = "on"
     _standard_completion = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # graphql-core keeps bound methods of the executor in `async_helpers`: a cycle that holds the
+        # executor, and through its context everything of the request, until the garbage collector
+        # runs. Calling them through a weak reference frees a request's objects when it ends.
+        executor = weakref.ref(self)
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=lambda values: _alive(executor).gather_async_work(values),
+            track=lambda values: _alive(executor).track_async_work(values),
+        )
 
     @classmethod
     def with_mode(cls, mode: PlanMode) -> type[PlannedExecutionContext]:
@@ -177,6 +191,13 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _fragment_nodes(self) -> list[Node]:
         fragments: list[Node] = [f.definition for f in self.fragments.values()]
         return fragments
+
+
+def _alive(executor: weakref.ref[PlannedExecutionContext]) -> PlannedExecutionContext:
+    alive = executor()
+    if alive is None:  # only a resolver still running after its operation ended could get here
+        raise RuntimeError("the operation has ended")
+    return alive
 
 
 async def _resolved(value: Any) -> Any:

@@ -1,24 +1,27 @@
-"""Direct execution: a query document that already ran cleanly runs again on graphql-core alone.
+"""Direct execution: an operation document that already ran cleanly runs again on graphql-core alone.
 
 Strawberry's `Schema.execute` wraps every operation in its extension pipeline: a context manager per
 extension and hook (operation, parsing, validation, execution), the parser and validation caches
-looked up through them, result conversion and error processing. For a query whose text already
-parsed, validated and executed without errors in this process none of that can change the outcome:
-the document is the same object the parser cache would return, validation depends only on the text
-(and this process's fixed schema, limits and rules), and our extensions act on mutations (primary
-routing, Idempotency-Key), anonymous requests, errors, or record facts that this module records
-itself. So such a query is executed by graphql-core's `execute` with the same arguments Strawberry
-passes (executor class, so the compiled plans apply; context; variables; operation name), about a
-tenth of a full-graph request's CPU less.
+looked up through them, result conversion and error processing. For an operation whose text already
+parsed, validated and executed without errors in this process, none of that can change a clean
+outcome: the document is the same object the parser cache would return, validation depends only on
+the text (and this process's fixed schema, limits and rules), and our extensions act on anonymous
+requests, errors, Idempotency-Keys, a mutation's routing (done here too), or record facts that this
+module records itself. So such an operation is executed by graphql-core's `execute` with the same
+arguments Strawberry passes (executor class, so the compiled plans apply; context; variables;
+operation name).
 
-Anything unusual goes the normal way: a mutation or subscription, an anonymous request, a document not
-seen before, a tracing-enabled schema (spans come from the pipeline), and any result with errors,
-which is discarded and executed again by the pipeline so that errors are processed, masked and
-reported exactly as always (a query only reads, and through the request's loaders, so running it
-twice costs time only).
+Anything unusual goes the normal way: a subscription, an anonymous request, a document not seen
+before, a mutation sent with an Idempotency-Key (replays and claims are the pipeline's), a
+tracing-enabled schema (spans come from the pipeline). A result with errors is not thrown away: it is
+left on the context (`premade_result`) and the pipeline runs with it as its own result
+(`_remembering`'s hook sets it before graphql-core would execute), so errors are processed, logged,
+masked and counted exactly as always, and nothing executes twice: a mutation's effects happen once.
 
-In `verify` plan mode (the test suite) every direct result is also produced by the pipeline and the
-two encoded responses must be byte-identical (`DirectQueries.check`).
+In `verify` plan mode (the test suite) every clean direct query result is also produced by the
+pipeline and the two encoded responses must be byte-identical (`DirectOperations.check`). A mutation
+cannot be run twice to compare; tests/integration/test_direct_mutations.py compares a mutation's
+direct answer with the pipeline's on the same data instead.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from invoicegraph.execution.context import PLAN_STATS, PlanMismatch
 from invoicegraph.observability.facts import OK, current_facts
+from invoicegraph.services.idempotency import HEADER as IDEMPOTENCY_HEADER
 
 if TYPE_CHECKING:
     from graphql import DocumentNode
@@ -48,8 +52,8 @@ if TYPE_CHECKING:
 
     from invoicegraph.context import RequestContext
 
-# Query documents kept per process (bounded like the parser and validation caches).
-KNOWN_QUERIES = 1024
+# Operation documents kept per process (bounded like the parser and validation caches).
+KNOWN_OPERATIONS = 1024
 
 _log = logging.getLogger("invoicegraph.execution")
 
@@ -58,10 +62,11 @@ _log = logging.getLogger("invoicegraph.execution")
 class _Known:
     document: DocumentNode
     operation_name: str | None  # as Strawberry reports it (the operation's own name when none was sent)
+    operation_type: OperationType
 
 
-class DirectQueries:
-    """The query documents this process has executed cleanly, and their direct execution."""
+class DirectOperations:
+    """The operation documents this process has executed cleanly, and their direct execution."""
 
     def __init__(self, schema: Schema, *, enabled: bool, verify: bool) -> None:
         self.schema = schema
@@ -70,15 +75,17 @@ class DirectQueries:
         self.enabled = enabled and not any(getattr(extension, "traces_operations", False) for extension in schema.extensions)
         self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
 
-    def remember(self, query: str, requested_name: str | None, document: DocumentNode, operation_name: str | None) -> None:
+    def remember(
+        self, query: str, requested_name: str | None, document: DocumentNode, operation_name: str | None, operation_type: OperationType
+    ) -> None:
         key = (query, requested_name)
-        self._known[key] = _Known(document, operation_name)
+        self._known[key] = _Known(document, operation_name, operation_type)
         self._known.move_to_end(key)
-        if len(self._known) > KNOWN_QUERIES:
+        if len(self._known) > KNOWN_OPERATIONS:
             self._known.popitem(last=False)
 
     def extension(self) -> type[SchemaExtension]:
-        """The schema extension that remembers queries that executed without errors."""
+        """The schema extension that remembers clean operations and hands the pipeline premade results."""
         return _remembering(self)
 
     def knows(self, request: GraphQLRequestData) -> bool:
@@ -86,14 +93,30 @@ class DirectQueries:
         query = request.query
         return self.enabled and isinstance(query, str) and _well_formed(request) and (query, request.operation_name) in self._known
 
-    async def execute(self, request: GraphQLRequestData, context: RequestContext) -> ExecutionResult | None:
-        """The result of a known query, or None: the caller executes it the normal way."""
+    def comparable(self, request: GraphQLRequestData) -> bool:
+        """`verify` mode: whether a direct result of this request is compared with the pipeline's (queries only)."""
+        known = self._known.get((request.query, request.operation_name)) if isinstance(request.query, str) else None
+        return self.verify and known is not None and known.operation_type == OperationType.QUERY
+
+    async def execute(self, request: GraphQLRequestData, context: RequestContext, *, mutations: bool) -> ExecutionResult | None:
+        """The result of a known operation, or None: the caller runs the pipeline (with `premade_result`, if set).
+
+        `mutations`: whether the request may run one (a POST). A GET carrying a known mutation (by its
+        persisted-query hash, say) goes to the pipeline, which refuses it as for any GET mutation.
+        """
         query = request.query
-        if not self.enabled or context.principal is None or not isinstance(query, str) or not _well_formed(request):
+        if not self.enabled or context.principal is None or context.executed_directly:
+            return None
+        if not isinstance(query, str) or not _well_formed(request):
             return None  # malformed parameters get the pipeline's own refusals
         known = self._known.get((query, request.operation_name))
         if known is None:
             return None
+        if known.operation_type == OperationType.MUTATION:
+            if not mutations or context.request.headers.get(IDEMPOTENCY_HEADER) is not None:
+                return None  # replay, claim and storage of the key are the pipeline's (http/graphql_view.py)
+            context.database.use_primary()  # as MutationsUsePrimary does
+        context.executed_directly = True
         result = await await_maybe(
             execute(
                 self.schema._schema,
@@ -108,11 +131,14 @@ class DirectQueries:
             )
         )
         if result.errors:
-            return None  # the pipeline runs it again and reports its errors as always
+            PLAN_STATS.direct[(known.operation_type.value, "errors")] += 1
+            context.premade_result = result  # the pipeline reports it as its own (see the module text)
+            return None
+        PLAN_STATS.direct[(known.operation_type.value, "clean")] += 1
         facts = current_facts()
         if facts is not None:
             facts.operation_name = known.operation_name
-            facts.operation_type = OperationType.QUERY.value
+            facts.operation_type = known.operation_type.value
             facts.outcome = OK
         return ExecutionResult(data=result.data, errors=None)
 
@@ -127,27 +153,39 @@ class DirectQueries:
         return ExecutionResult(data=None, errors=[GraphQLError(message, original_error=PlanMismatch(message))])
 
 
-def _remembering(registry: DirectQueries) -> type[SchemaExtension]:
-    class RememberQueries(SchemaExtension):
+_REMEMBERED = {StrawberryOperationType.QUERY: OperationType.QUERY, StrawberryOperationType.MUTATION: OperationType.MUTATION}
+
+
+def _remembering(registry: DirectOperations) -> type[SchemaExtension]:
+    class RememberOperations(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
-            yield
             execution = self.execution_context
+            premade = getattr(execution.context, "premade_result", None)
+            if premade is not None:
+                # Direct execution ran the operation and met errors: its result is the pipeline's, which
+                # then processes its errors (Strawberry executes only when no result is set yet).
+                execution.context.premade_result = None
+                execution.result = premade
+                yield
+                return
+            yield
             result = execution.result
             document = execution.graphql_document
             requested = getattr(execution, "_provided_operation_name", None)  # the name the request sent
+            operation_type = _REMEMBERED.get(execution.operation_type)
             if (
                 registry.enabled
                 and document is not None
                 and isinstance(execution.query, str)
-                and execution.operation_type == StrawberryOperationType.QUERY
+                and operation_type is not None
                 and result is not None
                 and not getattr(result, "errors", None)
                 and getattr(execution.context, "principal", None) is not None
                 and _single_operation(document, requested)
             ):
-                registry.remember(execution.query, requested, document, execution.operation_name)
+                registry.remember(execution.query, requested, document, execution.operation_name, operation_type)
 
-    return RememberQueries
+    return RememberOperations
 
 
 def _well_formed(request: GraphQLRequestData) -> bool:

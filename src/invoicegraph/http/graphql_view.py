@@ -40,7 +40,7 @@ from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError
 from invoicegraph.execution.context import PLAN_STATS
-from invoicegraph.execution.direct import DirectQueries
+from invoicegraph.execution.direct import DirectOperations
 from invoicegraph.http.graphiql import graphiql_page
 from invoicegraph.http.persisted import PersistedQueries, refusal
 from invoicegraph.http.plain_post import plain_request
@@ -143,7 +143,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             schema.extensions = (*schema.extensions, IdempotentReplay)
         # Known clean queries skip Strawberry's operation pipeline (execution/direct.py).
         plans = "off" if settings.naive_execution else settings.execution_plans
-        self.direct = DirectQueries(schema, enabled=plans != "off", verify=plans == "verify")
+        self.direct = DirectOperations(schema, enabled=plans != "off", verify=plans == "verify")
         schema.extensions = (*schema.extensions, self.direct.extension())
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
@@ -189,9 +189,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         except ApiError as error:
             return refusal(error)
         try:
-            direct = await self.direct.execute(request_data, context)
-            if direct is not None and not self.direct.verify:
+            direct = await self.direct.execute(request_data, context, mutations=request.method == "POST")
+            if direct is not None and not self.direct.comparable(request_data):
                 return direct
+            # Unknown, or executed with errors (the pipeline reports its premade result), or verify mode.
             result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
             return result if direct is None else self.direct.check(direct, result)
         finally:
@@ -223,22 +224,27 @@ class GraphQLView(GraphQL[RequestContext, None]):
         context: RequestContext | UnsetType = UNSET,
         root_value: UnsetType | None = UNSET,
     ) -> Response | WebSocket:
-        answered = await self._answer_known_query(request) if isinstance(request, Request) and context is UNSET else None
+        answered = await self._answer_known_operation(request) if isinstance(request, Request) and context is UNSET else None
         if answered is None:
             return await self._finish(request, await super().run(request, context, root_value))  # type: ignore[arg-type]
-        direct, ran = answered
-        if not self.direct.verify:
+        direct, ran, compare = answered
+        if direct is None:
+            # Executed with errors: the view reports the premade result, with the same context.
+            return await self._finish(request, await super().run(request, ran, root_value))  # type: ignore[arg-type]
+        if not compare:
             return await self._finish(request, direct)
         # verify: the view answers too, with the same context (its loaders read nothing again)
         standard = await super().run(request, ran, root_value)  # type: ignore[arg-type]
         self._verify(direct, standard)
         return await self._finish(request, standard)
 
-    async def _answer_known_query(self, request: Request) -> tuple[Response, RequestContext] | None:
-        """A plain JSON POST of a known query (execution/direct.py), answered without Strawberry's view.
+    async def _answer_known_operation(self, request: Request) -> tuple[Response | None, RequestContext, bool] | None:
+        """A plain JSON POST of a known operation (execution/direct.py), answered without Strawberry's view.
 
-        None for anything else, including a known query whose result has errors: the view runs it.
-        The context's read session is closed, except in verify mode (the view's own run closes it).
+        None when it is not one: the view runs it, with a context of its own. Otherwise (the response,
+        or None when the operation ran into errors and the view must report them; the context it ran
+        with; whether verify mode compares the response with the view's). The context's read session
+        is closed here only when the view will not run with it.
         """
         auth: RequestAuth = request.scope["state"]["auth"]
         if auth.principal is None or not self.direct.enabled:
@@ -254,15 +260,21 @@ class GraphQLView(GraphQL[RequestContext, None]):
             return None
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
-        result = None
         try:
-            result = await self.direct.execute(data, context)
-        finally:
-            if result is None or not self.direct.verify:
-                await context.database.close()
+            result = await self.direct.execute(data, context, mutations=True)  # a plain POST
+        except BaseException:
+            await context.database.close()
+            raise
         if result is None:
+            if context.premade_result is not None:
+                return None, context, False
+            await context.database.close()
             return None
-        return self.create_response(response_data=await self.process_result(request, result), sub_response=sub_response), context
+        compare = self.direct.comparable(data)
+        if not compare:
+            await context.database.close()
+        response = self.create_response(response_data=await self.process_result(request, result), sub_response=sub_response)
+        return response, context, compare
 
     def _verify(self, direct: Response, standard: Response | WebSocket) -> None:
         """`verify` mode: the direct response must be the view's own, byte for byte (the view's is sent)."""
@@ -279,7 +291,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
             # plain-text 4xx of a malformed HTTP request.
             response.status_code = status
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
-        ran: RequestContext | None = request.scope.get(_CONTEXT_KEY)
+        # Taken out of the scope: the context refers to the request, whose scope would refer back
+        # (a cycle only the garbage collector frees).
+        ran: RequestContext | None = request.scope.pop(_CONTEXT_KEY, None)
         key = ran.idempotency if ran is not None else None
         if key is None or not isinstance(response, Response):
             return response

@@ -1,11 +1,11 @@
-"""The plain GraphQL POST: the request shape a known query can be answered from without Strawberry's view.
+"""The plain GraphQL POST: the request shape a known operation can be answered from without Strawberry's view.
 
 Strawberry's HTTP view handles GET and POST, JSON, multipart and form bodies, batches, streaming
 transports chosen by Accept, the IDE page, and checks each of them. Most requests are none of that: a
 POST of `application/json` whose body is one object with `query`, `variables`, `operationName` and
 `extensions`, from a client that accepts JSON. `plain_request` recognises exactly that shape (and
 nothing looser: anything else returns None and goes through the view, which answers or refuses it
-as always), so that a known query (execution/direct.py) can be answered in a few steps.
+as always), so that a known operation (execution/direct.py) can be answered in a few steps.
 """
 
 from __future__ import annotations
