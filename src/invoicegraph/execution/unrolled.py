@@ -5,11 +5,15 @@ getter, the non-null check, the scalar coercion). For the full Invoice graph tha
 plan's time. The function generated here reads each field in its own lines instead, and takes two
 shortcuts that cannot change a result:
 
-- a present, non-null dict key is read with `dict.get`; only a missing or null key goes through the
-  default resolver (`schema/resolving.py`), which is what that resolver itself returns for such keys;
+- a dict key is read with `dict.get`: for names the default resolver (`schema/resolving.py`) derives
+  or defaults (its `reads_key` says which), only a missing or null key goes through it; for the
+  others `dict.get` is its whole answer;
+- a null value of a nullable field completes to null, without a call;
 - a `String` or `ID` value that is already a `str`, or a `Boolean` that is a `bool`, is the value
-  graphql-core's `serialize_string`/`serialize_id`/`serialize_boolean` return for it; anything
-  else goes through the field's own completer, so errors still give up to graphql-core.
+  graphql-core's `serialize_string`/`serialize_id`/`serialize_boolean` return for it, and so is a
+  `str` for our scalars whose serializer returns an exact `str` unchanged (`keeps_str`: Decimal,
+  DateTime, Date, the codes, JSON); anything else goes through the field's own completer, so errors
+  still give up to graphql-core.
 
 Values of exact builtin types (`str`, `int`, `dict`…) are never awaitable, so the awaitable check that
 graphql-core makes after every default resolver runs only for other types.
@@ -22,7 +26,7 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Any, Protocol
 
-from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLNonNull, GraphQLString, GraphQLType
+from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLNonNull, GraphQLScalarType, GraphQLString, GraphQLType
 
 # Builtin types whose instances are never awaitable.
 PLAIN_TYPES = frozenset({str, int, bool, float, dict, list, tuple, type(None)})
@@ -71,15 +75,22 @@ def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: d
         if planned.getter is not None:
             namespace[f"_g{index}"] = planned.getter
             name = repr(planned.python_name)
-            lines += [
-                f"    result = value.get({name}, _MISSING) if is_dict else _MISSING",
-                "    if result is _MISSING or result is None:",
-                f"        result = _g{index}(value, {name})",
-            ]
+            reads_key = getattr(planned.getter, "reads_key", None)
+            if reads_key is not None and reads_key(planned.python_name):
+                # The default resolver would answer `value.get(name)` for a dict (schema/resolving.py).
+                lines.append(f"    result = value.get({name}) if is_dict else _g{index}(value, {name})")
+            else:
+                lines += [
+                    f"    result = value.get({name}, _MISSING) if is_dict else _MISSING",
+                    "    if result is _MISSING or result is None:",
+                    f"        result = _g{index}(value, {name})",
+                ]
             child_path = f"Path(path, {key}, _typename)" if planned.needs_path else "None"
             identity = _identity_type(planned.return_type)
             enum_names = _enum_names(planned.return_type)
             branches: list[tuple[str, list[str]]] = []
+            if not isinstance(planned.return_type, GraphQLNonNull):
+                branches.append(("result is None", [f"completed[{key}] = None"]))  # what completing a null gives
             if identity is not None and not planned.needs_path:
                 branches.append((f"type(result) is {identity}", [f"completed[{key}] = result"]))
             elif enum_names is not None:
@@ -87,7 +98,7 @@ def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: d
                 branches.append((f"type(result) is str and result in _e{index}", [f"completed[{key}] = _e{index}[result]"]))
             branches.append(("type(result) not in _PLAIN and is_awaitable(result)", ["raise GiveUp"]))
             inner = getattr(planned.complete, "inner", None)  # a non-null wrapper (plan._non_null)
-            if inner is not None and not branches[:-1]:
+            if inner is not None and len(branches) == 1:
                 namespace[f"_i{index}"] = inner
                 otherwise = [
                     f"result = _i{index}(result, {child_path}, run)",
@@ -159,9 +170,15 @@ def _enum_names(return_type: GraphQLType | None) -> dict[Any, str] | None:
 
 
 def _identity_type(return_type: GraphQLType | None) -> str | None:
-    """`str`/`bool` when a value of that exact type completes to itself for `return_type`."""
+    """`str`/`bool` when a value of that exact type completes to itself for `return_type`.
+
+    graphql-core's String, ID and Boolean, and our scalars whose serializer returns an exact `str`
+    unchanged (schema/scalars.py `keeps_str`: Decimal, DateTime, Date, the codes, JSON).
+    """
     if isinstance(return_type, GraphQLNonNull):
         return_type = return_type.of_type
     if return_type is None:
         return None
+    if isinstance(return_type, GraphQLScalarType) and getattr(return_type.serialize, "keeps_str", False):
+        return "str"
     return _IDENTITY_TYPES.get(return_type)

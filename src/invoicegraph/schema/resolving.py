@@ -63,6 +63,11 @@ def make_default_resolver(lists: set[str] | frozenset[str]) -> DefaultResolver:
         # Strawberry's own objects (e.g. federation's _Service) and any dataclass instance.
         return getattr(source, name)
 
+    def reads_key(name: str) -> bool:
+        """Whether, for a dict, this resolver answers `source.get(name)` (no derived value, no list default)."""
+        return name not in derived and name not in lists
+
+    resolve.reads_key = reads_key  # type: ignore[attr-defined]  # compiled plans read such keys themselves (execution/unrolled.py)
     return resolve
 
 

@@ -18,6 +18,7 @@ Decimal, DateTime and Date replace Strawberry's built-in scalars of the same Pyt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -36,9 +37,16 @@ _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?P<fraction>[.,
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def keeps_str(serialize: Callable[[object], str]) -> Callable[[object], str]:
+    """Mark a serializer that returns an exact `str` unchanged: compiled plans take such values as they are."""
+    serialize.keeps_str = True  # type: ignore[attr-defined]  # read by execution/unrolled.py
+    return serialize
+
+
 # --- Decimal -------------------------------------------------------------------------------------
 
 
+@keeps_str
 def serialize_decimal(value: object) -> str:
     if type(value) is str:
         return value
@@ -71,6 +79,7 @@ def parse_decimal(value: object) -> Decimal:
 # --- DateTime ------------------------------------------------------------------------------------
 
 
+@keeps_str
 def serialize_datetime(value: object) -> str:
     if type(value) is str:
         return value
@@ -101,6 +110,7 @@ def parse_datetime(value: object) -> datetime:
 # --- Date ----------------------------------------------------------------------------------------
 
 
+@keeps_str
 def serialize_date(value: object) -> str:
     if type(value) is str:
         return value
@@ -138,6 +148,7 @@ def country_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
+@keeps_str
 def serialize_code(value: object) -> str:
     if type(value) is str:
         return value
@@ -167,6 +178,7 @@ def parse_country_code(value: object) -> CountryCode:
 # --- JSON ----------------------------------------------------------------------------------------
 
 
+@keeps_str
 def _identity(value: Any) -> Any:
     return value
 
