@@ -141,8 +141,10 @@ class _Round:
             for kind, (read, _) in built.folds.items():
                 parameters.update(prefixed_parameters(read.parameters(platform_id, wanted[read]), f"{kind}_"))
             rows: dict[str, list[Any]] = {kind: [] for kind in built.folds}
-            for row in await fetch(session, built.statement, parameters):
-                rows[row.kind].append(built.folds[row.kind][1].row(row.id, row.data))
+            unfold = {kind: fold.row for kind, (_, fold) in built.folds.items()}
+            fetched: Sequence[Any] = await fetch(session, built.statement, parameters)
+            for kind, row_id, data in fetched:  # a loop per row: kept lean
+                rows[kind].append(unfold[kind](row_id, data))
             for kind, (read, _) in built.folds.items():
                 found[read] = read.results(rows[kind], platform_id, wanted[read])
         for read in built.unfolded:

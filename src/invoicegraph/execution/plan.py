@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLLeafType,
@@ -29,16 +29,13 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    ListValueNode,
-    ObjectValueNode,
     Undefined,
-    VariableNode,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef
-from strawberry.permission import PermissionExtension
 
+from invoicegraph.execution.loads import PageLoad, PlanLoad, has_variable, page_plan, plan_load, prefetches
 from invoicegraph.execution.stepping import await_all
 from invoicegraph.execution.unrolled import object_completer
 
@@ -54,52 +51,6 @@ class GiveUp(Exception):
 
 # A completer: (value, response path or None when nothing below needs one, run) -> completed value.
 Completer = Callable[[Any, "Path | None", "Run"], Any]
-
-
-class PlanLoad(Protocol):
-    """What a resolver awaits, described so that the plan can do it without calling the resolver.
-
-    A resolver function may carry one as its `plan_load` attribute (schema/loading.py does for its
-    loader fields). `start(parent, context)` returns what the resolver would await (a loader's
-    future) or its result when it awaits nothing; `finish(value, context)` turns the awaited value
-    into the resolver's result. The plan uses it only for fields without arguments and without field
-    extensions, where Strawberry's wrapper adds nothing but the call itself: no argument conversion,
-    no `Info`, no coroutine to step. Verify mode compares every such result with graphql-core's,
-    which calls the resolver. Either may raise: the plan then gives up (graphql-core calls the
-    resolver and reports its error).
-
-    A load of records by id may also say which ids it loads for a parent (`keys(parent)`): fields of
-    those records that load by the record's own id (`PageLoad`) are then started with it, in the
-    same loop tick, so that their reads join the records' statement instead of costing a level.
-    """
-
-    def start(self, parent: Any, context: Any) -> Any: ...
-
-    def finish(self, value: Any, context: Any) -> Any: ...
-
-
-class PageLoad(PlanLoad, Protocol):
-    """A prepared load of a field with arguments, keyed by its parent's id (`PlanPage.prepare`)."""
-
-    def prefetch(self, key: str, context: Any) -> None:
-        """Start the load for the parent whose id is `key`, if the request may; its result is cached."""
-        ...
-
-
-class PlanPage(Protocol):
-    """A resolver with arguments (a connection, say) whose load the plan can start itself.
-
-    A resolver function may carry one as its `plan_page` attribute. For a document whose arguments
-    to the field are literals (no variables), the plan calls `prepare` once with their values
-    (graphql-core's, defaults applied) and a function that tells which field names are selected at a
-    path below the field (None: not selected); it returns the load, or None to leave the field to its
-    resolver. The field's extensions must all be permission checks of `enforces`, which the load makes
-    itself (raising when refused, so that the resolver reports it).
-    """
-
-    enforces: tuple[type, ...]
-
-    def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> PageLoad | None: ...
 
 
 @dataclass
@@ -217,10 +168,10 @@ class Compiler:
             return _Field(key, parent, getter, strawberry_field.python_name, None, definition, details, complete, below)
         if definition.resolve is None:
             return None
-        loads = _plan_load(strawberry_field, definition) or self._page_load(strawberry_field, definition, details)
+        loads = plan_load(strawberry_field, definition) or self._page_load(strawberry_field, definition, details)
         if loads is None:
             return _Field(key, parent, None, name, definition.resolve, definition, details, complete, True)
-        prefetch = _prefetches(complete) if callable(getattr(loads, "keys", None)) else ()
+        prefetch = prefetches(complete) if callable(getattr(loads, "keys", None)) else ()
         return _Field(
             key,
             parent,
@@ -237,12 +188,11 @@ class Compiler:
 
     def _page_load(self, strawberry_field: Any, definition: GraphQLField, details: list[FieldDetails]) -> PageLoad | None:
         """The field's `PlanPage` load, prepared with the document's literal arguments; None otherwise."""
-        resolver = getattr(strawberry_field, "base_resolver", None)
-        page: PlanPage | None = getattr(getattr(resolver, "wrapped_func", None), "plan_page", None)
-        if page is None or not _only_permissions(getattr(strawberry_field, "extensions", None) or (), page.enforces):
+        page = page_plan(strawberry_field)
+        if page is None:
             return None
         node = details[0].node
-        if any(_has_variable(argument.value) for argument in node.arguments or ()):
+        if any(has_variable(argument.value) for argument in node.arguments or ()):
             return None  # the value would be the request's: not the plan's to fix
         try:
             arguments = get_argument_values(definition, node, self.context.variable_values)
@@ -267,46 +217,6 @@ class Compiler:
                 return None
             return_type = definition.type
         return None
-
-
-def _has_variable(value: Any) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(_has_variable(item) for item in value.values)
-    if isinstance(value, ObjectValueNode):
-        return any(_has_variable(item.value) for item in value.fields)
-    return False
-
-
-def _only_permissions(extensions: Any, enforced: tuple[type, ...]) -> bool:
-    """Every field extension is a permission check the load makes itself."""
-    return all(
-        isinstance(extension, PermissionExtension) and all(type(permission) in enforced for permission in extension.permissions)
-        for extension in extensions
-    )
-
-
-def _prefetches(complete: Completer) -> tuple[PageLoad, ...]:
-    """The page loads of the fields of the object(s) `complete` completes (through non-null and lists)."""
-    while not hasattr(complete, "fields"):
-        inner = getattr(complete, "inner", None) or getattr(complete, "item", None)
-        if inner is None:
-            return ()
-        complete = inner
-    fields: tuple[_Field, ...] = complete.fields
-    pages: list[PageLoad] = [f.loads for f in fields if callable(getattr(f.loads, "prefetch", None))]  # type: ignore[misc]
-    return tuple(pages)
-
-
-def _plan_load(strawberry_field: Any, definition: GraphQLField) -> PlanLoad | None:
-    """The resolver's `PlanLoad`, when nothing but the call itself stands between it and graphql-core."""
-    resolver = getattr(strawberry_field, "base_resolver", None)
-    loads = getattr(getattr(resolver, "wrapped_func", None), "plan_load", None)
-    if loads is None or definition.args or getattr(strawberry_field, "extensions", None):
-        return None
-    plan_load: PlanLoad = loads
-    return plan_load
 
 
 def _finishing(complete: Completer, loads: PlanLoad) -> Completer:

@@ -100,7 +100,7 @@ def _history_connection(page: HistoryPage | None) -> Row:
     }
 
 
-# Plans (execution/plan.py `PlanPage`) start the pages of `Customer.invoices` and
+# Plans (execution/loads.py `PlanPage`) start the pages of `Customer.invoices` and
 # `Invoice.refreshHistory` themselves when a document fixes their arguments: what the resolvers above
 # do, without Strawberry's resolver wrapper, and early: a customer's page or an invoice's history
 # is read in the statement that reads the customer or the invoice's other records.

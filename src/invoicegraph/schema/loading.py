@@ -32,7 +32,7 @@ def _dig(row: Row, path: tuple[str, ...]) -> Any:
 
 @dataclass(frozen=True)
 class _LoadOne:
-    """The live record whose id is at `key_path` in the parent dict (execution/plan.py `PlanLoad`)."""
+    """The live record whose id is at `key_path` in the parent dict (execution/loads.py `PlanLoad`)."""
 
     loader: str
     key_path: tuple[str, ...]

@@ -55,7 +55,7 @@ async def refresh_history(
     return await resolve_refresh_history(info, root, page_size(first), unset_to_none(after))
 
 
-refresh_history.plan_page = REFRESH_HISTORY_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/plan.py)
+refresh_history.plan_page = REFRESH_HISTORY_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/loads.py)
 
 
 @strawberry.federation.type(

@@ -121,7 +121,7 @@ async def customer_invoices(
     )
 
 
-customer_invoices.plan_page = CUSTOMER_INVOICES_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/plan.py)
+customer_invoices.plan_page = CUSTOMER_INVOICES_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/loads.py)
 
 
 @strawberry.federation.type(
