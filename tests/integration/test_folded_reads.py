@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
 from invoicegraph.db.folding import folded
-from invoicegraph.db.invoice_queries import ORDER_FIELDS, InvoiceQuery, decode_cursor
+from invoicegraph.db.invoice_queries import ORDER_FIELDS, InvoiceQuery, decode_cursor, invoice_page
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load, record
@@ -169,3 +170,28 @@ def test_a_column_that_json_cannot_carry_exactly_is_not_folded() -> None:
     for plain in (InvoicesRead(), HistoryRead(2, None)):
         assert folded(plain.statement("sqlite"), "r0", plain.key_column, "r0_", "sqlite") is not None
     assert tables.Invoice.__tablename__ == "invoice"
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize("descending", [True, False])
+async def test_a_customers_first_page_is_the_platform_list_filtered_to_the_customer(
+    database: Database, data: dict[str, Any], descending: bool
+) -> None:
+    # A first page of Customer.invoices has a statement of its own (one scan, two windows); the
+    # platform's list filtered to the customer is another code path: same invoices, cursors and count.
+    customers = [c["id"] for c in data["customers"]]
+    for field in ORDER_FIELDS:
+        query = InvoiceQuery(order_field=field, descending=descending)
+        for first in (0, 1, 100):
+            pages = await Loaders(database, PLATFORM).customer_invoices(query, first, None, "columns").load_many(customers)
+            async with database.read() as session:
+                for customer, page in zip(customers, pages, strict=True):
+                    listed = await invoice_page(
+                        session, PLATFORM, replace(query, customer_id=customer), first=first, after=None, with_total=True, shape="columns"
+                    )
+                    assert (page.cursors, page.invoices, page.total_count, page.has_next_page) == (
+                        listed.cursors,
+                        listed.invoices,
+                        listed.total_count,
+                        listed.has_next_page,
+                    ), (field, first, customer)

@@ -153,8 +153,9 @@ async def test_foreign_and_malformed_cursors_are_refused(
 
 async def test_a_page_reads_a_page_of_rows_not_the_history(database: Database, histories: list[str]) -> None:
     async with database.read() as session:
-        rows = await fetch(session, refresh_history_pages(), {"platform_id": "plat_acme", "ids": [INVOICE_ID], "after": None, "size": 3})
+        rows = await fetch(session, refresh_history_pages(after=False), {"platform_id": "plat_acme", "ids": [INVOICE_ID], "size": 3})
         assert [row.id for row in rows] == histories[:3]
+        assert {row.total_count for row in rows} == {13}
         after = await fetch(
             session, refresh_history_pages(), {"platform_id": "plat_acme", "ids": [INVOICE_ID], "after": histories[6], "size": 3}
         )

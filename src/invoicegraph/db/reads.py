@@ -85,7 +85,7 @@ class HistoryRead:
     key_column = "invoice_id"
 
     def statement(self, dialect: str) -> Select[Any]:
-        return refresh_history_pages()
+        return refresh_history_pages(after=self.after is not None)
 
     def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
         return history_parameters(platform_id, keys_, size=self.size, after=self.after)

@@ -57,13 +57,17 @@ async def refresh_history_for_invoices(
 
     None for an invoice whose history does not hold `after` (the caller's cursor is not its own).
     """
-    rows = await fetch(session, refresh_history_pages(), history_parameters(platform_id, invoice_ids, size=size, after=after))
+    statement = refresh_history_pages(after=after is not None)
+    rows = await fetch(session, statement, history_parameters(platform_id, invoice_ids, size=size, after=after))
     return history_pages(rows, invoice_ids, size=size, after=after)
 
 
 def history_parameters(platform_id: str, invoice_ids: Sequence[str], *, size: int, after: str | None) -> dict[str, Any]:
-    """The values of `refresh_history_pages()`'s parameters."""
-    return {"platform_id": platform_id, "ids": keys(invoice_ids), "after": after, "size": size}
+    """The values of `refresh_history_pages()`'s parameters (a first page has no `:after`)."""
+    parameters: dict[str, Any] = {"platform_id": platform_id, "ids": keys(invoice_ids), "size": size}
+    if after is not None:
+        parameters["after"] = after
+    return parameters
 
 
 def history_pages(rows: Sequence[Any], invoice_ids: Sequence[str], *, size: int, after: str | None) -> dict[str, HistoryPage | None]:
