@@ -3,10 +3,10 @@
 A loader round (db/loaders.py) answers every batch of one loop tick. Batches of record tables share a
 shape (`id, data`) and meet in a plain UNION ALL; other reads (an invoice's refresh history page, a
 customer's invoice page, whole invoices) have columns of their own. To put them in the same UNION
-ALL, each such read's statement becomes a subquery whose row is turned into one JSON object in SQL
-(`jsonb_build_object` on PostgreSQL, `json_object` on SQLite) and turned back into a row with the
-same names, types and values in Python, so the code that turns rows into results is the same code
-either way. A request whose reads of one level would be several statements becomes one: one
+ALL, each such read's statement becomes a subquery whose rows are built into one JSON array in SQL
+(`jsonb_agg(jsonb_build_array(…))` on PostgreSQL, `json_group_array(json_array(…))` on SQLite) and
+turned back into rows with the same names, types and values in Python, so the code that turns rows
+into results is the same code either way. A request whose reads of one level would be several statements becomes one: one
 round trip, one pass through SQLAlchemy's execution path.
 
 Exactness: a column is folded only when its value survives JSON unchanged, by its type:
@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CompoundSelect, Integer, Select, String, cast, func, literal_column, select, type_coerce
+from sqlalchemy import JSON, Boolean, CompoundSelect, Integer, Select, String, cast, func, literal_column, null, select, type_coerce
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import NullType, Text, TypeEngine
@@ -89,51 +89,51 @@ class Folded:
 
     def __init__(self, branch: Select[Any], names: tuple[str, ...], decoders: tuple[Decoder, ...], plain: bool) -> None:
         self.branch = branch
-        self._names = names
         # Only the columns whose JSON value needs turning back (money, instants, booleans): the others
-        # are the value itself. A row is read per result row, so this is a hot loop.
+        # are the value itself. Rows are read one by one, so this is a hot loop.
         self._decoders = tuple((index, decode) for index, decode in enumerate(decoders) if decode is not _as_is)
         row_type: Any = namedtuple("FoldedRow", names)  # type: ignore[misc]  # attribute access, like Row
         self._make: Callable[[list[Any]], Any] = row_type._make
         self._plain = plain  # an `id, data` read: `data` is the record itself, nothing folded
 
-    def row(self, row_id: str, data: Any) -> Any:
-        """The row a plain execution of the read's statement would have given."""
+    def rows(self, row_id: str | None, data: Any) -> list[Any]:
+        """The rows a plain execution of the read's statement would have given, from one row of the union."""
         if self._plain:
-            return self._make([row_id, data])
-        get = data.get
-        values = [get(name) for name in self._names]
-        for index, decode in self._decoders:
-            values[index] = decode(values[index])
-        return self._make(values)
+            return [self._make([row_id, data])]
+        rows = []
+        for values in data or ():  # NULL (PostgreSQL) or [] (SQLite) when the read found nothing
+            for index, decode in self._decoders:
+                values[index] = decode(values[index])
+            rows.append(self._make(values))
+        return rows
 
 
-def folded(statement: Select[Any] | CompoundSelect[Any], kind: str, key: str, prefix: str, dialect: str) -> Folded | None:
-    """`statement` as one branch of a round's UNION ALL, tagged `kind`, its rows keyed by column `key`.
+def folded(statement: Select[Any] | CompoundSelect[Any], kind: str, prefix: str, dialect: str) -> Folded | None:
+    """`statement` as one branch of a round's UNION ALL, tagged `kind`.
 
-    None when a column's type cannot make the round trip through JSON exactly (see the module text).
+    A record read (`id, data`) is its own statement, one row per record. Any other read becomes one
+    row whose `data` is the JSON array of its rows, each a JSON array of its columns: per row, no more
+    than the values themselves travel and get decoded. None when a column's type cannot make the round
+    trip through JSON exactly (see the module text).
     """
     renamed = prefixed(statement, prefix)
     columns = list(renamed.selected_columns)
     names = tuple(column.key for column in columns if column.key is not None)
-    if len(names) != len(columns) or len(names) > MAX_COLUMNS or key not in names:
+    if len(names) != len(columns) or len(names) > MAX_COLUMNS:
         return None
     decoders = tuple(_decoder(column.type) for column in columns)
     if any(decoder is None for decoder in decoders):
         return None
     tag: ColumnElement[str] = literal_column(f"'{kind}'").label("kind")
     if names == ("id", "data") and isinstance(columns[1].type, JSON):
-        # A record read (`id, data`): its own statement, tagged; the record is its JSON already.
         branch = renamed.with_only_columns(tag, columns[0].label("id"), columns[1].label("data"))
         return Folded(branch, names, (_as_is, _as_is), plain=True)
     inner = renamed.subquery()
-    builder = func.jsonb_build_object if dialect == "postgresql" else func.json_object
-    pairs: list[Any] = []
-    for name in names:
-        pairs += [literal_column(f"'{name}'"), _json_value(inner.c[name], dialect)]
-    data = type_coerce(builder(*pairs), JsonType).label("data")
-    branch = select(tag, cast(inner.c[key], String).label("id"), data)
-    return Folded(branch, names, tuple(d for d in decoders if d is not None), plain=False)
+    row = (func.jsonb_build_array if dialect == "postgresql" else func.json_array)(*(_json_value(inner.c[name], dialect) for name in names))
+    rows = func.jsonb_agg(row) if dialect == "postgresql" else func.json_group_array(row)
+    data: ColumnElement[Any] = type_coerce(rows, JsonType).label("data")
+    aggregated: Select[Any] = select(tag, cast(null(), String).label("id"), data).select_from(inner)
+    return Folded(aggregated, names, tuple(d for d in decoders if d is not None), plain=False)
 
 
 def prefixed(statement: Select[Any] | CompoundSelect[Any], prefix: str) -> Select[Any]:

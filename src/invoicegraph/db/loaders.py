@@ -56,7 +56,7 @@ class _RoundStatement:
         branches: list[Select[Any]] = []
         for index, read in enumerate(reads):
             kind = f"r{index}"
-            fold = folded(read.statement(dialect), kind, read.key_column, f"{kind}_", dialect)
+            fold = folded(read.statement(dialect), kind, f"{kind}_", dialect)
             if fold is None:
                 self.unfolded.append(read)
                 continue
@@ -141,10 +141,10 @@ class _Round:
             for kind, (read, _) in built.folds.items():
                 parameters.update(prefixed_parameters(read.parameters(platform_id, wanted[read]), f"{kind}_"))
             rows: dict[str, list[Any]] = {kind: [] for kind in built.folds}
-            unfold = {kind: fold.row for kind, (_, fold) in built.folds.items()}
+            unfold = {kind: fold.rows for kind, (_, fold) in built.folds.items()}
             fetched: Sequence[Any] = await fetch(session, built.statement, parameters)
-            for kind, row_id, data in fetched:  # a loop per row: kept lean
-                rows[kind].append(unfold[kind](row_id, data))
+            for kind, row_id, data in fetched:  # a loop per record (or per other read): kept lean
+                rows[kind] += unfold[kind](row_id, data)
             for kind, (read, _) in built.folds.items():
                 found[read] = read.results(rows[kind], platform_id, wanted[read])
         for read in built.unfolded:

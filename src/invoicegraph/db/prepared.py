@@ -163,6 +163,34 @@ def refresh_history_pages(*, after: bool = True) -> Select[Any]:
 
 
 @cache
+def first_invoices_of_subscriptions() -> Select[Any]:
+    """Each subscription's first invoice that is not VOID, with its first period's start (:platform_id, :subscription_ids).
+
+    Built once: a refresh of an invoice with subscriptions runs it, and building it per call cost
+    about as much as running it and left a cycle of clause objects for the garbage collector.
+    """
+    invoice = tables.table_of(tables.Invoice)
+    link = tables.table_of(tables.InvoiceSubscription)
+    position = func.row_number().over(partition_by=link.c.subscription_id, order_by=(invoice.c.invoice_date.asc(), invoice.c.id.asc()))
+    ranked = (
+        select(
+            link.c.subscription_id,
+            invoice.c.id,
+            invoice.c.document["periods"][0]["start_at"].as_string().label("start_at"),
+            position.label("position"),
+        )
+        .join(invoice, (invoice.c.platform_id == link.c.platform_id) & (invoice.c.id == link.c.invoice_id))
+        .where(
+            link.c.platform_id == bindparam("platform_id"),
+            link.c.subscription_id.in_(bindparam("subscription_ids", expanding=True)),
+            invoice.c.status != "VOID",
+        )
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.position == 1)
+
+
+@cache
 def api_key_by_hash() -> Select[Any]:
     """A key's grants by its hash (:key_hash): one row per platform, or one without when it has none."""
     columns: list[Any] = [

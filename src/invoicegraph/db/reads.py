@@ -26,9 +26,6 @@ Row = dict[str, Any]
 class Read(Protocol):
     """One kind of batched read (hashable: equal reads are one batch)."""
 
-    # The column of the statement's rows that holds the key a row answers (for folding).
-    key_column: str
-
     def statement(self, dialect: str) -> Select[Any] | CompoundSelect[Any]: ...
 
     def parameters(self, platform_id: str, keys: Sequence[str]) -> dict[str, Any]: ...
@@ -48,7 +45,6 @@ class RecordsRead:
     """Records of one table (`id, data`) by id."""
 
     table: type[tables.TenantRecord]
-    key_column = "id"
 
     def statement(self, dialect: str) -> Select[Any]:
         return records_by_ids(self.table)
@@ -63,8 +59,6 @@ class RecordsRead:
 @dataclass(frozen=True)
 class InvoicesRead:
     """Whole invoices by id."""
-
-    key_column = "id"
 
     def statement(self, dialect: str) -> Select[Any]:
         return invoices_by_ids()
@@ -82,7 +76,6 @@ class HistoryRead:
 
     size: int
     after: str | None
-    key_column = "invoice_id"
 
     def statement(self, dialect: str) -> Select[Any]:
         return refresh_history_pages(after=self.after is not None)
@@ -102,7 +95,6 @@ class CustomerInvoicesRead:
     first: int
     after: str | None
     shape: InvoiceShape
-    key_column = "owner_id"
 
     def statement(self, dialect: str) -> Select[Any]:
         return customer_pages_statement(self.query, self.first, self.after, dialect, self.shape)

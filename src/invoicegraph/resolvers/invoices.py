@@ -18,6 +18,7 @@ from invoicegraph.resolvers.paging import checked_first, checked_first_of, conne
 from invoicegraph.resolvers.selection import selects
 from invoicegraph.resolvers.types import Info, Row
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
+from invoicegraph.schema.loading import settled
 from invoicegraph.schema.permissions import INVOICE_VIEW, RequireInvoiceView
 
 
@@ -128,7 +129,7 @@ class _PageLoad:
     def start(self, parent: Row, context: RequestContext) -> Any:
         if not _may_view(context):
             raise PermissionError("INVOICE.VIEW")  # the resolver reports it
-        return self.loader(context, checked_first_of(context, self.first)).load(parent["id"])
+        return settled(self.loader(context, checked_first_of(context, self.first)).load(parent["id"]))  # prefetched: often read
 
     def prefetch(self, key: str, context: RequestContext) -> None:
         if not _may_view(context):

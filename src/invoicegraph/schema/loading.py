@@ -8,6 +8,7 @@ resolvers, so every loader field is the same few lines and one batch is made per
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -43,7 +44,7 @@ class _LoadOne:
 
     def start(self, root: Row, context: RequestContext) -> Any:
         key = _dig(root, self.key_path)
-        return None if key is None else getattr(context.loaders, self.loader).load(key)
+        return None if key is None else settled(getattr(context.loaders, self.loader).load(key))
 
     def finish(self, value: Any, context: RequestContext) -> Any:
         return value
@@ -61,10 +62,29 @@ class _LoadMany:
 
     def start(self, root: Row, context: RequestContext) -> Any:
         keys = root.get(self.ids_key) or []
-        return [] if not keys else getattr(context.loaders, self.loader).load_many(keys)
+        if not keys:
+            return []
+        loader = getattr(context.loaders, self.loader)
+        futures = [loader.load(key) for key in keys]
+        if all(_ready(future) for future in futures):
+            return [future.result() for future in futures]
+        return asyncio.gather(*futures)  # what aiodataloader's load_many does
 
     def finish(self, value: Any, context: RequestContext) -> Any:
         return [row for row in value if row is not None]
+
+
+def _ready(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def settled(future: asyncio.Future[Any]) -> Any:
+    """A loaded value already in the request's cache (primed, or read earlier) as the value itself.
+
+    Awaiting a done future costs a loop iteration and, in a compiled plan, a pending entry; most of a
+    refresh's response is records the refresh already read. A failed or pending load stays a future.
+    """
+    return future.result() if _ready(future) else future
 
 
 def load_one(loader: str, *key_path: str) -> Any:

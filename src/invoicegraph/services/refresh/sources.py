@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,7 +16,6 @@ from invoicegraph.billing.catalog import PricingPlan
 from invoicegraph.billing.records import parse_instant
 from invoicegraph.db import prepared, tables
 from invoicegraph.db.loaders import record_dict
-from invoicegraph.db.tables import table_of
 from invoicegraph.db.usage_aggregation import UsageQuestion, aggregate_usage
 
 Record = dict[str, Any]
@@ -181,21 +180,8 @@ async def _payment_acceptors(session: AsyncSession, platform_id: str, invoice: R
 async def _first_invoices(session: AsyncSession, platform_id: str, subscription_ids: list[str]) -> dict[str, tuple[str, datetime | None]]:
     if not subscription_ids:
         return {}
-    invoice = table_of(tables.Invoice)
-    link = table_of(tables.InvoiceSubscription)
-    position = func.row_number().over(partition_by=link.c.subscription_id, order_by=(invoice.c.invoice_date.asc(), invoice.c.id.asc()))
-    ranked = (
-        select(
-            link.c.subscription_id,
-            invoice.c.id,
-            invoice.c.document["periods"][0]["start_at"].as_string().label("start_at"),
-            position.label("position"),
-        )
-        .join(invoice, (invoice.c.platform_id == link.c.platform_id) & (invoice.c.id == link.c.invoice_id))
-        .where(link.c.platform_id == platform_id, link.c.subscription_id.in_(subscription_ids), invoice.c.status != "VOID")
-        .subquery()
-    )
-    rows = (await session.execute(select(ranked).where(ranked.c.position == 1))).all()
+    parameters = {"platform_id": platform_id, "subscription_ids": prepared.keys(subscription_ids)}
+    rows = await prepared.fetch(session, prepared.first_invoices_of_subscriptions(), parameters)
     return {row.subscription_id: (row.id, parse_instant(row.start_at) if row.start_at else None) for row in rows}
 
 
