@@ -27,6 +27,7 @@ from invoicegraph.http.health import healthz, readyz
 from invoicegraph.http.limits import BodySizeLimitMiddleware
 from invoicegraph.observability.logging import configure_logging
 from invoicegraph.observability.setup import instrument
+from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema, default_config
 from invoicegraph.settings import Settings, get_settings
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # JSON-only POST, no batching, no mutation over GET (coded refusals).
             Middleware(GraphQLRequestGuard, max_tokens=settings.max_tokens),
         ],
+        # Unknown routes and wrong methods answer the same coded JSON as every other refusal.
+        exception_handlers={404: route_error, 405: route_error},
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -75,6 +75,14 @@ class ResourceNotFound(ApiError):
     http_status = 404
 
 
+class MethodNotAllowed(ApiError):
+    """A route asked with a method it does not answer (HTTP 405, with `Allow`)."""
+
+    code = "INVALID_REQUEST"
+    type = "INVALID_REQUEST"
+    http_status = 405
+
+
 class InvalidOperation(ApiError):
     code = "INVALID_OPERATION"
     type = "INVALID_REQUEST"
