@@ -226,6 +226,20 @@ async def invoice_page(
     return page
 
 
+def numbered_page_statements(
+    platform_id: str, query: InvoiceQuery, *, page: int, limit: int, dialect: str
+) -> tuple[Select[Any], Select[Any]]:
+    """Page `page` (from 1) of `limit` invoices by offset, in the connection's total order, and their count.
+
+    The REST list is page-numbered like the vendor's lists; it shares the filters and the order (ties
+    broken by id) with the cursor pages above, so both list the same invoices in the same order.
+    """
+    statement = _page_statement(platform_id, query, limit, None, dialect)[0]
+    page_rows = statement.limit(limit).offset((page - 1) * limit)
+    count = select(func.count()).select_from(Invoice).where(*_filters(platform_id, query))
+    return page_rows, count
+
+
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def _cached_page_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
     return _page_statement(PLATFORM, query, first, after, dialect, shape)[0]

@@ -20,16 +20,14 @@ import asyncio
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_VIEW
 from invoicegraph.db.engine import Database
-from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, _filters, _page_statement
+from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, numbered_page_statements
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.db.tables import Invoice
 from invoicegraph.errors import ApiError, InvalidField
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
@@ -107,11 +105,8 @@ def _link(request: Request, page: int | None) -> str | None:
 
 async def _rows(database: Database, platform_id: str, query: InvoiceQuery, *, page: int, limit: int) -> tuple[list[Any], int]:
     async with database.read() as session:
-        dialect = session.get_bind().dialect.name
-        # The connection's statement (filters, total order), moved to the page by offset.
-        statement, _, _ = _page_statement(platform_id, query, limit, None, dialect)
-        rows = (await session.execute(statement.limit(limit).offset((page - 1) * limit))).all()
-        total = select(func.count()).select_from(Invoice).where(*_filters(platform_id, query))
+        statement, total = numbered_page_statements(platform_id, query, page=page, limit=limit, dialect=session.get_bind().dialect.name)
+        rows = (await session.execute(statement)).all()
         count = int((await session.execute(total)).scalar_one())
     return list(rows), count
 
