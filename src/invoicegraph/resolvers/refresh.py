@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from invoicegraph.errors import ResourceNotFound, Unauthorised
+from invoicegraph.resolvers.answer_checks import refuse_early
 from invoicegraph.resolvers.types import Info, Row
 from invoicegraph.services.idempotency import HEADER, OperationIdempotency, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
@@ -44,6 +45,7 @@ async def resolve_refresh_invoice(info: Info, id: str, types: list[Any] | None) 
     if principal is None:
         raise Unauthorised("A credential is required.")
     key = _key(info)
+    refuse_early(info)  # what the answer would refuse after the write, refused before it (answer_checks.py)
     # A replay never gets here (the view answers it before execution); a deferred key's record is
     # written by the refresh, and its response body by the view once the response is built.
     result = await _service(info).refresh(principal, _command(info, id, types, key=key))
