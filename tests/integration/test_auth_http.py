@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from invoicegraph.db.engine import Database
+from invoicegraph.http.anonymous_gate import checks_credential
+from invoicegraph.schema.build import build_schema
 from invoicegraph.services.api_keys import revoke_api_key
 from invoicegraph.settings import Settings
 from tests.support.seed import add_key, add_platforms, bearer
@@ -32,9 +34,15 @@ async def test_anonymous_may_ask_for_typename_only(client: httpx.AsyncClient) ->
     response = await _post(client, {}, {"query": "{ __typename }"})
     assert response.status_code == 200
     assert response.json() == {"data": {"__typename": "Query"}}
-    refused = await _post(client, {})
-    assert _code(refused) == "UNAUTHORISED"
-    assert refused.json()["data"] is None
+    # api.md: every data field answers UNAUTHORISED, at its own path; `__typename` still answers.
+    refused = await _post(client, {}, {"query": '{ __typename invoice(id: "invo_x") { id } other: invoice(id: "invo_y") { id } }'})
+    assert refused.status_code == 200
+    body = refused.json()
+    assert body["data"] == {"__typename": "Query", "invoice": None, "other": None}
+    assert sorted((error["path"], error["extensions"]["code"]) for error in body["errors"]) == [
+        (["invoice"], "UNAUTHORISED"),
+        (["other"], "UNAUTHORISED"),
+    ]
 
 
 async def test_anonymous_federation_fields_are_refused(client: httpx.AsyncClient) -> None:
@@ -135,3 +143,19 @@ async def test_readiness_reports_migrations_at_head(client: httpx.AsyncClient) -
     response = await client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_every_root_field_checks_the_credential_itself() -> None:
+    # The anonymous gate lets guarded root fields run so that each answers UNAUTHORISED at its path;
+    # a root field without a check would be refused whole by the gate (http/anonymous_gate.py).
+    schema = build_schema()._schema
+    for root in (schema.query_type, schema.mutation_type):
+        assert root is not None
+        unchecked = [name for name in root.fields if not checks_credential(root, name)]
+        assert unchecked == [], f"{root.name} fields without a permission check: {unchecked}"
+
+
+async def test_anonymous_entities_are_unauthorised_before_any_other_check(client: httpx.AsyncClient) -> None:
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
+    response = await _post(client, {}, {"query": query, "variables": {"r": [{"__typename": "Invoice", "id": "x"}] * 500}})
+    assert [(e["path"], e["extensions"]["code"]) for e in response.json()["errors"]] == [(["_entities"], "UNAUTHORISED")]

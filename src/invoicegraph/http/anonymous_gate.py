@@ -1,22 +1,48 @@
 """Anonymous GraphQL requests may only ask for `__typename` (and, when enabled, introspection).
 
 GraphQL-over-HTTP tooling and IDEs connect before a key is set, so an anonymous request is not
-refused at the door; instead every data field answers `UNAUTHORISED`. Federation's `_service` and
-`_entities` are data fields like any other (clients may reach the subgraph directly).
+refused at the door; instead every data field answers `UNAUTHORISED` (api.md "Authentication"): the
+operation executes, `__typename` answers, and each root field's own permission check (schema/
+permissions.py; `_entities` checks in its resolver, schema/build.py) refuses it with its path, before
+any resolver reads anything. Federation's `_service` and `_entities` are data fields like any other
+(clients may reach the subgraph directly).
+
+This gate is the safety net behind those checks: a root field that has no permission check (none
+today; a test walks the schema) is refused for anonymous requests before execution.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from graphql.language import FragmentDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.permission import PermissionExtension
 
 from invoicegraph.context import RequestContext
 from invoicegraph.errors import Unauthorised
 
 _INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+# Root fields whose resolver checks the credential first thing (schema/build.py `entities_resolver`).
+_CHECKED_IN_RESOLVER = frozenset({"_entities"})
+
+
+def checks_credential(root: GraphQLObjectType | None, name: str) -> bool:
+    """Whether the root field `name` refuses a request without a credential itself, before resolving."""
+    if name in _CHECKED_IN_RESOLVER:
+        return True
+    field = root.fields.get(name) if root is not None else None
+    definition = (field.extensions or {}).get("strawberry-definition") if field is not None else None
+    return definition is not None and any(isinstance(extension, PermissionExtension) for extension in definition.extensions)
 
 
 class AnonymousGate(SchemaExtension):
@@ -36,13 +62,14 @@ class AnonymousGate(SchemaExtension):
             return
         allowed = {"__typename"} | (_INTROSPECTION_ROOTS if context.settings.introspection_enabled else set())
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        schema = self.execution_context.schema._schema
         refused = sorted(
             {
                 name
                 for definition in document.definitions
                 if isinstance(definition, OperationDefinitionNode)
                 for name in _root_fields(definition.selection_set, fragments, set())
-                if name not in allowed
+                if name not in allowed and not checks_credential(schema.get_root_type(definition.operation), name)
             }
         )
         if refused:

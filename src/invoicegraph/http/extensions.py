@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, MaxIntrospectionDepthRule
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -28,7 +28,7 @@ from strawberry.schema.schema import validate_document
 from invoicegraph.errors import ApiError
 from invoicegraph.http.anonymous_gate import AnonymousGate
 from invoicegraph.http.faults import RETRY_AFTER_SECONDS, is_database_unavailable
-from invoicegraph.http.rules import Limits, check_limits, recode_parse_error
+from invoicegraph.http.rules import Limits, check_limits, operation_choice_errors, recode_parse_error
 from invoicegraph.settings import Settings
 
 # Documents seen by one process; bounded so that a flood of distinct queries cannot grow memory.
@@ -121,7 +121,13 @@ class LimitedValidation(SchemaExtension):
 
     Replaces Strawberry's ValidationCache, QueryDepthLimiter and MaxAliasesLimiter (see `rules.py`).
     Keyed by the schema, the limits, the query text and the rules in force (DisableIntrospection adds
-    one in production).
+    one in production). graphql-core's recommended `MaxIntrospectionDepthRule` runs with the specified
+    rules: our depth limit does not count introspection fields (GraphiQL's own introspection query is
+    deeper than any data query needs), and that rule refuses the nested `fields { type { fields … } }`
+    introspection that grows exponentially with its depth.
+
+    A document with several operations and no operationName is refused here (`operation_choice_errors`):
+    Strawberry would otherwise pick the first operation, where GraphQL requires an error.
     """
 
     def __init__(self, limits: Limits, *, cache: bool = True) -> None:
@@ -138,7 +144,7 @@ class LimitedValidation(SchemaExtension):
             errors = _validated.get(key) if key is not None else None
             if errors is None:
                 errors = check_limits(document, self.limits) or validate_document(
-                    context.schema._schema, document, context.validation_rules
+                    context.schema._schema, document, (*context.validation_rules, MaxIntrospectionDepthRule)
                 )
                 for error in errors:
                     recode_parse_error(error)
@@ -148,7 +154,8 @@ class LimitedValidation(SchemaExtension):
                         _validated.popitem(last=False)
             elif key is not None:
                 _validated.move_to_end(key)
-            context.pre_execution_errors = errors
+            # Per request, not cached: the choice depends on the operationName sent with the text.
+            context.pre_execution_errors = errors or operation_choice_errors(document, getattr(context, "_provided_operation_name", None))
         yield
 
 

@@ -2,9 +2,10 @@
 
 GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/) defines two response media
 types. `application/json` (the default, and what `*/*` or no Accept header gets) answers 200 for every
-well-formed request, GraphQL errors included. `application/graphql-response+json`, when the client's
+well-formed request, GraphQL errors included (a request error, raised before execution, has no `data`
+entry in either media type). `application/graphql-response+json`, when the client's
 Accept prefers it, says more with the status: a request error (the document does not parse or
-validate, variables do not coerce, a credential is needed) answers 4xx without a `data` entry, while a
+validate, variables do not coerce) answers 4xx without a `data` entry, while a
 response with `data` (even null after a field error) stays 200. Refusals by the auth middleware (401,
 403, 400 for the platform) happen before this view and keep their status.
 
@@ -22,9 +23,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import orjson
+from cross_web import HTTPException
 from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
@@ -42,8 +45,10 @@ from invoicegraph.errors import ApiError
 from invoicegraph.execution.context import PLAN_STATS
 from invoicegraph.execution.direct import DirectOperations
 from invoicegraph.http.graphiql import graphiql_page
+from invoicegraph.http.media_types import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, prefers_graphql_response_json
 from invoicegraph.http.persisted import PersistedQueries, refusal
 from invoicegraph.http.plain_post import plain_request
+from invoicegraph.http.request_errors import code_request_errors, http_exception_response
 from invoicegraph.observability.facts import note_refresh_result
 from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import (
@@ -63,14 +68,11 @@ if TYPE_CHECKING:
     from strawberry.http.base import BaseRequestProtocol
     from strawberry.types import ExecutionResult
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
 # Where `process_result` leaves the status for `run` (the scope outlives both calls of one request).
 _STATUS_KEY = "invoicegraph.graphql_response_status"
 # Where `get_context` leaves the request's context for `run` (which did not build it).
 _CONTEXT_KEY = "invoicegraph.graphql_context"
 _log = logging.getLogger("invoicegraph.graphql")
-_EXACT = 2  # specificity of a media range naming the type (vs 1 for `type/*`, 0 for `*/*`)
 
 
 class MutationsUsePrimary(SchemaExtension):
@@ -146,6 +148,18 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.direct = DirectOperations(schema, enabled=plans != "off", verify=plans == "verify")
         schema.extensions = (*schema.extensions, self.direct.extension())
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exception:  # Strawberry's plain-text refusals, coded (http/request_errors.py)
+            response = http_exception_response(request, exception)
+        if isinstance(response, Response):
+            await response(scope, receive, send)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         auth: RequestAuth = request.scope["state"]["auth"]
         principal = auth.principal
@@ -199,8 +213,14 @@ class GraphQLView(GraphQL[RequestContext, None]):
             await context.database.close()  # the request's shared read session (db/engine.py)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-        # An APQ GET carries no `query` either: a persisted query hash never asks for the IDE page.
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+        # An APQ GET carries no `query` either: a persisted query hash never asks for the IDE page. Only a
+        # browser's navigation (Accept naming text/html) gets the page; a client that accepts anything
+        # (`*/*`, curl's default) and sent no query is told what is missing, in JSON.
+        return (
+            "extensions" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+            and super().should_render_graphql_ide(request)
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # Strawberry's page loads GraphiQL from a public CDN; ours serves its own copy.
@@ -208,13 +228,19 @@ class GraphQLView(GraphQL[RequestContext, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = process_result(result)
+        request_error = is_request_error(result)
+        if request_error:
+            # A request error never started execution: no `data` entry (GraphQL spec, "Response Format"),
+            # and graphql-core's own errors get a code like every other (http/request_errors.py).
+            processed.pop("data", None)
+            code_request_errors(processed.get("errors") or [])
         if not prefers_graphql_response_json(request.headers.get("accept")):
             return processed
         status = 200
-        if is_request_error(result):
-            # A request error never started execution: no `data` entry, and a 4xx status.
-            processed.pop("data", None)
-            status = request_error_status(result.errors or [])
+        if request_error:
+            status = request_error_status(result.errors or [])  # graphql-response+json says it with a 4xx
+        elif result.data is None and result.errors and all(_needs_credential(error) for error in result.errors):
+            status = 401  # nothing could be served without a credential: say so, as before execution
         request.scope[_STATUS_KEY] = status
         return processed
 
@@ -325,6 +351,11 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or [])
 
 
+def _needs_credential(error: GraphQLError) -> bool:
+    original = error.original_error
+    return isinstance(original, ApiError) and original.http_status == 401
+
+
 def request_error_status(errors: list[GraphQLError]) -> int:
     """400, or the 4xx of a coded error (a missing credential is 401, a refusal 403)."""
     for error in errors:
@@ -332,52 +363,3 @@ def request_error_status(errors: list[GraphQLError]) -> int:
         if isinstance(original, ApiError) and 400 <= original.http_status < 500:
             return original.http_status
     return 400
-
-
-def prefers_graphql_response_json(accept: str | None) -> bool:
-    """True when the Accept header ranks application/graphql-response+json at least as high as JSON.
-
-    No Accept header, `*/*` or `application/*` alone mean application/json (the spec's legacy
-    default, which every existing client expects). An explicit graphql-response+json wins a tie
-    with an explicit application/json, as the spec recommends to servers that support both.
-    """
-    if not accept:
-        return False
-    ranked = _media_ranges(accept)
-    ours = _quality(ranked, GRAPHQL_RESPONSE_JSON)
-    theirs = _quality(ranked, APPLICATION_JSON)
-    if ours[1] < _EXACT or ours[0] <= 0:
-        return False  # only when named: a wildcard alone means application/json
-    # Compare (quality, specificity): on equal quality the more specific range wins, then ours.
-    return ours >= theirs
-
-
-def _media_ranges(accept: str) -> list[tuple[str, float]]:
-    ranges: list[tuple[str, float]] = []
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        if not media:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value.strip())  # float-ok: an HTTP Accept q-value
-                except ValueError:
-                    quality = 0.0
-        ranges.append((media.lower(), quality))
-    return ranges
-
-
-def _quality(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, int]:
-    """(q, specificity) of the most specific range matching `media_type`; (0, 0) when none does."""
-    main = media_type.split("/", 1)[0]
-    best: tuple[int, float] | None = None
-    for media, quality in ranges:
-        specificity = _EXACT if media == media_type else 1 if media == f"{main}/*" else 0 if media == "*/*" else -1
-        if specificity >= 0 and (best is None or specificity > best[0]):
-            best = (specificity, quality)
-    if best is None:
-        return (0.0, 0)
-    return (best[1], best[0])

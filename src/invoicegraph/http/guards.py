@@ -17,20 +17,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from invoicegraph.errors import ApiError, LimitExceeded, UnsupportedMediaType
+from invoicegraph.http.request_errors import get_mutation, refusal
 
 JSON_MEDIA_TYPES = frozenset({"application/json"})
-
-
-class MethodNotAllowed(ApiError):
-    code = "INVALID_REQUEST"
-    type = "INVALID_REQUEST"
-    http_status = 405
 
 
 class GraphQLRequestGuard:
@@ -46,8 +40,7 @@ class GraphQLRequestGuard:
         method = scope["method"]
         if method == "GET":
             if self._is_get_mutation(scope):
-                error = MethodNotAllowed("Mutations are not allowed over GET; send them with POST.", field="query")
-                await _refuse(send, error, extra_headers=[(b"allow", b"POST")])
+                await _refuse(scope, send, get_mutation())
                 return
             await self.app(scope, receive, send)
             return
@@ -59,12 +52,12 @@ class GraphQLRequestGuard:
             refused: ApiError = UnsupportedMediaType(
                 "A GraphQL POST must be JSON (Content-Type: application/json); form and multipart bodies are refused.", field="Content-Type"
             )
-            await _refuse(send, refused)
+            await _refuse(scope, send, refused)
             return
         messages, body = await _read_body(receive)
         if body.lstrip()[:1] == b"[":
             batch = LimitExceeded("Batching is off: send one GraphQL operation per request, not a JSON array.", field="body")
-            await _refuse(send, batch)
+            await _refuse(scope, send, batch)
             return
         await self.app(scope, _replay(messages, receive), send)
 
@@ -109,8 +102,7 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-async def _refuse(send: Send, error: ApiError, *, extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = orjson.dumps({"errors": [{"message": error.message, "extensions": error.to_extensions()}]})
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(extra_headers or [])]
-    await send({"type": "http.response.start", "status": error.http_status, "headers": headers})
+async def _refuse(scope: Scope, send: Send, error: ApiError) -> None:
+    status, headers, body = refusal(error, Headers(scope=scope).get("accept"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

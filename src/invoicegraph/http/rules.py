@@ -20,7 +20,7 @@ its syntax error is recoded by `recode_parse_error`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from graphql import (
@@ -37,7 +37,7 @@ from graphql import (
 )
 from graphql.language import Visitor, visit
 
-from invoicegraph.errors import LimitExceeded
+from invoicegraph.errors import LimitExceeded, MissingField
 from invoicegraph.settings import Settings
 
 _TOKENS_MESSAGE = re.compile(r"Document contains more than (\d+) tokens")
@@ -182,7 +182,24 @@ class _Measure:
         return self._fold(selection_set, self._aliases, _aliases_of_field, sum)
 
     def root_field_count(self, selection_set: SelectionSetNode) -> int:
-        return self._fold(selection_set, {}, lambda _measure, _field: 1, sum, descend=False)
+        """Distinct response keys of the root fields that run (`__typename` runs nothing).
+
+        Two selections with the same response key merge into one field, which executes once.
+        """
+        return len(set(self._root_keys(selection_set, set())))
+
+    def _root_keys(self, selection_set: SelectionSetNode, seen: set[str]) -> Iterator[str]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if not selection.name.value.startswith("__"):
+                    yield (selection.alias or selection.name).value
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self._root_keys(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None and fragment.name.value not in seen:
+                    seen.add(fragment.name.value)
+                    yield from self._root_keys(fragment.selection_set, seen)
 
     def _fold(
         self,
@@ -190,19 +207,17 @@ class _Measure:
         memo: dict[str, int],
         of_field: Callable[[_Measure, FieldNode], int],
         combine: Callable[[Iterable[int]], int],
-        *,
-        descend: bool = True,
     ) -> int:
         if selection_set is None:
             return 0
         values: list[int] = [0]
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                values.append(of_field(self, selection) if descend else 1)
+                values.append(of_field(self, selection))
             elif isinstance(selection, InlineFragmentNode):
-                values.append(self._fold(selection.selection_set, memo, of_field, combine, descend=descend))
+                values.append(self._fold(selection.selection_set, memo, of_field, combine))
             elif isinstance(selection, FragmentSpreadNode):
-                values.append(self._fragment(selection.name.value, memo, of_field, combine, descend=descend))
+                values.append(self._fragment(selection.name.value, memo, of_field, combine))
         return combine(values)
 
     def _fragment(
@@ -211,8 +226,6 @@ class _Measure:
         memo: dict[str, int],
         of_field: Callable[[_Measure, FieldNode], int],
         combine: Callable[[Iterable[int]], int],
-        *,
-        descend: bool,
     ) -> int:
         if name in memo:
             return memo[name]
@@ -220,7 +233,7 @@ class _Measure:
         if fragment is None:
             return 0  # unknown fragment: graphql-core's validation reports it
         memo[name] = 0  # a cycle counts as nothing (graphql-core reports it)
-        memo[name] = self._fold(fragment.selection_set, memo, of_field, combine, descend=descend)
+        memo[name] = self._fold(fragment.selection_set, memo, of_field, combine)
         return memo[name]
 
 
@@ -259,3 +272,17 @@ class _RepeatCollector(Visitor):
                 seen[name] = seen.get(name, 0) + 1
                 if self.worst is None or seen[name] > self.worst[1]:
                     self.worst = (selection, seen[name])
+
+
+def operation_choice_errors(document: DocumentNode, operation_name: str | None) -> list[GraphQLError]:
+    """GraphQL's "GetOperation": without an operationName, a document must hold exactly one operation.
+
+    Strawberry passes the first operation's name on when none was sent, so graphql-core would run it
+    and never report the ambiguity (a client that meant the second one would get the first's effects).
+    A name that matches no operation is Strawberry's own 400 (graphql_view.py codes it).
+    """
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None or len(operations) < 2:
+        return []
+    error = MissingField("Must provide operationName: the document contains several operations.", field="operationName")
+    return [GraphQLError(error.message, original_error=error, extensions=error.to_extensions())]

@@ -47,6 +47,9 @@ class BillingSchema(strawberry.federation.Schema):
         info: Info,
         representations: list[FederationAny],
     ) -> list[FederationAny]:
+        # Entities are invoices, customers and billing entities: what INVOICE.VIEW reads (api.md). First,
+        # so that a request without a credential is told so (http/anonymous_gate.py relies on it).
+        require_any(info, (INVOICE_VIEW,))
         # Checked before any representation is looked at: the count is the cost.
         limit: int = info.context.settings.max_entities
         if len(representations) > limit:
@@ -54,8 +57,6 @@ class BillingSchema(strawberry.federation.Schema):
                 f"_entities accepts at most {limit} representations per request; {len(representations)} were sent.",
                 field="representations",
             )
-        # Entities are invoices, customers and billing entities: what INVOICE.VIEW reads (api.md).
-        require_any(info, (INVOICE_VIEW,))
         # Strawberry's resolver fails with an unexpected error (a 500-like INTERNAL_ERROR) on an unknown
         # or missing __typename, a non-object, or an extra field, and builds types that have no
         # resolve_reference straight from client data. Only our keyed entities, by id, get through;

@@ -33,8 +33,8 @@ CurrencyCode = NewType("CurrencyCode", str)
 CountryCode = NewType("CountryCode", str)
 JSON = NewType("JSON", object)
 
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?P<fraction>[.,]\d+)?(?P<offset>Z|z|[+-]\d{2}:\d{2})?$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?P<fraction>[.,]\d+)?(?P<offset>Z|z|[+-]\d{2}:\d{2})?$", re.ASCII)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def keeps_str(serialize: Callable[[object], str]) -> Callable[[object], str]:
@@ -102,7 +102,7 @@ def parse_datetime(value: object) -> datetime:
     if not match.group("offset"):
         raise ValueError(f'DateTime: {value!r} has no UTC offset; add "Z" or an offset such as "+01:00".')
     try:
-        return datetime.fromisoformat(value.replace("z", "Z"))
+        return datetime.fromisoformat(value.upper())  # RFC 3339 §5.6: "T" and "Z" may be lower case
     except ValueError:
         raise ValueError(f"DateTime: {value!r} is not a valid date-time.") from None
 
