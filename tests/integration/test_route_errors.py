@@ -56,3 +56,15 @@ async def test_routes_that_exist_are_unchanged(client: httpx.AsyncClient, databa
     assert missing.status_code == 404
     assert _api_error(missing)["resource_id"] == "invo_missing"
     assert (await client.get("/healthz")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/invoices/invo_x/", "/v1/invoices/", "/v1/invoices/invo_x/refresh/", "/graphql/", "/healthz/"])
+async def test_a_trailing_slash_is_a_coded_404_never_a_redirect(client: httpx.AsyncClient, database: Database, path: str) -> None:
+    """Starlette's slash redirect built its Location from the Host header, and clients re-sent their key there."""
+    await add_platforms(database, "plat_a")
+    key = await add_key(database, ["plat_a"])
+    method = "POST" if path.endswith("refresh/") else "GET"
+    response = await client.request(method, path, headers={**key.headers, "Host": "evil.example"})
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert _api_error(response)["code"] == "RESOURCE_NOT_FOUND"
