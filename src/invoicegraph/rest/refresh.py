@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_PREVIEW, INVOICE_REFRESH
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed
+from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed, reflected
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.vendor import vendor_invoice
@@ -34,7 +34,7 @@ async def _body(request: Request) -> dict[str, Any]:
         raise InvalidField("The request body must be a JSON object.", field="body")
     unknown = sorted(set(body) - {"type", "types"})
     if unknown:
-        raise InvalidField(f"Unknown field {unknown[0]!r}; the body takes `type` and `types`.", field=unknown[0])
+        raise InvalidField(f"Unknown field {reflected(unknown[0])}; the body takes `type` and `types`.", field=unknown[0])
     return body
 
 
@@ -44,7 +44,7 @@ def _types(body: dict[str, Any]) -> tuple[str, ...]:
     if many is not None and not isinstance(many, list):
         raise InvalidField("`types` must be a list of refresh types.", field="types")
     if single is not None and single not in ALL_TYPES:
-        raise InvalidField(f"{single!r} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field="type")
+        raise InvalidField(f"{reflected(single)} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field="type")
     return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
 
 
@@ -52,7 +52,7 @@ def _dry_run(request: Request) -> bool:
     """`?dry_run=true|false`; anything else is refused, never taken for a real refresh."""
     unknown = sorted(set(request.query_params) - {"dry_run"})
     if unknown:
-        raise InvalidField(f"Unknown query parameter {unknown[0]!r}; this route takes only `dry_run`.", field=unknown[0])
+        raise InvalidField(f"Unknown query parameter {reflected(unknown[0])}; this route takes only `dry_run`.", field=unknown[0])
     values = {value.strip().lower() for value in request.query_params.getlist("dry_run")}
     if not values:
         return False

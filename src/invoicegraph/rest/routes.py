@@ -12,12 +12,13 @@ from invoicegraph.auth.principal import Principal
 from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
-from invoicegraph.errors import ApiError, MissingVersion, ResourceNotFound, Unauthorised, UnsupportedVersion, UserNotAllowed
+from invoicegraph.errors import ApiError, MissingVersion, ResourceNotFound, Unauthorised, UnsupportedVersion, UserNotAllowed, reflected
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.list import list_invoices
 from invoicegraph.rest.refresh import refresh_invoice
 from invoicegraph.rest.vendor import vendor_invoice
+from invoicegraph.services.refresh.types import checked_id_length
 
 SUPPORTED_VERSION = "1"
 
@@ -28,7 +29,7 @@ def require(request: Request, permission: str | None = None) -> Principal:
     if version == "":
         raise MissingVersion("The API version is missing from the path.", field="version")
     if version != SUPPORTED_VERSION:
-        raise UnsupportedVersion(f"API version {version!r} is not supported; use 1.", field="version")
+        raise UnsupportedVersion(f"API version {reflected(version)} is not supported; use 1.", field="version")
     auth: RequestAuth = request.scope["state"]["auth"]
     if auth.principal is None:
         raise Unauthorised("A credential is required: send X-API-KEY or Authorization: Bearer.")
@@ -51,11 +52,11 @@ async def get_invoice(request: Request) -> Response:
     try:
         principal = require(request, INVOICE_VIEW)
         database = read_database(request)
-        invoice_id = request.path_params["id"]
+        invoice_id = checked_id_length(request.path_params["id"], "id")
         loaders = Loaders(database, principal.platform_id)
         invoice = await loaders.invoice_by_id.load(invoice_id)
         if invoice is None:
-            raise ResourceNotFound(f"Invoice {invoice_id} was not found.", resource_id=invoice_id, resource_type="INVOICE")
+            raise ResourceNotFound(f"Invoice {reflected(invoice_id)} was not found.", resource_id=invoice_id, resource_type="INVOICE")
         return JSONBody(await vendor_invoice(invoice, loaders))
     except ApiError as error:
         return error_response(error)
