@@ -39,12 +39,17 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _types(body: dict[str, Any]) -> tuple[str, ...]:
-    """`type` and `types` merged (refresh.md §2)."""
+    """`type` and `types` merged (refresh.md §2).
+
+    Each is checked as the client sent it before they are merged, so a bad entry is named where the
+    client put it: `type`, or `types.N` with N its index in the client's `types`.
+    """
     single, many = body.get("type"), body.get("types")
     if many is not None and not isinstance(many, list):
         raise InvalidField("`types` must be a list of refresh types.", field="types")
     if single is not None and single not in ALL_TYPES:
         raise InvalidField(f"{reflected(single)} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field="type")
+    normalize_types(many, field="types")
     return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
 
 

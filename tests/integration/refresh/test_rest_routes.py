@@ -128,6 +128,21 @@ async def test_final_invoice_refresh_is_invalid_operation(
 
 @pytest.mark.usefixtures("data")
 @pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"type": "CUSTOMER", "types": ["BOGUS"]}, "types.0"),  # once types.1: the index in the merged list
+        ({"type": "CUSTOMER", "types": ["TAX_RATES", "FULL", "BOGUS"]}, "types.2"),
+        ({"type": "BOGUS", "types": ["CUSTOMER"]}, "type"),
+        ({"type": "BOGUS", "types": ["ALSO_BOGUS"]}, "type"),
+    ],
+)
+async def test_a_bad_type_is_named_where_the_client_put_it(client: httpx.AsyncClient, body: dict[str, Any], field: str) -> None:
+    response = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, json=body)
+    assert _error(response, 400, "INVALID_FIELD")["field"] == field
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize(
     ("body", "shown"),
     [
         ({"types": [None]}, "null is not a refresh type"),
