@@ -24,15 +24,19 @@ SUPPORTED_VERSION = "1"
 
 
 def require(request: Request, permission: str | None = None) -> Principal:
-    """The caller's principal, after the version and permission checks every route makes."""
-    version = request.path_params.get("version", "")
-    if version == "":
-        raise MissingVersion("The API version is missing from the path.", field="version")
-    if version != SUPPORTED_VERSION:
-        raise UnsupportedVersion(f"API version {reflected(version)} is not supported; use 1.", field="version")
+    """The caller's principal, after the credential, version and permission checks every route makes.
+
+    The credential comes first (api.md: REST routes without one answer UNAUTHORISED), so an anonymous
+    caller learns nothing about the API, not even which versions it serves.
+    """
     auth: RequestAuth = request.scope["state"]["auth"]
     if auth.principal is None:
         raise Unauthorised("A credential is required: send X-API-KEY or Authorization: Bearer.")
+    version = request.path_params.get("version", "")
+    if version == "":
+        raise MissingVersion("The API version is missing from the path: use /v1/….", field="version")
+    if version != SUPPORTED_VERSION:
+        raise UnsupportedVersion(f"API version {reflected(version)} is not supported; use 1.", field="version")
     if permission is not None and not auth.principal.has(permission):
         raise UserNotAllowed(f"The credential lacks the {permission} permission.")
     return auth.principal
@@ -67,6 +71,14 @@ def rest_routes() -> list[BaseRoute]:
         Route("/v{version}/invoices", list_invoices, methods=["GET"]),
         Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
         Route("/v{version}/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
-        Route("/v/invoices/{id}", get_invoice, methods=["GET"]),
-        Route("/v/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
+        # The vendor's paths without a version (or with an empty one) answer MISSING_VERSION (api.md), not 404.
+        *(
+            Route(f"{prefix}/invoices{rest}", endpoint, methods=methods)
+            for prefix in ("/v", "")
+            for rest, endpoint, methods in (
+                ("", list_invoices, ["GET"]),
+                ("/{id}", get_invoice, ["GET"]),
+                ("/{id}/refresh", refresh_invoice, ["POST"]),
+            )
+        ),
     ]
