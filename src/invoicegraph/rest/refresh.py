@@ -13,6 +13,7 @@ from invoicegraph.db.loaders import Loaders
 from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed, reflected
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.params import reject_unknown
 from invoicegraph.rest.vendor import vendor_invoice
 from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, fingerprint, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
@@ -55,9 +56,7 @@ def _types(body: dict[str, Any]) -> tuple[str, ...]:
 
 def _dry_run(request: Request) -> bool:
     """`?dry_run=true|false`; anything else is refused, never taken for a real refresh."""
-    unknown = sorted(set(request.query_params) - {"dry_run"})
-    if unknown:
-        raise InvalidField(f"Unknown query parameter {reflected(unknown[0])}; this route takes only `dry_run`.", field=unknown[0])
+    reject_unknown(request, ("dry_run",))
     values = {value.strip().lower() for value in request.query_params.getlist("dry_run")}
     if not values:
         return False

@@ -171,3 +171,9 @@ async def test_an_id_longer_than_any_id_is_invalid_and_not_sent_back_whole(clien
     missing = _error(await client.request(method, f"/v1/invoices/{longest}{suffix}", headers=KEY), 404, "RESOURCE_NOT_FOUND")
     assert missing["resource_id"] == longest
     assert missing["message"] == f'Invoice "{longest}" was not found.'
+
+
+@pytest.mark.usefixtures("data")
+async def test_refresh_takes_no_other_query_parameter(client: httpx.AsyncClient) -> None:
+    body = _error(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh?page=1", headers=KEY), 400, "INVALID_FIELD")
+    assert body["field"] == "page"
