@@ -87,6 +87,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         exception_handlers={404: route_error, 405: route_error},
         lifespan=lifespan,
     )
+    # A path with a trailing slash is not another spelling of a route: Starlette would answer 307 with a
+    # Location built from the client's Host header, and the client would send its X-API-KEY again to
+    # wherever that points. It gets the same coded 404 as any path no route answers.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.database = database
     app.state.schema = schema

@@ -9,7 +9,32 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import orjson
+
 ErrorType = Literal["INVALID_REQUEST", "API_ERROR"]
+
+# How much of a value the caller sent an error message shows back (reflected()).
+REFLECTED_CHARACTERS = 100
+
+
+def reflected(value: object) -> str:
+    """A value the caller sent, as an error message shows it: JSON, and at most 100 characters of it.
+
+    JSON because clients speak JSON (`null`, `{"x": 1}`), not Python (`None`, `{'x': 1}`), and because
+    it escapes control characters, so a value cannot break a message or a log line. Shortened with an
+    ellipsis, so a 6,000-character id is not sent back (twice) in full.
+    """
+    if isinstance(value, str):
+        return orjson.dumps(_shortened(value)).decode()
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:  # not from a JSON body or a query string; never expected, still never repr()
+        text = orjson.dumps(str(value)).decode()
+    return _shortened(text)
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= REFLECTED_CHARACTERS else text[:REFLECTED_CHARACTERS] + "…"
 
 
 class ApiError(Exception):

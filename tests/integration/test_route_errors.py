@@ -56,3 +56,42 @@ async def test_routes_that_exist_are_unchanged(client: httpx.AsyncClient, databa
     assert missing.status_code == 404
     assert _api_error(missing)["resource_id"] == "invo_missing"
     assert (await client.get("/healthz")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/invoices/invo_x/", "/v1/invoices/", "/v1/invoices/invo_x/refresh/", "/graphql/", "/healthz/"])
+async def test_a_trailing_slash_is_a_coded_404_never_a_redirect(client: httpx.AsyncClient, database: Database, path: str) -> None:
+    """Starlette's slash redirect built its Location from the Host header, and clients re-sent their key there."""
+    await add_platforms(database, "plat_a")
+    key = await add_key(database, ["plat_a"])
+    method = "POST" if path.endswith("refresh/") else "GET"
+    response = await client.request(method, path, headers={**key.headers, "Host": "evil.example"})
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert _api_error(response)["code"] == "RESOURCE_NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/invoices"), ("GET", "/invoices/invo_x"), ("POST", "/invoices/invo_x/refresh"), ("GET", "/v/invoices/invo_x")],
+)
+async def test_a_vendor_path_without_a_version_is_missing_version(
+    client: httpx.AsyncClient, database: Database, method: str, path: str
+) -> None:
+    await add_platforms(database, "plat_a")
+    key = await add_key(database, ["plat_a"])
+    response = await client.request(method, path, headers=key.headers)
+    assert response.status_code == 400
+    assert (_api_error(response)["code"], _api_error(response)["field"]) == ("MISSING_VERSION", "version")
+    anonymous = await client.request(method, path)
+    assert (anonymous.status_code, _api_error(anonymous)["code"]) == (401, "UNAUTHORISED")
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v2/invoices/x"), ("GET", "/v2/invoices"), ("POST", "/v0/invoices/x/refresh")])
+async def test_the_credential_is_checked_before_the_version(client: httpx.AsyncClient, database: Database, method: str, path: str) -> None:
+    """api.md: REST routes without a credential answer UNAUTHORISED, whatever else is wrong."""
+    anonymous = await client.request(method, path)
+    assert (anonymous.status_code, _api_error(anonymous)["code"]) == (401, "UNAUTHORISED")
+    await add_platforms(database, "plat_a")
+    key = await add_key(database, ["plat_a"])
+    response = await client.request(method, path, headers=key.headers)
+    assert (response.status_code, _api_error(response)["code"]) == (400, "UNSUPPORTED_VERSION")

@@ -178,6 +178,8 @@ CurrencyCode = Annotated[str, BeforeValidator(parse_currency), WithJsonSchema({"
 # --- ids ----------------------------------------------------------------------------------------
 
 ID_BODY = r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,58}"
+# The longest id any record can have: a five-character prefix and ID_BODY (the columns hold 64 too).
+ID_MAX_LENGTH = 64
 
 
 def _id_type(prefix: str) -> Any:

@@ -1,10 +1,15 @@
 """`GET /v1/invoices`: the platform's invoices as the vendor lists them (vendor-invoice.md §2.4, §4.8).
 
-Page-based, like every vendor list: `page` (from 1) and `limit` (1 to 100, default 25), answered as
+Page-based, like every vendor list: `page` (from 1, at most what keeps the offset within 64 bits) and
+`limit` (1 to 100, default 25), in ASCII digits, answered as
 `{data[], page, limit, total_number_of_pages, links{first, previous, current, next}}` with each item
-the same vendor Invoice JSON as `GET /v1/invoices/{id}`.
+the same vendor Invoice JSON as `GET /v1/invoices/{id}` (`include_periods=false` leaves out `periods`
+and `closed_periods`, `include_lines=false` the groups' `lines`).
 
-Filters: `statuses[]` (repeatable; `statuses` is accepted too), `customer_id`, `paid`, `on_hold`.
+Filters: `statuses[]` (repeatable; `statuses` is accepted too), `customer_id`,
+`pricing_plan_subscription_id`, `paid`, `on_hold`, `invoice_date=[from,to]` (RFC 3339 instants, `from`
+included, `to` excluded, either may be empty: the GraphQL filter's `DateTimeRange`). Any other query
+parameter, and any malformed value, is `INVALID_FIELD` naming the parameter (rest/params.py).
 Order: `order_by` (invoice_number, invoice_date, due_date, invoice_amount_including_tax, status,
 created_at; default invoice_date) and `order_direction` (asc|desc, default desc); ties are broken by id,
 the same total order as the GraphQL connection.
@@ -28,43 +33,30 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, numbered_page_statements
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.errors import ApiError, InvalidField
+from invoicegraph.errors import ApiError, InvalidField, reflected
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.params import boolean, identifier, instant_range, one, page_number, reject_unknown, whole_number
 from invoicegraph.rest.vendor import vendor_invoice
 
 DEFAULT_LIMIT = 25
-_BOOLEANS = {"true": True, "false": False}
-
-
-def _one(request: Request, name: str) -> str | None:
-    values = request.query_params.getlist(name)
-    if len(values) > 1:
-        raise InvalidField(f"`{name}` may be given once.", field=name)
-    return values[0] if values else None
-
-
-def _positive(request: Request, name: str, default: int, maximum: int | None = None) -> int:
-    raw = _one(request, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidField(f"`{name}` must be a whole number, got {raw!r}.", field=name) from None
-    if value < 1 or (maximum is not None and value > maximum):
-        bounds = f"between 1 and {maximum}" if maximum is not None else "at least 1"
-        raise InvalidField(f"`{name}` must be {bounds}, got {value}.", field=name)
-    return value
-
-
-def _boolean(request: Request, name: str) -> bool | None:
-    raw = _one(request, name)
-    if raw is None:
-        return None
-    if raw.lower() not in _BOOLEANS:
-        raise InvalidField(f"`{name}` must be true or false, got {raw!r}.", field=name)
-    return _BOOLEANS[raw.lower()]
+PERIOD_KEYS = ("periods", "closed_periods")
+# Every parameter the vendor's list takes (vendor-invoice.md §2.4); any other is INVALID_FIELD.
+PARAMETERS = (
+    "statuses[]",
+    "statuses",
+    "customer_id",
+    "pricing_plan_subscription_id",
+    "paid",
+    "on_hold",
+    "invoice_date",
+    "include_periods",
+    "include_lines",
+    "limit",
+    "page",
+    "order_by",
+    "order_direction",
+)
 
 
 def _statuses(request: Request) -> tuple[str, ...]:
@@ -73,27 +65,46 @@ def _statuses(request: Request) -> tuple[str, ...]:
     for value in values:
         for status in filter(None, (part.strip().upper() for part in value.split(","))):
             if status not in STATUS_ORDER:
-                raise InvalidField(f"{status!r} is not an invoice status; use one of {', '.join(STATUS_ORDER)}.", field="statuses")
+                raise InvalidField(f"{reflected(status)} is not an invoice status; use one of {', '.join(STATUS_ORDER)}.", field="statuses")
             wanted.add(status)
     return tuple(sorted(wanted))
 
 
 def _query(request: Request) -> InvoiceQuery:
-    order_by = (_one(request, "order_by") or "invoice_date").upper()
+    order_by = (one(request, "order_by") or "invoice_date").upper()
     if order_by not in ORDER_FIELDS:
         choices = ", ".join(field.lower() for field in ORDER_FIELDS)
         raise InvalidField(f"`order_by` must be one of {choices}.", field="order_by")
-    direction = (_one(request, "order_direction") or "desc").lower()
+    direction = (one(request, "order_direction") or "desc").lower()
     if direction not in ("asc", "desc"):
         raise InvalidField("`order_direction` must be asc or desc.", field="order_direction")
+    date_from, date_to = instant_range(request, "invoice_date")
     return InvoiceQuery(
         statuses=_statuses(request),
-        customer_id=_one(request, "customer_id"),
-        paid=_boolean(request, "paid"),
-        on_hold=_boolean(request, "on_hold"),
+        customer_id=identifier(request, "customer_id"),
+        subscription_id=identifier(request, "pricing_plan_subscription_id"),
+        paid=boolean(request, "paid"),
+        on_hold=boolean(request, "on_hold"),
+        date_from=date_from,
+        date_to=date_to,
         order_field=order_by,
         descending=direction == "desc",
     )
+
+
+def _trimmed(invoice: dict[str, Any], *, periods: bool, lines: bool) -> dict[str, Any]:
+    """An item without what `include_periods=false` / `include_lines=false` leave out (the vendor's flags)."""
+    if periods and lines:
+        return invoice
+    trimmed = {key: value for key, value in invoice.items() if periods or key not in PERIOD_KEYS}
+    for key in PERIOD_KEYS:
+        if trimmed.get(key) is not None:
+            trimmed[key] = [{**period, "groups": [_without(group, "lines") for group in period["groups"]]} for period in trimmed[key]]
+    return trimmed
+
+
+def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name != key}
 
 
 def _link(request: Request, page: int | None) -> str | None:
@@ -117,16 +128,20 @@ async def list_invoices(request: Request) -> Response:
 
     try:
         principal = require(request, INVOICE_VIEW)
-        limit = _positive(request, "limit", DEFAULT_LIMIT, request.app.state.settings.max_page_size)
-        page = _positive(request, "page", 1)
+        reject_unknown(request, PARAMETERS)
+        limit = whole_number(request, "limit", default=DEFAULT_LIMIT, maximum=request.app.state.settings.max_page_size)
+        page = page_number(request, limit)
         query = _query(request)
+        # Our items are whole unless asked otherwise (docs/decisions.md); the vendor's flags may trim them.
+        periods, lines = boolean(request, "include_periods") is not False, boolean(request, "include_lines") is not False
         database = read_database(request)
         rows, count = await _rows(database, principal.platform_id, query, page=page, limit=limit)
         invoices = [invoice_row_to_dict(row) for row in rows]
         loaders = Loaders(database, principal.platform_id)
         loaders.prime_invoices(invoices)
         # Gathered, so that each embedded record type is one batched statement for the whole page.
-        data = await asyncio.gather(*(vendor_invoice(invoice, loaders) for invoice in invoices))
+        whole = await asyncio.gather(*(vendor_invoice(invoice, loaders) for invoice in invoices))
+        data = [_trimmed(item, periods=periods, lines=lines) for item in whole]
         pages = max(1, -(-count // limit))
         body: dict[str, Any] = {
             "data": data,

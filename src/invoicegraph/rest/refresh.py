@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_PREVIEW, INVOICE_REFRESH
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed
+from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed, reflected
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.params import reject_unknown
 from invoicegraph.rest.vendor import vendor_invoice
 from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, fingerprint, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
@@ -34,25 +35,28 @@ async def _body(request: Request) -> dict[str, Any]:
         raise InvalidField("The request body must be a JSON object.", field="body")
     unknown = sorted(set(body) - {"type", "types"})
     if unknown:
-        raise InvalidField(f"Unknown field {unknown[0]!r}; the body takes `type` and `types`.", field=unknown[0])
+        raise InvalidField(f"Unknown field {reflected(unknown[0])}; the body takes `type` and `types`.", field=unknown[0])
     return body
 
 
 def _types(body: dict[str, Any]) -> tuple[str, ...]:
-    """`type` and `types` merged (refresh.md §2)."""
+    """`type` and `types` merged (refresh.md §2).
+
+    Each is checked as the client sent it before they are merged, so a bad entry is named where the
+    client put it: `type`, or `types.N` with N its index in the client's `types`.
+    """
     single, many = body.get("type"), body.get("types")
     if many is not None and not isinstance(many, list):
         raise InvalidField("`types` must be a list of refresh types.", field="types")
     if single is not None and single not in ALL_TYPES:
-        raise InvalidField(f"{single!r} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field="type")
+        raise InvalidField(f"{reflected(single)} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field="type")
+    normalize_types(many, field="types")
     return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
 
 
 def _dry_run(request: Request) -> bool:
     """`?dry_run=true|false`; anything else is refused, never taken for a real refresh."""
-    unknown = sorted(set(request.query_params) - {"dry_run"})
-    if unknown:
-        raise InvalidField(f"Unknown query parameter {unknown[0]!r}; this route takes only `dry_run`.", field=unknown[0])
+    reject_unknown(request, ("dry_run",))
     values = {value.strip().lower() for value in request.query_params.getlist("dry_run")}
     if not values:
         return False

@@ -124,3 +124,56 @@ async def test_final_invoice_refresh_is_invalid_operation(
     assert body["type"] == "INVALID_REQUEST"
     assert "VOID" in body["message"]
     assert (body["resource_id"], body["resource_type"]) == ("invo_void", "INVOICE")
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"type": "CUSTOMER", "types": ["BOGUS"]}, "types.0"),  # once types.1: the index in the merged list
+        ({"type": "CUSTOMER", "types": ["TAX_RATES", "FULL", "BOGUS"]}, "types.2"),
+        ({"type": "BOGUS", "types": ["CUSTOMER"]}, "type"),
+        ({"type": "BOGUS", "types": ["ALSO_BOGUS"]}, "type"),
+    ],
+)
+async def test_a_bad_type_is_named_where_the_client_put_it(client: httpx.AsyncClient, body: dict[str, Any], field: str) -> None:
+    response = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, json=body)
+    assert _error(response, 400, "INVALID_FIELD")["field"] == field
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ({"types": [None]}, "null is not a refresh type"),
+        ({"type": {"x": 1}}, '{"x":1} is not a refresh type'),
+        ({"type": ["CUSTOMER"]}, '["CUSTOMER"] is not a refresh type'),
+        ({"types": ["A" * 6000]}, f'"{"A" * 100}…" is not a refresh type'),
+        ({"types": ["FULL"], "ex\ntra": 1}, 'Unknown field "ex\\ntra"'),
+    ],
+)
+async def test_messages_show_what_was_sent_as_shortened_json(client: httpx.AsyncClient, body: dict[str, Any], shown: str) -> None:
+    response = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, json=body)
+    message = _error(response, 400, "INVALID_FIELD")["message"]
+    assert message.startswith(shown), message
+    assert "None" not in message
+    assert "'" not in message
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize(("method", "suffix"), [("GET", ""), ("POST", "/refresh"), ("POST", "/refresh?dry_run=true")])
+async def test_an_id_longer_than_any_id_is_invalid_and_not_sent_back_whole(client: httpx.AsyncClient, method: str, suffix: str) -> None:
+    long_id = "invo_" + "x" * 6000
+    body = _error(await client.request(method, f"/v1/invoices/{long_id}{suffix}", headers=KEY), 400, "INVALID_FIELD")
+    assert (body["field"], body["resource_id"]) == ("id", None)
+    assert len(body["message"]) < 300
+    longest = "invo_" + "x" * 59  # as long as an id can be: looked up, and missing like any other
+    missing = _error(await client.request(method, f"/v1/invoices/{longest}{suffix}", headers=KEY), 404, "RESOURCE_NOT_FOUND")
+    assert missing["resource_id"] == longest
+    assert missing["message"] == f'Invoice "{longest}" was not found.'
+
+
+@pytest.mark.usefixtures("data")
+async def test_refresh_takes_no_other_query_parameter(client: httpx.AsyncClient) -> None:
+    body = _error(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh?page=1", headers=KEY), 400, "INVALID_FIELD")
+    assert body["field"] == "page"

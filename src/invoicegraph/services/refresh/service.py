@@ -21,7 +21,7 @@ from invoicegraph.billing.records import format_instant
 from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
 from invoicegraph.db.tables import Invoice, OutboxEvent, RefreshRecord
-from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableError
+from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableError, reflected
 from invoicegraph.observability.facts import note_refresh_result
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.services import idempotency
@@ -159,10 +159,10 @@ class RefreshService:
     @staticmethod
     def _refreshable(row: Any, invoice_id: str) -> Any:
         if row is None:
-            raise ResourceNotFound(f"Invoice {invoice_id} was not found.", resource_id=invoice_id, resource_type="INVOICE")
+            raise ResourceNotFound(f"Invoice {reflected(invoice_id)} was not found.", resource_id=invoice_id, resource_type="INVOICE")
         if row.status not in REFRESHABLE:
             raise InvalidOperation(
-                f"Invoice {invoice_id} is {row.status}; only OPEN and DRAFT invoices can be refreshed.",
+                f"Invoice {reflected(invoice_id)} is {row.status}; only OPEN and DRAFT invoices can be refreshed.",
                 resource_id=invoice_id,
                 resource_type="INVOICE",
             )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from invoicegraph.errors import InvalidField
+from invoicegraph.errors import InvalidField, reflected
+from invoicegraph.records.values import ID_MAX_LENGTH
 
 FULL = "FULL"
 PARTS = ("CUSTOMER", "BILLING_ENTITY", "CUSTOM_FIELD", "PAYMENT_ACCEPTOR", "PO_NUMBER", "TAX_RATES")
@@ -19,7 +20,7 @@ def normalize_types(types: Iterable[object] | None, *, field: str = "types") -> 
     requested: set[str] = set()
     for index, value in enumerate(types or ()):
         if not isinstance(value, str) or value not in ALL_TYPES:
-            raise InvalidField(f"{value!r} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field=f"{field}.{index}")
+            raise InvalidField(f"{reflected(value)} is not a refresh type; use one of {', '.join(ALL_TYPES)}.", field=f"{field}.{index}")
         requested.add(value)
     if not requested or FULL in requested:
         return (FULL,)
@@ -32,10 +33,19 @@ def expand(types: tuple[str, ...]) -> frozenset[str]:
 
 
 def checked_invoice_id(value: str) -> str:
-    """The invoice id a refresh or preview names; an empty or blank one is malformed, not unknown.
+    """The invoice id a refresh or preview names; an empty, blank or over-long one is malformed, not unknown.
 
-    (schema: "INVALID_FIELD: an argument is malformed, e.g. an empty id".)
+    (schema: "INVALID_FIELD: an argument is malformed, e.g. an empty id".) No invoice has an id longer
+    than ID_MAX_LENGTH, on any platform, so refusing one says nothing about what exists.
     """
     if not value.strip():
         raise InvalidField("The invoice id must not be empty.", field="id")
+    checked_id_length(value, "id")
+    return value
+
+
+def checked_id_length(value: str, field: str) -> str:
+    """An id no record can have (longer than ID_MAX_LENGTH) is `INVALID_FIELD`, and is not sent back whole."""
+    if len(value) > ID_MAX_LENGTH:
+        raise InvalidField(f"{reflected(value)} is not an id: ids are at most {ID_MAX_LENGTH} characters.", field=field)
     return value
