@@ -16,6 +16,9 @@ from tests.support.engines import Statements, assert_read_where_routed
 
 SCHEMAS = Path(__file__).parent.parent / "support" / "schemas"
 INVOICE_SCHEMA = json.loads((SCHEMAS / "vendor-invoice.schema.json").read_text())
+# The vendor's list leaves periods out unless `include_periods=true` (vendor-invoice.md §2.3).
+LIST_ITEM_SCHEMA = {**INVOICE_SCHEMA, "required": [k for k in INVOICE_SCHEMA["required"] if k not in ("periods", "closed_periods")]}
+PERIOD_KEYS = ("periods", "closed_periods")
 KEY = {"X-API-KEY": EXAMPLE_KEY}
 
 
@@ -31,7 +34,8 @@ def _page(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert set(body) == {"data", "page", "limit", "total_number_of_pages", "links"}
     for invoice in body["data"]:
-        jsonschema.validate(invoice, INVOICE_SCHEMA)
+        jsonschema.validate(invoice, INVOICE_SCHEMA if "periods" in invoice else LIST_ITEM_SCHEMA)
+        assert ("periods" in invoice) == ("include_periods=true" in str(response.url))
     return body
 
 
@@ -46,8 +50,11 @@ async def test_items_are_the_invoices_as_get_by_id_answers_them(client: httpx.As
     assert body["limit"] == 25
     assert body["data"], "the example platform has invoices"
     for item in body["data"]:
-        single = await client.get(f"/v1/invoices/{item['id']}", headers=KEY)
-        assert single.json() == item
+        single = (await client.get(f"/v1/invoices/{item['id']}", headers=KEY)).json()
+        assert {k: v for k, v in single.items() if k not in PERIOD_KEYS} == item
+    whole = _page(await client.get("/v1/invoices", params={"include_periods": "true", "include_lines": "true"}, headers=KEY))
+    for item in whole["data"]:
+        assert (await client.get(f"/v1/invoices/{item['id']}", headers=KEY)).json() == item
 
 
 async def test_pages_walk_every_invoice_once_in_the_default_order(client: httpx.AsyncClient, data: dict[str, Any]) -> None:
@@ -167,13 +174,15 @@ async def test_filters_combine_and_the_links_keep_them(client: httpx.AsyncClient
 
 
 @pytest.mark.usefixtures("data")
-async def test_include_periods_and_lines_trim_the_items(client: httpx.AsyncClient) -> None:
+async def test_periods_and_lines_only_when_asked_for(client: httpx.AsyncClient) -> None:
     whole = _page(await client.get("/v1/invoices", params={"include_periods": "true", "include_lines": "true"}, headers=KEY))
-    assert whole["data"] == _page(await client.get("/v1/invoices", headers=KEY))["data"]  # whole unless asked otherwise
     (item,) = whole["data"]
-    response = await client.get("/v1/invoices", params={"include_periods": "false"}, headers=KEY)
-    assert response.json()["data"] == [{k: v for k, v in item.items() if k not in ("periods", "closed_periods")}]
-    response = await client.get("/v1/invoices", params={"include_lines": "false"}, headers=KEY)
+    assert item == (await client.get(f"/v1/invoices/{item['id']}", headers=KEY)).json()  # asked for: GET's whole item
+    without_periods = [{k: v for k, v in item.items() if k not in PERIOD_KEYS}]
+    assert _page(await client.get("/v1/invoices", headers=KEY))["data"] == without_periods  # the vendor's default
+    response = await client.get("/v1/invoices", params={"include_periods": "false", "include_lines": "true"}, headers=KEY)
+    assert response.json()["data"] == without_periods
+    response = await client.get("/v1/invoices", params={"include_periods": "true"}, headers=KEY)
     (no_lines,) = response.json()["data"]
     groups = [group for period in no_lines["periods"] for group in period["groups"]]
     assert groups

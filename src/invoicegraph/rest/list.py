@@ -3,8 +3,8 @@
 Page-based, like every vendor list: `page` (from 1, at most what keeps the offset within 64 bits) and
 `limit` (1 to 100, default 25), in ASCII digits, answered as
 `{data[], page, limit, total_number_of_pages, links{first, previous, current, next}}` with each item
-the same vendor Invoice JSON as `GET /v1/invoices/{id}` (`include_periods=false` leaves out `periods`
-and `closed_periods`, `include_lines=false` the groups' `lines`).
+the same vendor Invoice JSON as `GET /v1/invoices/{id}`, without `periods` and `closed_periods` unless
+`include_periods=true`, and without the groups' `lines` unless `include_lines=true` (as the vendor's list).
 
 Filters: `statuses[]` (repeatable; `statuses` is accepted too), `customer_id`,
 `pricing_plan_subscription_id`, `paid`, `on_hold`, `invoice_date=[from,to]` (RFC 3339 instants, `from`
@@ -132,8 +132,8 @@ async def list_invoices(request: Request) -> Response:
         limit = whole_number(request, "limit", default=DEFAULT_LIMIT, maximum=request.app.state.settings.max_page_size)
         page = page_number(request, limit)
         query = _query(request)
-        # Our items are whole unless asked otherwise (docs/decisions.md); the vendor's flags may trim them.
-        periods, lines = boolean(request, "include_periods") is not False, boolean(request, "include_lines") is not False
+        # As the vendor's list: periods and lines only when asked for (vendor-invoice.md §2.3, docs/decisions.md).
+        periods, lines = boolean(request, "include_periods") is True, boolean(request, "include_lines") is True
         database = read_database(request)
         rows, count = await _rows(database, principal.platform_id, query, page=page, limit=limit)
         invoices = [invoice_row_to_dict(row) for row in rows]
