@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,31 @@ async def test_credit_invoices_link_to_their_original(db: Database, example: dic
     assert by_id["invo_final"]["paid_invoice_amount"] == eur("10.00")
     assert by_id["invo_final"]["payment_status"] == "PAID"  # a zero total counts as paid
     assert by_id["invo_credit"]["invoice_amount_including_tax"] == eur("-5.00")
+
+
+async def test_decimals_beyond_the_bounds_are_refused_with_their_paths(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    example["pricing_plans"][0]["items"][0]["price"] = "1" + "0" * 60 + ".00"
+    example["pricing_plans"][0]["items"][1]["tiers"][0]["unit_price"] = "0.1234567890123"
+    example["usage_events"][0]["value"] = "1250.0000000000001"
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == [
+        f"pricing_plans[0].items[0].price: '1{'0' * 60}.00' is too large: at most 15 digits before the decimal point are allowed",
+        "pricing_plans[0].items[1].tiers[0].unit_price: '0.1234567890123' has 13 decimal places; at most 12 are allowed",
+        "usage_events[0].value: '1250.0000000000001' has 13 decimal places; at most 12 are allowed",
+    ]
+    assert await count(db, tables.PricingPlan) == 0
+
+
+async def test_the_largest_decimals_fit_the_money_columns_exactly(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    largest = "999999999999999.999999999999"
+    example["usage_events"][0]["value"] = largest
+    example["invoices"][0]["payments"] = [{"id": "paym_1", "amount": "999999999999999.99", "received_at": "2026-12-02T00:00:00Z"}]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert report.ok, report.summary()
+    [event] = await rows(db, tables.UsageEvent)
+    [invoice] = await rows(db, tables.Invoice)
+    assert (event.value, invoice.paid_invoice_amount) == (Decimal(largest), Decimal("999999999999999.99"))
