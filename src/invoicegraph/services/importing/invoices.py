@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicegraph.billing.money import exact_sum
 from invoicegraph.db import tables
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
@@ -64,7 +65,7 @@ async def write_invoices(
                 credit["original_invoice_info"] = {"id": credit["original_invoice_id"], "invoice_number": number}
         received = doc.pop("payments")
         values = invoice_dict_to_row_values(doc)
-        values["paid_invoice_amount"] = sum((Decimal(p["amount"]["quantity"]) for p in received), Decimal(0))
+        values["paid_invoice_amount"] = exact_sum(Decimal(p["amount"]["quantity"]) for p in received)
         rows.append(values)
         payments.extend(_payment_rows(platform, record.id, received))
         links.extend(_link_rows(platform, record.id, doc))
