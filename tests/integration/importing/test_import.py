@@ -305,3 +305,26 @@ async def test_the_largest_decimals_fit_the_money_columns_exactly(db: Database, 
     [event] = await rows(db, tables.UsageEvent)
     [invoice] = await rows(db, tables.Invoice)
     assert (event.value, invoice.paid_invoice_amount) == (Decimal(largest), Decimal("999999999999999.99"))
+
+
+async def test_a_key_already_held_by_another_stored_key_is_a_problem_that_names_no_one(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    await import_files(db, [write(tmp_path, example)], progress=False)
+    secret = example["api_keys"][0]["key"]
+    other: dict[str, Any] = {
+        "format": "invoicegraph/v1",
+        "platforms": [{"id": "plat_other", "name": "Other"}],
+        "api_keys": [{"id": "akey_other", "name": "other", "key": secret, "platform_ids": ["plat_other"], "permissions": []}],
+    }
+
+    report = await import_files(db, [write(tmp_path, other, "other.json")], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == [
+        "api_keys[0].key: this key is already in use by another API key; give a new, unique key"
+    ]
+    assert "akey_ops" not in report.summary()
+    assert "plat_acme" not in report.summary()
+    assert [p.id for p in await rows(db, tables.Platform)] == ["plat_acme"]
+    assert [k.id for k in await rows(db, tables.ApiKey)] == ["akey_ops"]
+    assert (await import_files(db, [write(tmp_path, example, "again.json")], progress=False)).ok  # its own key: no problem
