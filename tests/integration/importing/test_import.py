@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,59 @@ async def test_a_key_already_held_by_another_stored_key_is_a_problem_that_names_
     assert [p.id for p in await rows(db, tables.Platform)] == ["plat_acme"]
     assert [k.id for k in await rows(db, tables.ApiKey)] == ["akey_ops"]
     assert (await import_files(db, [write(tmp_path, example, "again.json")], progress=False)).ok  # its own key: no problem
+
+
+def final_of(invoice: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The example's DRAFT invoice as FINAL, with the computed parts a FINAL record must carry."""
+    period = {**invoice["periods"][0], "amount_excluding_tax": eur("0.00"), "amount_including_tax": eur("0.00")}
+    return (
+        invoice | {"status": "FINAL", "invoice_number": "INV-7", "invoice_amount_including_tax": eur("0.00"), "periods": [period]} | changes
+    )
+
+
+async def test_a_final_invoice_is_not_changed_by_a_later_import(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    draft = write(tmp_path, example, "draft.json")
+    await import_files(db, [draft], progress=False)
+    final = copy.deepcopy(example)
+    final["invoices"] = [final_of(example["invoices"][0])]
+    assert (await import_files(db, [write(tmp_path, final, "final.json")], progress=False)).ok
+    [stored] = await rows(db, tables.Invoice)
+
+    report = await import_files(db, [draft], progress=False)  # the DRAFT file again, over the FINAL invoice
+
+    assert [str(p) for p in report.files[0].problems] == [
+        "invoices[0].status: invoice 'invo_globex_2026_11' is FINAL and cannot be changed"
+    ]
+    final["invoices"] = [final_of(example["invoices"][0], notes=["late note"])]
+    changed = await import_files(db, [write(tmp_path, final, "changed.json")], progress=False)
+    assert [str(p) for p in changed.files[0].problems] == [
+        "invoices[0].notes: invoice 'invo_globex_2026_11' is FINAL and cannot be changed"
+    ]
+    final["invoices"] = [final_of(example["invoices"][0], status="VOID")]  # vendor: a FINAL invoice cannot be voided
+    voided = await import_files(db, [write(tmp_path, final, "void.json")], progress=False)
+    assert [str(p) for p in voided.files[0].problems] == [
+        "invoices[0].status: invoice 'invo_globex_2026_11' is FINAL and cannot be changed"
+    ]
+    [after] = await rows(db, tables.Invoice)
+    assert (after.status, after.invoice_number, after.version, after.document) == ("FINAL", "INV-7", stored.version, stored.document)
+
+
+async def test_a_final_invoice_reimported_as_it_is_stays_a_no_op_and_takes_payments(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    example["invoices"] = [final_of(example["invoices"][0])]
+    path = write(tmp_path, example)
+    await import_files(db, [path], progress=False)
+    example["customers"][0]["email"] = "new@globex.example"  # the live customer moves on; the FINAL copy does not
+    await import_files(db, [write(tmp_path, example, "customer.json")], progress=False)
+    [stored] = await rows(db, tables.Invoice)
+
+    again = await import_files(db, [path], progress=False)
+
+    assert again.ok, again.summary()
+    assert again.files[0].tables["invoice"] == {"inserted": 0, "updated": 0, "unchanged": 1}
+    example["invoices"][0]["payments"] = [{"id": "paym_1", "amount": "10.00", "received_at": "2026-12-10T00:00:00Z"}]
+    paid = await import_files(db, [write(tmp_path, example, "paid.json")], progress=False)
+    assert paid.ok, paid.summary()
+    [after] = await rows(db, tables.Invoice)
+    assert (after.document, after.paid_invoice_amount) == (stored.document, Decimal("10.00"))
