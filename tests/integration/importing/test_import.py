@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -385,3 +386,24 @@ async def test_a_final_invoice_reimported_as_it_is_stays_a_no_op_and_takes_payme
     assert paid.ok, paid.summary()
     [after] = await rows(db, tables.Invoice)
     assert (after.document, after.paid_invoice_amount) == (stored.document, Decimal("10.00"))
+
+
+async def test_a_key_given_twice_in_an_object_is_a_problem_at_its_path(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    text = json.dumps(example)
+    text = text.replace('"value": "1250"', '"value": "1", "value": "100"')  # last-wins would bill 100
+    text = text.replace('{"up_to": "1000"', '{"up_to": "1000", "up_to": "2000"')
+    text = text.replace('"properties": {"region": "eu"}', '"properties": {"region": "eu", "region": "us"}')
+    text = text.replace('"platforms": [', '"format": "invoicegraph/v1", "platforms": [')
+    path = tmp_path / "twice.json"
+    path.write_text(text)
+
+    report = await import_files(db, [path], progress=False)
+
+    twice = "this key is given twice in the same object"
+    assert [str(p) for p in report.files[0].problems] == [
+        f"format: {twice}",
+        f"pricing_plans[0].items[1].tiers[1].up_to: {twice}",
+        f"usage_events[0].value: {twice}",
+        f"usage_events[0].properties.region: {twice}",
+    ]
+    assert await count(db, tables.UsageEvent) == 0

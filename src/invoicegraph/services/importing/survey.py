@@ -19,10 +19,12 @@ from invoicegraph.records.file import FORMAT, SECTIONS
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import Problem, json_path, problems_at, problems_from
 from invoicegraph.records.rates import UsageEventRecord
-from invoicegraph.services.importing.reader import EMPTY_LIST, CountingReader, iter_items
+from invoicegraph.services.importing.reader import DUPLICATE_KEY, EMPTY_LIST, CountingReader, iter_items
 from invoicegraph.services.importing.references import SECTION_KINDS, ReferenceIndex, definitions, references
 
 MAX_PROBLEMS = 100
+# A key given twice in one JSON object: parsers keep the last value silently; the import refuses it.
+DUPLICATE_MESSAGE = "this key is given twice in the same object"
 Key = tuple[str, str]
 
 
@@ -67,6 +69,11 @@ def survey_file(reader: CountingReader) -> Survey:
     survey = Survey()
     format_seen = False
     for item in iter_items(reader):
+        if item.value is DUPLICATE_KEY:
+            survey.add([Problem(item.section, DUPLICATE_MESSAGE)])
+            continue
+        if item.duplicates:
+            survey.add([Problem(json_path((item.section, item.index, *loc)), DUPLICATE_MESSAGE) for loc in item.duplicates])
         if item.index < 0:
             if item.section not in survey.sections:
                 survey.sections.append(item.section)
