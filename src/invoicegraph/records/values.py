@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 MAX_DECIMAL_PLACES = 12
 MAX_INTEGER_DIGITS = 15
 DECIMAL_PATTERN = rf"^-?0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?$"
+NON_NEGATIVE_DECIMAL_PATTERN = DECIMAL_PATTERN.replace("^-?", "^", 1)
 _ANY_DECIMAL_RE = re.compile(r"^-?([0-9]+)(?:\.([0-9]+))?$")
 INSTANT_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -92,8 +93,9 @@ DecimalStr = Annotated[str, BeforeValidator(parse_decimal), WithJsonSchema(_DECI
 
 
 def _non_negative(value: str) -> str:
-    if Decimal(value) < 0:
-        raise PydanticCustomError("decimal_negative", "{value} must not be negative", {"value": repr(value)})
+    # Any minus sign, "-0" included, so that the JSON Schema's pattern (no sign) says the same.
+    if value.startswith("-"):
+        raise PydanticCustomError("decimal_negative", "{value} must be zero or more", {"value": repr(value)})
     return value
 
 
@@ -109,7 +111,11 @@ def _percentage(value: str) -> str:
     return value
 
 
-NonNegativeDecimal = Annotated[str, BeforeValidator(lambda v: _non_negative(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
+NonNegativeDecimal = Annotated[
+    str,
+    BeforeValidator(lambda v: _non_negative(parse_decimal(v))),
+    WithJsonSchema({"type": "string", "pattern": NON_NEGATIVE_DECIMAL_PATTERN}),
+]
 PositiveDecimal = Annotated[str, BeforeValidator(lambda v: _positive(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
 Percentage = Annotated[str, BeforeValidator(lambda v: _percentage(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
 

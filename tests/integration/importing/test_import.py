@@ -407,3 +407,21 @@ async def test_a_key_given_twice_in_an_object_is_a_problem_at_its_path(db: Datab
         f"usage_events[0].properties.region: {twice}",
     ]
     assert await count(db, tables.UsageEvent) == 0
+
+
+async def test_a_negative_usage_value_is_refused(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    # The spec gives usage no sign; a negative value would only be clamped to a 0.00 line in silence.
+    event = example["usage_events"][0]
+    example["usage_events"] = [
+        event | {"value": "-5"},
+        event | {"reference": "evt-2", "value": "-0.00"},
+        event | {"reference": "evt-3", "value": "0"},
+    ]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == [
+        "usage_events[0].value: '-5' must be zero or more",
+        "usage_events[1].value: '-0.00' must be zero or more",
+    ]
+    assert await count(db, tables.UsageEvent) == 0
