@@ -87,3 +87,36 @@ def test_bad_settings_are_refused_with_the_reasons_not_a_traceback(database_env:
     assert "refusing to start in production" in result.output
     assert "INVOICEGRAPH_JWT_SECRET" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.usefixtures("database_env")
+def test_import_of_a_key_another_stored_key_holds_fails_without_a_traceback(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    key = {"name": "ops", "key": "igk_test_" + "ab" * 16, "permissions": []}
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.write_text(
+        json.dumps(
+            {
+                "format": "invoicegraph/v1",
+                "platforms": [{"id": "plat_a", "name": "A"}],
+                "api_keys": [{**key, "id": "akey_a", "platform_ids": ["plat_a"]}],
+            }
+        )
+    )
+    second.write_text(
+        json.dumps(
+            {
+                "format": "invoicegraph/v1",
+                "platforms": [{"id": "plat_b", "name": "B"}],
+                "api_keys": [{**key, "id": "akey_b", "platform_ids": ["plat_b"]}],
+            }
+        )
+    )
+    assert runner.invoke(app, ["import", str(first)]).exit_code == 0
+
+    result = runner.invoke(app, ["import", str(second)])
+
+    assert result.exit_code == 1, result.output
+    assert "api_keys[0].key: this key is already in use" in result.output
+    assert "akey_a" not in result.output
+    assert "plat_a" not in result.output

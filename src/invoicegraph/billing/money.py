@@ -7,7 +7,8 @@ exactly the billing currency's number of decimals.
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from collections.abc import Iterable
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from functools import cache
 from typing import Any
 
@@ -101,6 +102,12 @@ def parse_decimal(value: Any) -> Decimal:
     if not result.is_finite():
         raise ValueError(f"{value!r} is not a finite decimal number")
     return result
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """Σ `values` in the wide context: `sum()` in the default 28-digit context rounds large totals."""
+    with localcontext(CONTEXT):
+        return sum(values, Decimal(0))
 
 
 def format_decimal(value: Decimal) -> str:

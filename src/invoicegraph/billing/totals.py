@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
-from invoicegraph.billing.money import amount, round_money
+from invoicegraph.billing.money import CONTEXT, amount, round_money
 from invoicegraph.billing.tax import TaxedLine
 
 UNPAID = "UNPAID"
@@ -26,13 +26,15 @@ def tax_summary(lines: Iterable[TaxedLine], country_code: str, notes: Sequence[s
     """InvoiceTaxTotalSummary: base = Σ net, tax = Σ tax, total = base + tax."""
     base = Decimal(0)
     tax = Decimal(0)
-    for line in lines:
-        base += line.net
-        tax += line.tax
+    with localcontext(CONTEXT):
+        for line in lines:
+            base += line.net
+            tax += line.tax
+        total = base + tax
     return {
         "base_amount": amount(base, currency),
         "tax_amount": amount(tax, currency),
-        "total_amount": amount(base + tax, currency),
+        "total_amount": amount(total, currency),
         "local_amounts": None,
         "notes": list(notes),
         "country_code": country_code,
@@ -41,7 +43,7 @@ def tax_summary(lines: Iterable[TaxedLine], country_code: str, notes: Sequence[s
 
 def payment_status(total: Decimal, paid: Decimal) -> str:
     """The §8 table, on absolute values so that credit invoices read the same way."""
-    total, paid = abs(total), abs(paid)
+    total, paid = total.copy_abs(), paid.copy_abs()  # abs() would round to the context's 28 digits
     if total.is_zero():
         return PAID
     if paid.is_zero():
@@ -63,11 +65,16 @@ class Balance:
 
 
 def balance(total: Decimal, paid: Decimal, currency: str) -> Balance:
-    """open = max(total - paid, 0) and closed = total - open (billing-engine.md §8, field-mapping.md)."""
+    """open = max(total - paid, 0) and closed = total - open (billing-engine.md §8, field-mapping.md).
+
+    Exact for any stored amount: the subtractions run in the engine's wide context, not the default
+    28 digits, because this also runs outside the engine (reading a stored invoice)."""
     total = round_money(total, currency)
     paid = round_money(paid, currency)
-    open_ = max(total - paid, Decimal(0))
-    return Balance(total, paid, open_, round_money(total - open_, currency), payment_status(total, paid))
+    with localcontext(CONTEXT):
+        open_ = max(total - paid, Decimal(0))
+        closed = total - open_
+    return Balance(total, paid, round_money(open_, currency), round_money(closed, currency), payment_status(total, paid))
 
 
 def balance_fields(result: Balance, currency: str) -> dict[str, Any]:

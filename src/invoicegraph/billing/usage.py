@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from invoicegraph.billing.money import parse_decimal
+from invoicegraph.billing.money import exact_sum, parse_decimal
 from invoicegraph.billing.records import Record, opt_str, parse_instant, req_str, str_tuple
 
 AGGREGATIONS = ("SUM", "COUNT", "MAX", "UNIQUE_COUNT", "LATEST")
@@ -118,7 +118,7 @@ def aggregate(
     if not selected:
         return Decimal(0)
     if aggregation == "SUM":
-        return sum((event.value for event in selected), Decimal(0))
+        return exact_sum(event.value for event in selected)
     if aggregation == "COUNT":
         return Decimal(len(selected))
     if aggregation == "MAX":

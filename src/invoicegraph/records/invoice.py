@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from invoicegraph.billing.money import exact_sum
 from invoicegraph.records.invoice_lines import InvoiceGroup, InvoicePeriod
 from invoicegraph.records.invoice_parts import (
     EInvoice,
@@ -180,7 +181,7 @@ class InvoiceRecord(Record):
         for index, period in enumerate(self.closed_periods):
             _fill_period(period, index, self.billing_period)
         if self.invoice_amount_including_tax is None and not computed:
-            total = sum((_q(p.amount_including_tax) for p in self.periods), Decimal(0))
+            total = exact_sum(_q(p.amount_including_tax) for p in self.periods)
             self.invoice_amount_including_tax = _money(total, self.billing_currency)
         return self
 
@@ -229,7 +230,7 @@ def _money(quantity: Decimal, currency: CurrencyCode) -> Amount:
 def _fill_sum(parent: InvoicePeriod | InvoiceGroup, children: list[Any], currency: str) -> None:
     for field in ("amount_excluding_tax", "amount_including_tax"):
         if getattr(parent, field) is None:
-            total = sum((_q(getattr(child, field)) for child in children), Decimal(0))
+            total = exact_sum(_q(getattr(child, field)) for child in children)
             setattr(parent, field, _money(total, currency))
 
 
@@ -277,11 +278,11 @@ def _computed_problems(invoice: InvoiceRecord) -> Iterator[tuple[Loc, str]]:
             if value.currency != currency:
                 yield (*loc, field, "currency"), f"{value.currency!r} differs from billing_currency {currency!r}"
             if children and all(getattr(c, field) is not None for _, c in children):
-                child_sum = sum((_q(getattr(c, field)) for _, c in children), Decimal(0))
+                child_sum = exact_sum(_q(getattr(c, field)) for _, c in children)
                 if child_sum != _q(value):
                     yield (*loc, field), f"{value.quantity} is not the sum of its parts ({child_sum})"
     if total is not None and invoice.periods and all(p.amount_including_tax for p in invoice.periods):
-        period_sum = sum((_q(p.amount_including_tax) for p in invoice.periods), Decimal(0))
+        period_sum = exact_sum(_q(p.amount_including_tax) for p in invoice.periods)
         if period_sum != _q(total):
             yield (
                 ("invoice_amount_including_tax",),

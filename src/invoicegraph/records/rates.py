@@ -13,10 +13,10 @@ from invoicegraph.records.values import (
     CountryCode,
     CurrencyCode,
     CustomerId,
-    DecimalStr,
     ExchangeRateId,
     Instant,
     MeterValueId,
+    NonNegativeDecimal,
     Percentage,
     PlatformId,
     PositiveDecimal,
@@ -85,8 +85,9 @@ class UsageEventRecord(Record):
     customer_id: CustomerId
     meter_value_id: MeterValueId
     timestamp: Instant
-    # One occurrence when absent (COUNT ignores the value anyway).
-    value: DecimalStr = "1"
+    # One occurrence when absent (COUNT ignores the value anyway). Never negative: the spec gives usage
+    # no sign, and a negative quantity would only be clamped to 0 in silence (docs/decisions.md).
+    value: NonNegativeDecimal = "1"
     properties: dict[str, PropertyValue] = Field(default_factory=dict)
 
 

@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 import iso4217
 import pycountry
@@ -27,7 +27,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+# Decimal strings: at most 12 decimal places (billing-engine.md §2) and at most 15 digits before the
+# point (docs/decisions.md): every value then fits the NUMERIC(38, 12) money columns with room to add.
+MAX_DECIMAL_PLACES = 12
+MAX_INTEGER_DIGITS = 15
+DECIMAL_PATTERN = rf"^-?0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?$"
+NON_NEGATIVE_DECIMAL_PATTERN = DECIMAL_PATTERN.replace("^-?", "^", 1)
+_ANY_DECIMAL_RE = re.compile(r"^-?([0-9]+)(?:\.([0-9]+))?$")
 INSTANT_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
@@ -55,11 +61,30 @@ def parse_decimal(value: object) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError("decimal_type", 'expected a decimal string such as "0.10"')
     if not _DECIMAL_RE.match(value):
-        raise PydanticCustomError("decimal_format", "{value} is not a decimal", {"value": repr(value)})
+        _refuse_unbounded(value)
     try:
         return format(Decimal(value), "f")
     except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes this
         raise PydanticCustomError("decimal_format", "{value} is not a decimal", {"value": repr(value)}) from exc
+
+
+def _refuse_unbounded(value: str) -> NoReturn:
+    """The problem with a string that is not a decimal within the bounds: which bound it breaks."""
+    found = _ANY_DECIMAL_RE.match(value)
+    if found is None:
+        raise PydanticCustomError("decimal_format", "{value} is not a decimal", {"value": repr(value)})
+    digits, places = found.group(1).lstrip("0"), found.group(2) or ""
+    if len(places) > MAX_DECIMAL_PLACES:
+        raise PydanticCustomError(
+            "decimal_places",
+            "{value} has {places} decimal places; at most {limit} are allowed",
+            {"value": repr(value), "places": len(places), "limit": MAX_DECIMAL_PLACES},
+        )
+    raise PydanticCustomError(
+        "decimal_magnitude",
+        "{value} is too large: at most {limit} digits before the decimal point are allowed",
+        {"value": repr(value), "digits": len(digits), "limit": MAX_INTEGER_DIGITS},
+    )
 
 
 _DECIMAL_SCHEMA = {"type": "string", "pattern": DECIMAL_PATTERN}
@@ -68,8 +93,9 @@ DecimalStr = Annotated[str, BeforeValidator(parse_decimal), WithJsonSchema(_DECI
 
 
 def _non_negative(value: str) -> str:
-    if Decimal(value) < 0:
-        raise PydanticCustomError("decimal_negative", "{value} must not be negative", {"value": repr(value)})
+    # Any minus sign, "-0" included, so that the JSON Schema's pattern (no sign) says the same.
+    if value.startswith("-"):
+        raise PydanticCustomError("decimal_negative", "{value} must be zero or more", {"value": repr(value)})
     return value
 
 
@@ -85,7 +111,11 @@ def _percentage(value: str) -> str:
     return value
 
 
-NonNegativeDecimal = Annotated[str, BeforeValidator(lambda v: _non_negative(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
+NonNegativeDecimal = Annotated[
+    str,
+    BeforeValidator(lambda v: _non_negative(parse_decimal(v))),
+    WithJsonSchema({"type": "string", "pattern": NON_NEGATIVE_DECIMAL_PATTERN}),
+]
 PositiveDecimal = Annotated[str, BeforeValidator(lambda v: _positive(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
 Percentage = Annotated[str, BeforeValidator(lambda v: _percentage(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +279,149 @@ async def test_credit_invoices_link_to_their_original(db: Database, example: dic
     assert by_id["invo_final"]["paid_invoice_amount"] == eur("10.00")
     assert by_id["invo_final"]["payment_status"] == "PAID"  # a zero total counts as paid
     assert by_id["invo_credit"]["invoice_amount_including_tax"] == eur("-5.00")
+
+
+async def test_decimals_beyond_the_bounds_are_refused_with_their_paths(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    example["pricing_plans"][0]["items"][0]["price"] = "1" + "0" * 60 + ".00"
+    example["pricing_plans"][0]["items"][1]["tiers"][0]["unit_price"] = "0.1234567890123"
+    example["usage_events"][0]["value"] = "1250.0000000000001"
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == [
+        f"pricing_plans[0].items[0].price: '1{'0' * 60}.00' is too large: at most 15 digits before the decimal point are allowed",
+        "pricing_plans[0].items[1].tiers[0].unit_price: '0.1234567890123' has 13 decimal places; at most 12 are allowed",
+        "usage_events[0].value: '1250.0000000000001' has 13 decimal places; at most 12 are allowed",
+    ]
+    assert await count(db, tables.PricingPlan) == 0
+
+
+async def test_the_largest_decimals_fit_the_money_columns_exactly(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    largest = "999999999999999.999999999999"
+    example["usage_events"][0]["value"] = largest
+    example["invoices"][0]["payments"] = [{"id": "paym_1", "amount": "999999999999999.99", "received_at": "2026-12-02T00:00:00Z"}]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert report.ok, report.summary()
+    [event] = await rows(db, tables.UsageEvent)
+    [invoice] = await rows(db, tables.Invoice)
+    assert (event.value, invoice.paid_invoice_amount) == (Decimal(largest), Decimal("999999999999999.99"))
+
+
+async def test_a_key_already_held_by_another_stored_key_is_a_problem_that_names_no_one(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    await import_files(db, [write(tmp_path, example)], progress=False)
+    secret = example["api_keys"][0]["key"]
+    other: dict[str, Any] = {
+        "format": "invoicegraph/v1",
+        "platforms": [{"id": "plat_other", "name": "Other"}],
+        "api_keys": [{"id": "akey_other", "name": "other", "key": secret, "platform_ids": ["plat_other"], "permissions": []}],
+    }
+
+    report = await import_files(db, [write(tmp_path, other, "other.json")], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == [
+        "api_keys[0].key: this key is already in use by another API key; give a new, unique key"
+    ]
+    assert "akey_ops" not in report.summary()
+    assert "plat_acme" not in report.summary()
+    assert [p.id for p in await rows(db, tables.Platform)] == ["plat_acme"]
+    assert [k.id for k in await rows(db, tables.ApiKey)] == ["akey_ops"]
+    assert (await import_files(db, [write(tmp_path, example, "again.json")], progress=False)).ok  # its own key: no problem
+
+
+def final_of(invoice: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The example's DRAFT invoice as FINAL, with the computed parts a FINAL record must carry."""
+    period = {**invoice["periods"][0], "amount_excluding_tax": eur("0.00"), "amount_including_tax": eur("0.00")}
+    return (
+        invoice | {"status": "FINAL", "invoice_number": "INV-7", "invoice_amount_including_tax": eur("0.00"), "periods": [period]} | changes
+    )
+
+
+async def test_a_final_invoice_is_not_changed_by_a_later_import(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    draft = write(tmp_path, example, "draft.json")
+    await import_files(db, [draft], progress=False)
+    final = copy.deepcopy(example)
+    final["invoices"] = [final_of(example["invoices"][0])]
+    assert (await import_files(db, [write(tmp_path, final, "final.json")], progress=False)).ok
+    [stored] = await rows(db, tables.Invoice)
+
+    report = await import_files(db, [draft], progress=False)  # the DRAFT file again, over the FINAL invoice
+
+    assert [str(p) for p in report.files[0].problems] == [
+        "invoices[0].status: invoice 'invo_globex_2026_11' is FINAL and cannot be changed"
+    ]
+    final["invoices"] = [final_of(example["invoices"][0], notes=["late note"])]
+    changed = await import_files(db, [write(tmp_path, final, "changed.json")], progress=False)
+    assert [str(p) for p in changed.files[0].problems] == [
+        "invoices[0].notes: invoice 'invo_globex_2026_11' is FINAL and cannot be changed"
+    ]
+    final["invoices"] = [final_of(example["invoices"][0], status="VOID")]  # vendor: a FINAL invoice cannot be voided
+    voided = await import_files(db, [write(tmp_path, final, "void.json")], progress=False)
+    assert [str(p) for p in voided.files[0].problems] == [
+        "invoices[0].status: invoice 'invo_globex_2026_11' is FINAL and cannot be changed"
+    ]
+    [after] = await rows(db, tables.Invoice)
+    assert (after.status, after.invoice_number, after.version, after.document) == ("FINAL", "INV-7", stored.version, stored.document)
+
+
+async def test_a_final_invoice_reimported_as_it_is_stays_a_no_op_and_takes_payments(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    example["invoices"] = [final_of(example["invoices"][0])]
+    path = write(tmp_path, example)
+    await import_files(db, [path], progress=False)
+    example["customers"][0]["email"] = "new@globex.example"  # the live customer moves on; the FINAL copy does not
+    await import_files(db, [write(tmp_path, example, "customer.json")], progress=False)
+    [stored] = await rows(db, tables.Invoice)
+
+    again = await import_files(db, [path], progress=False)
+
+    assert again.ok, again.summary()
+    assert again.files[0].tables["invoice"] == {"inserted": 0, "updated": 0, "unchanged": 1}
+    example["invoices"][0]["payments"] = [{"id": "paym_1", "amount": "10.00", "received_at": "2026-12-10T00:00:00Z"}]
+    paid = await import_files(db, [write(tmp_path, example, "paid.json")], progress=False)
+    assert paid.ok, paid.summary()
+    [after] = await rows(db, tables.Invoice)
+    assert (after.document, after.paid_invoice_amount) == (stored.document, Decimal("10.00"))
+
+
+async def test_a_key_given_twice_in_an_object_is_a_problem_at_its_path(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    text = json.dumps(example)
+    text = text.replace('"value": "1250"', '"value": "1", "value": "100"')  # last-wins would bill 100
+    text = text.replace('{"up_to": "1000"', '{"up_to": "1000", "up_to": "2000"')
+    text = text.replace('"properties": {"region": "eu"}', '"properties": {"region": "eu", "region": "us"}')
+    text = text.replace('"platforms": [', '"format": "invoicegraph/v1", "platforms": [')
+    path = tmp_path / "twice.json"
+    path.write_text(text)
+
+    report = await import_files(db, [path], progress=False)
+
+    twice = "this key is given twice in the same object"
+    assert [str(p) for p in report.files[0].problems] == [
+        f"format: {twice}",
+        f"pricing_plans[0].items[1].tiers[1].up_to: {twice}",
+        f"usage_events[0].value: {twice}",
+        f"usage_events[0].properties.region: {twice}",
+    ]
+    assert await count(db, tables.UsageEvent) == 0
+
+
+async def test_a_negative_usage_value_is_refused(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
+    # The spec gives usage no sign; a negative value would only be clamped to a 0.00 line in silence.
+    event = example["usage_events"][0]
+    example["usage_events"] = [
+        event | {"value": "-5"},
+        event | {"reference": "evt-2", "value": "-0.00"},
+        event | {"reference": "evt-3", "value": "0"},
+    ]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    assert [str(p) for p in report.files[0].problems] == [
+        "usage_events[0].value: '-5' must be zero or more",
+        "usage_events[1].value: '-0.00' must be zero or more",
+    ]
+    assert await count(db, tables.UsageEvent) == 0

@@ -3,6 +3,8 @@
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from invoicegraph.billing.totals import balance, payment_status
 
@@ -67,3 +69,33 @@ def test_jpy_and_bhd_invoices_print_their_minor_units() -> None:
     bhd = derive(["10.005"], currency="BHD", tax=tax_facts("US", "US", invoice_pct="10"))
     assert bhd.tax_summary["tax_amount"] == {"quantity": "1.001", "currency": "BHD"}  # 1.0005 half-up
     assert bhd.tax_summary["total_amount"]["quantity"] == "11.006"
+
+
+# Amounts the NUMERIC(38, 12) columns hold: up to 26 digits before the point. Minor units as integers,
+# so the expected values are exact whatever the decimal context of the test.
+_STORABLE_CENTS = st.integers(min_value=-(10**28) + 1, max_value=10**28 - 1)
+
+
+def cents(count: int) -> D:
+    return D(f"{count}e-2")  # the constructor is exact in any context (scaleb would round)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_STORABLE_CENTS, _STORABLE_CENTS)
+def test_open_and_closed_are_exact_for_every_storable_amount(total_cents: int, paid_cents: int) -> None:
+    # balance() is also called outside the engine (reading a stored invoice), in the default
+    # 28-digit context: it must not round there.
+    result = balance(cents(total_cents), cents(paid_cents), "EUR")
+    open_cents = max(total_cents - paid_cents, 0)
+    assert (result.open, result.closed) == (cents(open_cents), cents(total_cents - open_cents))
+
+
+def test_a_total_beyond_28_digits_keeps_its_last_cents_when_read() -> None:
+    total = D("1000000000000000000000000003.63")  # 30 significant digits
+    result = balance(total, D("0.00"), "EUR")
+    assert (result.open, result.closed, result.payment_status) == (total, D("0.00"), "UNPAID")
+
+
+def test_payment_status_compares_large_amounts_exactly() -> None:
+    # abs() rounds to the context's 28 digits: these two would compare equal (PAID) there.
+    assert payment_status(D("-1000000000000000000000000003.63"), D("1000000000000000000000000003.62")) == "PARTIALLY_PAID"

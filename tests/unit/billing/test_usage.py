@@ -78,3 +78,9 @@ def test_from_record_reads_the_import_format() -> None:
     assert parsed.properties == {"region": "eu", "beta": "true"}
     with pytest.raises(ValueError, match="unsupported"):
         Condition.from_record({"property": "x", "comparator": "CONTAINS", "value": "a"})
+
+
+def test_sum_is_exact_beyond_28_digits() -> None:
+    big = "999999999999999.999999999999"  # the largest decimal an import file may give
+    events = [event(f"e{i}", big) for i in range(20)]  # the sum has 29 significant digits
+    assert aggregate(events, "SUM") == D("19999999999999999.99999999998")

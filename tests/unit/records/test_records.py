@@ -77,6 +77,23 @@ def test_a_json_number_for_an_amount_is_refused() -> None:
     ]
 
 
+def test_decimals_carry_at_most_twelve_places_and_fifteen_integer_digits() -> None:
+    plan = example()["pricing_plans"][0]
+    plan["items"][0]["price"] = "1" + "0" * 60 + ".00"
+    plan["items"][1]["tiers"][0]["unit_price"] = "0.1234567890123"  # 13 places (billing-engine.md §2: up to 12)
+    plan["items"][1]["included_quantity"] = "1000000000000000"  # 16 digits
+    assert messages("pricing_plans", plan) == [
+        f"pricing_plans[0].items[0].price: '1{'0' * 60}.00' is too large: at most 15 digits before the decimal point are allowed",
+        "pricing_plans[0].items[1].tiers[0].unit_price: '0.1234567890123' has 13 decimal places; at most 12 are allowed",
+        "pricing_plans[0].items[1].included_quantity: '1000000000000000' is too large: at most 15 digits before the decimal point are allowed",
+    ]
+    plan = example()["pricing_plans"][0]
+    plan["items"][0]["price"] = "-999999999999999.999999999999"  # both bounds reached, not passed
+    plan["items"][1]["tiers"][0]["unit_price"] = "000000000000000001.5"  # leading zeros are not digits of the value
+    items = SECTIONS["pricing_plans"].model_validate(plan).model_dump(mode="json")["items"]
+    assert (items[0]["price"], items[1]["tiers"][0]["unit_price"]) == ("-999999999999999.999999999999", "1.5")
+
+
 def test_unknown_keys_unknown_enum_values_and_all_errors_of_a_record_are_reported() -> None:
     customer = example()["customers"][0] | {"nickname": "G", "status": "SLEEPING", "locale": 5}
     assert messages("customers", customer) == [

@@ -1,5 +1,11 @@
 """Writing invoices: the row and its document, snapshots taken when the file gives none, and the
-payment, link and subscription rows kept in their own tables."""
+payment, link and subscription rows kept in their own tables.
+
+An invoice that is FINAL, EMPTY or VOID in the database is done (vendor-invoice.md: FINAL is
+"irreversible and unchangeable", VOID "never changes again"; refresh.md refuses all three): a file
+may repeat it as it is, and may record its payments, but any other change is refused with a problem
+at the changed field, and the file is then not written.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +16,38 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicegraph.billing.money import exact_sum
 from invoicegraph.db import tables
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
+from invoicegraph.records.problems import Problem, json_path
 from invoicegraph.records.values import format_instant
 from invoicegraph.services.importing.rows import TENANT_KEY
 from invoicegraph.services.importing.upsert import Tally, load_existing, replace_children, upsert_rows
 from invoicegraph.services.refresh import snapshots
 
 CREDIT_LINK_TYPE = "CREDITED_INVOICE"
+LOCKED_STATUSES = frozenset({"FINAL", "EMPTY", "VOID"})
+# What an import may still change on a locked invoice: the payments received (vendor: `paid` is
+# normally applied to a FINAL invoice), never its content. updated_at and version follow a change.
+_PAYMENT_COLUMNS = frozenset({"paid", "paid_invoice_amount", "updated_at", "version"})
+# The copies a file may leave out; a locked invoice keeps the ones it was stored with.
+_COPIES = ("customer_reference", "customer_details", "billing_entity_details")
 
 
 async def write_invoices(
     session: AsyncSession,
-    records: list[InvoiceRecord],
+    indexed: list[tuple[int, InvoiceRecord]],
     invoice_numbers: dict[tuple[str, str], str | None],
     now: datetime,
     tally: Tally,
     previous: dict[tuple[str, str], Any] | None = None,
-) -> None:
+) -> list[Problem]:
+    """Write a batch of invoices (with their index in the file). Returns the problems of records
+    that would change a locked invoice; those records are not written, and the caller must not
+    commit."""
+    refused: list[Problem] = []
+    records = [record for _, record in indexed]
     keys = [(r.platform_id, r.id) for r in records]
     stored = await load_existing(session, tables.Invoice, TENANT_KEY, keys)
     customers = await load_existing(session, tables.Customer, TENANT_KEY, [(r.platform_id, r.customer_id) for r in records])
@@ -38,10 +57,15 @@ async def write_invoices(
     payments: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     subscriptions: list[dict[str, Any]] = []
-    for record in records:
+    for index, record in indexed:
         doc = record.model_dump(mode="json")
         platform = record.platform_id
         old = stored.get((platform, record.id))
+        locked = old if old is not None and old["status"] in LOCKED_STATUSES else None
+        if locked is not None:
+            for name in _COPIES:
+                if doc[name] is None:
+                    doc[name] = locked["document"].get(name)
         if old is not None and previous is not None and record.status in ("OPEN", "DRAFT"):
             # The computation after the write compares with this (see compute_open_invoices).
             previous.setdefault((platform, record.id), old)
@@ -64,7 +88,14 @@ async def write_invoices(
                 credit["original_invoice_info"] = {"id": credit["original_invoice_id"], "invoice_number": number}
         received = doc.pop("payments")
         values = invoice_dict_to_row_values(doc)
-        values["paid_invoice_amount"] = sum((Decimal(p["amount"]["quantity"]) for p in received), Decimal(0))
+        values["paid_invoice_amount"] = exact_sum(Decimal(p["amount"]["quantity"]) for p in received)
+        if locked is not None:
+            changed = _changed_fields(values, locked)
+            if changed:
+                field = "status" if "status" in changed else changed[0]
+                message = f"invoice {record.id!r} is {locked['status']} and cannot be changed"
+                refused.append(Problem(json_path(("invoices", index, field)), message))
+                continue
         rows.append(values)
         payments.extend(_payment_rows(platform, record.id, received))
         links.extend(_link_rows(platform, record.id, doc))
@@ -84,6 +115,22 @@ async def write_invoices(
         ("platform_id", "invoice_id", "subscription_id"),
         subscriptions,
     )
+    return refused
+
+
+def _changed_fields(values: dict[str, Any], old: Any) -> list[str]:
+    """The invoice fields (lifted columns and document keys) a row would change, payments aside."""
+    changed = [
+        name
+        for name, value in values.items()
+        if name not in _PAYMENT_COLUMNS
+        and name != "document"
+        and not (name == "created_at" and value is None)  # not given: the stored one is kept
+        and old[name] != value
+    ]
+    new_doc, old_doc = values["document"], old["document"]
+    changed += sorted(key for key in new_doc.keys() | old_doc.keys() if new_doc.get(key) != old_doc.get(key))
+    return changed
 
 
 def _payment_rows(platform: str, invoice_id: str, received: list[dict[str, Any]]) -> list[dict[str, Any]]:

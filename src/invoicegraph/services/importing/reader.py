@@ -3,6 +3,10 @@
 ijson (C backend) yields parse events; records are built here one at a time, so memory holds one
 record, whatever the size of the file. Numbers arrive as int or Decimal (never float), so the models
 can tell a JSON number from a decimal string.
+
+A key given twice in one object is never resolved silently (JSON parsers keep the last one, so
+`"value": "1", "value": "100"` would bill 100): the builder notes where it happened, and the first
+pass reports it as a problem at that path.
 """
 
 from __future__ import annotations
@@ -32,13 +36,20 @@ class CountingReader:
         return data
 
 
+Loc = tuple[str | int, ...]
+
+
 @dataclass(frozen=True)
 class Item:
-    """One value of the file: a record of a list section (index ≥ 0) or a top-level scalar (index -1)."""
+    """One value of the file: a record of a list section (index ≥ 0) or a top-level scalar (index -1).
+
+    `duplicates`: where, inside the record, an object gave a key twice (`("value",)`); the value kept is
+    the last one, but the file is refused."""
 
     section: str
     index: int
     value: Any
+    duplicates: tuple[Loc, ...] = ()
 
 
 class EmptyList:
@@ -55,6 +66,16 @@ class NotAList:
     """Marker value: a top-level key whose value is not a list (nor a scalar for `format`)."""
 
 
+class DuplicateKey:
+    """Marker value (index -1): a top-level key given a second time; its value follows as usual."""
+
+    def __repr__(self) -> str:
+        return "duplicate key"
+
+
+DUPLICATE_KEY = DuplicateKey()
+
+
 def iter_items(reader: CountingReader) -> Iterator[Item]:
     """Top-level sections and their records, in file order.
 
@@ -66,10 +87,15 @@ def iter_items(reader: CountingReader) -> Iterator[Item]:
     first = next(events, None)
     if first is None or first[0] != "start_map":
         raise ValueError("the file must hold one JSON object")
+    seen: set[str] = set()
+    duplicates: list[Loc] = []
     for event, value in events:
         if event != "map_key":
             return  # end_map of the top-level object
         section = value
+        if section in seen:
+            yield Item(section, -1, DUPLICATE_KEY)
+        seen.add(section)
         event, value = next(events)
         if event == "start_array":
             empty = True
@@ -77,7 +103,12 @@ def iter_items(reader: CountingReader) -> Iterator[Item]:
                 if event == "end_array":
                     break
                 empty = False
-                yield Item(section, index, _build(events, event, value))
+                record = _build(events, event, value, duplicates)
+                if duplicates:
+                    yield Item(section, index, record, tuple(duplicates))
+                    duplicates.clear()
+                else:
+                    yield Item(section, index, record)
             if empty:  # still a key of the file: an unknown one must be reported, even with nothing in it
                 yield Item(section, -1, EMPTY_LIST)
         elif event == "start_map":
@@ -98,8 +129,10 @@ def _skip(events: Iterator[tuple[str, Any]]) -> None:
                 return
 
 
-def _build(events: Iterator[tuple[str, Any]], event: str, value: Any) -> Any:
-    """The value that starts with `event`, consuming its events (a tight loop: it runs per record)."""
+def _build(events: Iterator[tuple[str, Any]], event: str, value: Any, duplicates: list[Loc]) -> Any:
+    """The value that starts with `event`, consuming its events (a tight loop: it runs per record).
+
+    A key given twice in an object is appended to `duplicates` as its path inside the value."""
     if event == "start_map":
         root: Any = {}
     elif event == "start_array":
@@ -107,6 +140,8 @@ def _build(events: Iterator[tuple[str, Any]], event: str, value: Any) -> Any:
     else:
         return value
     stack: list[Any] = [root]
+    # The key or index of each open container below the root: the path of a duplicate, when one comes.
+    names: list[str | int] = []
     key: str = ""
     for ev, val in events:
         if ev == "map_key":
@@ -116,6 +151,7 @@ def _build(events: Iterator[tuple[str, Any]], event: str, value: Any) -> Any:
             stack.pop()
             if not stack:
                 return root
+            names.pop()
             continue
         if ev == "start_map":
             child: Any = {}
@@ -125,9 +161,12 @@ def _build(events: Iterator[tuple[str, Any]], event: str, value: Any) -> Any:
             child = val
         top = stack[-1]
         if type(top) is dict:
+            if key in top:
+                duplicates.append((*names, key))
             top[key] = child
         else:
             top.append(child)
         if ev == "start_map" or ev == "start_array":
             stack.append(child)
+            names.append(key if type(top) is dict else len(top) - 1)
     raise ValueError("unexpected end of file")

@@ -3,6 +3,9 @@
 Per file: a first streaming pass validates every record and keeps only ids; references are then
 checked against the file and the database. Only a clean file gets a second streaming pass, which
 writes inside one transaction (all or nothing) and finally computes the file's OPEN/DRAFT invoices.
+The one check left to the second pass needs the stored row beside the record: a change to an invoice
+that is FINAL, EMPTY or VOID in the database (services/importing/invoices.py). Its problems roll the
+transaction back, so the file is still all or nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from invoicegraph.records.problems import Problem
 from invoicegraph.services.importing.compute import compute_open_invoices
 from invoicegraph.services.importing.reader import CountingReader
 from invoicegraph.services.importing.report import FileReport, ImportReport
-from invoicegraph.services.importing.survey import Survey, check_references, survey_file
+from invoicegraph.services.importing.survey import MAX_PROBLEMS, Survey, check_references, survey_file
 from invoicegraph.services.importing.writer import FileWriter
 
 PARTY_SECTIONS = frozenset({"customers", "billing_entities"})
@@ -53,6 +56,26 @@ async def import_file(database: Database, path: Path, bar: Progress | None = Non
         result.seconds = time.perf_counter() - started
         return result
     now = datetime.now(UTC).replace(microsecond=0)
+    try:
+        await _write(database, path, bar, survey, now, result)
+    except _Refused as refused:
+        result.problems, result.problem_count = refused.problems[:MAX_PROBLEMS], len(refused.problems)
+        result.seconds = time.perf_counter() - started
+        return result
+    result.ok = True
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+class _Refused(Exception):
+    """Problems found while writing: raised out of the transaction so that it rolls back."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+async def _write(database: Database, path: Path, bar: Progress | None, survey: Survey, now: datetime, result: FileReport) -> None:
     async with database.write() as session:
         writer = FileWriter(session, survey, now)
         if survey.invoices_before_parties:
@@ -65,16 +88,15 @@ async def import_file(database: Database, path: Path, bar: Progress | None = Non
         else:
             with _reading(path, bar, f"writing {path.name}") as reader:
                 await writer.write(reader, set(survey.sections))
+        if writer.problems:
+            raise _Refused(writer.problems)
         for platform_id, invoice_ids in survey.open_invoices.items():
             restored = await compute_open_invoices(session, platform_id, invoice_ids, writer.previous_invoices)
             # Rewritten, then computed back to what was stored: for the report, unchanged.
             counts = writer.tally.of(tables.Invoice)
             counts.updated, counts.unchanged = counts.updated - restored, counts.unchanged + restored
-    result.ok = True
     result.tables = {name: counts.as_dict() for name, counts in writer.tally.tables.items()}
     result.events_inserted, result.events_duplicate = writer.events.inserted, writer.events.duplicates
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 async def _survey(database: Database, path: Path, bar: Progress | None) -> Survey:
@@ -85,7 +107,7 @@ async def _survey(database: Database, path: Path, bar: Progress | None) -> Surve
         failed = Survey()
         failed.add([Problem("$", f"not a valid JSON import file: {error}")])
         return failed
-    if survey.ok or survey.references.wanted:
+    if survey.ok or survey.references.wanted or survey.key_hashes:
         async with database.read() as session:
             await check_references(survey, session)
     return survey

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from invoicegraph.db import tables
 from invoicegraph.records.file import SECTIONS
 from invoicegraph.records.invoice import InvoiceRecord
+from invoicegraph.records.problems import Problem
 from invoicegraph.records.rates import UsageEventRecord
 from invoicegraph.services.importing.events import BATCH_SIZE, EventCounts, event_row, write_events
 from invoicegraph.services.importing.invoices import write_invoices
@@ -34,6 +35,9 @@ class FileWriter:
         self.events = EventCounts()
         # OPEN/DRAFT invoices as stored before this file: what their recomputation compares with.
         self.previous_invoices: dict[tuple[str, str], Any] = {}
+        # Records refused while writing (a change to a FINAL/EMPTY/VOID invoice): the file must then
+        # be rolled back, not committed.
+        self.problems: list[Problem] = []
         self._section = ""
         self._buffer: list[Any] = []
 
@@ -44,7 +48,8 @@ class FileWriter:
             if item.section != self._section or len(self._buffer) >= self._limit(item.section):
                 await self.flush()
                 self._section = item.section
-            self._buffer.append(self._parse(item.section, item.value))
+            parsed = self._parse(item.section, item.value)
+            self._buffer.append((item.index, parsed) if item.section == "invoices" else parsed)
         await self.flush()
 
     @staticmethod
@@ -67,8 +72,10 @@ class FileWriter:
         if section == "usage_events":
             await write_events(self.session, batch, self.events)
         elif section == "invoices":
-            records: list[InvoiceRecord] = batch
-            await write_invoices(self.session, records, self.survey.invoice_numbers, self.now, self.tally, self.previous_invoices)
+            records: list[tuple[int, InvoiceRecord]] = batch
+            self.problems += await write_invoices(
+                self.session, records, self.survey.invoice_numbers, self.now, self.tally, self.previous_invoices
+            )
         else:
             await self._write_records(section, batch)
 
