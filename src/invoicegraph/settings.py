@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(65536, ge=1024, description="Maximum size of a request body in bytes.")
     max_page_size: int = Field(100, ge=1, description="Maximum `first` of a connection.")
     max_entities: int = Field(100, ge=1, description="Maximum representations in one `_entities` call.")
+    max_complexity: int = Field(
+        250_000,
+        ge=1,
+        description=(
+            "Maximum fields an operation's response can hold: each field counts 1, times the `first` of its "
+            "connection (the page size limit when a variable) or the number of `_entities` representations."
+        ),
+    )
     max_directives_per_field: int = Field(4, ge=1, description="Maximum directives on one field.")
     max_repeated_fields: int = Field(
         10, ge=1, description="Maximum times one response name (field or alias) may be selected directly in one selection set."

@@ -140,11 +140,40 @@ async def test_directives_per_field(prod: Server) -> None:
         ("max_aliases", 2, "{ a: __typename b: __typename c: __typename }", "aliases"),
         ("max_tokens", 20, "{ " + "__typename " * 20 + "}", "tokens"),
         ("max_directives_per_field", 1, "{ __typename @include(if: true) @skip(if: false) }", "directives"),
+        # 10 × (1 + edges (1 + node (1 + id + status))) = 50 fields
+        ("max_complexity", 49, "{ invoices(first: 10) { edges { node { id status } } } }", "complexity"),
     ],
 )
 async def test_each_limit_follows_its_setting(make_server: ServerFactory, setting: str, value: int, query: str, limit: str) -> None:
     server: Server = await make_server(**{setting: value})
     assert_limit(await server.graphql(query), limit, f"INVOICEGRAPH_{setting.upper()}")
+
+
+NESTED_PAGES = (
+    "{ invoices(first: 100) { edges { node { customer { invoices(first: 100) { edges { node {"
+    " customer { invoices(first: 100) { totalCount edges { node { id } } } } } } } } } } } }"
+)
+
+
+async def test_complexity_multiplies_nested_pages(prod: Server) -> None:
+    # 11 levels and 40 tokens, within every other limit, yet a million invoices
+    error = assert_limit(await prod.graphql(NESTED_PAGES), "complexity", "INVOICEGRAPH_MAX_COMPLEXITY")
+    assert "5,040,400 fields" in error["message"]
+    # the same shape one level shallower is served
+    shallower = "{ invoices(first: 100) { edges { node { customer { invoices(first: 100) { totalCount } } } } } }"
+    assert "errors" not in (await prod.graphql(shallower)).json()
+
+
+async def test_complexity_counts_a_variable_first_as_the_page_size(make_server: ServerFactory) -> None:
+    server: Server = await make_server(max_complexity=400)
+    query = "query($n: Int) { invoices(first: $n) { edges { node { id status } } } }"  # 100 × 5 when $n is unknown
+    assert_limit(await server.graphql(query, {"n": 1}), "complexity", "INVOICEGRAPH_MAX_COMPLEXITY")
+    literal = "{ invoices(first: 50) { edges { node { id status } } } }"  # 250
+    assert "errors" not in (await server.graphql(literal)).json()
+    fragments = "{ invoices(first: 50) { ...E } } fragment E on InvoiceConnection { edges { ...N } } fragment N on InvoiceEdge { node { id status } }"
+    assert "errors" not in (await server.graphql(fragments)).json()
+    twice = "{ a: invoices(first: 50) { ...E } b: invoices(first: 50) { ...E } } fragment E on InvoiceConnection { edges { node { id status } } }"
+    assert_limit(await server.graphql(twice), "complexity", "INVOICEGRAPH_MAX_COMPLEXITY")
 
 
 async def test_page_and_entities_limits_follow_their_settings(make_server: ServerFactory) -> None:

@@ -143,7 +143,7 @@ class LimitedValidation(SchemaExtension):
                 key = (context.schema._schema, self.limits, context.query, tuple(context.validation_rules))
             errors = _validated.get(key) if key is not None else None
             if errors is None:
-                errors = check_limits(document, self.limits) or validate_document(
+                errors = check_limits(document, self.limits, context.schema._schema) or validate_document(
                     context.schema._schema, document, (*context.validation_rules, MaxIntrospectionDepthRule)
                 )
                 for error in errors:

@@ -29,6 +29,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     Node,
     OperationDefinitionNode,
@@ -38,6 +39,7 @@ from graphql import (
 from graphql.language import Visitor, visit
 
 from invoicegraph.errors import LimitExceeded, MissingField
+from invoicegraph.http.complexity import Complexity
 from invoicegraph.settings import Settings
 
 _TOKENS_MESSAGE = re.compile(r"Document contains more than (\d+) tokens")
@@ -54,6 +56,9 @@ class Limits:
     max_directives_per_field: int
     max_repeated_fields: int = 10
     max_mutations_per_operation: int = 1
+    max_complexity: int = 250_000
+    max_page_size: int = 100
+    max_entities: int = 100
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -63,6 +68,9 @@ class Limits:
             max_tokens=settings.max_tokens,
             max_directives_per_field=settings.max_directives_per_field,
             max_repeated_fields=settings.max_repeated_fields,
+            max_complexity=settings.max_complexity,
+            max_page_size=settings.max_page_size,
+            max_entities=settings.max_entities,
         )
 
 
@@ -74,9 +82,15 @@ def limit_error(limit: str, setting: str | None, message: str, nodes: Iterable[N
     return GraphQLError(error.message, nodes=list(nodes) if nodes else None, original_error=error, extensions=extensions)
 
 
-def check_limits(document: DocumentNode, limits: Limits) -> list[GraphQLError]:
-    """The limit errors of `document`: empty when it is within every limit (at most one per limit)."""
+def check_limits(document: DocumentNode, limits: Limits, schema: GraphQLSchema | None = None) -> list[GraphQLError]:
+    """The limit errors of `document`: empty when it is within every limit (at most one per limit).
+
+    The complexity limit needs the schema (which fields are connections); without one it is not checked.
+    """
     measure = _Measure(document)
+    complexity = None
+    if schema is not None:
+        complexity = Complexity(schema, measure.fragments, page_size=limits.max_page_size, entities=limits.max_entities)
     errors: list[GraphQLError] = []
     directives = measure.most_directives()
     count = len(getattr(directives, "directives", None) or ())
@@ -115,6 +129,18 @@ def check_limits(document: DocumentNode, limits: Limits) -> list[GraphQLError]:
             errors.append(
                 limit_error(
                     "aliases", "max_aliases", f"Operation {name!r} uses {shown} aliases, the limit is {limits.max_aliases}", [operation]
+                )
+            )
+        # Only a document within the other limits is costed: one refusal is enough, and it is cheaper.
+        cost = complexity.of_operation(operation) if complexity is not None and not errors else 0
+        if cost > limits.max_complexity:
+            shown = f"{cost:,}" if cost < 10**9 else "over a billion"
+            errors.append(
+                limit_error(
+                    "complexity",
+                    "max_complexity",
+                    f"Operation {name!r} could return {shown} fields (connections' `first` multiplied out), the limit is {limits.max_complexity:,}",
+                    [operation],
                 )
             )
         if operation.operation == OperationType.MUTATION:
