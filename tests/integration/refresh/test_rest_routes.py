@@ -8,11 +8,17 @@ from typing import Any
 
 import httpx
 import jsonschema  # type: ignore[import-untyped]
+import orjson
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, load
 from tests.support.seed import add_key
 
 from invoicegraph.db.engine import Database
+from invoicegraph.db.invoice_reads import invoice_row_to_dict
+from invoicegraph.db.tables import IdempotencyRecord
+from invoicegraph.services.refresh.service import read_invoice
 
 SCHEMAS = Path(__file__).parent.parent.parent / "support" / "schemas"
 INVOICE_SCHEMA = json.loads((SCHEMAS / "vendor-invoice.schema.json").read_text())
@@ -124,3 +130,49 @@ async def test_final_invoice_refresh_is_invalid_operation(
     assert body["type"] == "INVALID_REQUEST"
     assert "VOID" in body["message"]
     assert (body["resource_id"], body["resource_type"]) == ("invo_void", "INVOICE")
+
+
+async def test_replay_is_the_stored_response_byte_for_byte(
+    client: httpx.AsyncClient, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    # Given a keyed PO_NUMBER refresh answered once,
+    url = f"/v1/invoices/{INVOICE_ID}/refresh"
+    headers = {**KEY, "Idempotency-Key": "rest-bytes-1"}
+    first = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
+    assert [record["name"] for record in _invoice(first)["meter_values"]] == ["Calls"]
+    assert "idempotent-replayed" not in first.headers
+
+    # when an embedded record changes and the same request comes again,
+    meters = [{**meter, "meter_values": [{**value, "name": "API calls"} for value in meter["meter_values"]]} for meter in data["meters"]]
+    await load(database, tmp_path, {"format": data["format"], "meters": meters}, "renamed.json")
+    replay = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
+
+    # then the replay is the first response as it was sent: status, media type and bytes.
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert (replay.status_code, replay.headers["content-type"], replay.content) == (
+        first.status_code,
+        first.headers["content-type"],
+        first.content,
+    )
+    # Without the key, the same request runs again and embeds the live record.
+    fresh = _invoice(await client.post(url, headers=KEY, json={"types": ["PO_NUMBER"]}))
+    assert [record["name"] for record in fresh["meter_values"]] == ["API calls"]
+
+
+@pytest.mark.usefixtures("data")
+async def test_a_record_stored_before_the_upgrade_still_replays_the_vendor_json(client: httpx.AsyncClient, database: Database) -> None:
+    # Given a key whose record holds the invoice dict, as records did before responses were stored as sent,
+    url = f"/v1/invoices/{INVOICE_ID}/refresh"
+    headers = {**KEY, "Idempotency-Key": "rest-legacy-1"}
+    first = _invoice(await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]}))
+    async with database.write() as session:
+        invoice = invoice_row_to_dict(await read_invoice(session, "plat_acme", INVOICE_ID, lock=False))
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.platform_id) == "plat_acme", col(IdempotencyRecord.key) == "rest-legacy-1")
+            .values(response_body=orjson.dumps(invoice).decode(), response_headers={})
+        )
+    # when the same request comes again, then it replays the vendor JSON, never our internal dict.
+    replay = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert _invoice(replay) == first
