@@ -176,3 +176,31 @@ async def test_a_record_stored_before_the_upgrade_still_replays_the_vendor_json(
     replay = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
     assert replay.headers["idempotent-replayed"] == "true"
     assert _invoice(replay) == first
+
+
+async def test_embedded_payment_acceptors_use_the_vendor_names(
+    client: httpx.AsyncClient, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    # Given an invoice offering an Adyen card acceptor with a link expiry and auto-rescue,
+    card = {
+        "id": "paya_card", "platform_id": "plat_acme", "billing_entity_id": "enti_nl", "reference": "card", "type": "PAYMENT_GATEWAY",
+        "payment_gateway": {"integration_id": "intg_adyen", "collection_type": "LINK", "link_expiry_period": {"type": "DAY", "value": 14},
+                            "adyen": {"auto_rescue_enabled": True, "auto_rescue_period": {"type": "DAY", "value": 7}}},
+    }  # fmt: skip
+    subscription = {**next(s for s in data["subscriptions"] if s["id"] == "psub_globex"), "payment_acceptor_ids": ["paya_card"]}
+    await load(database, tmp_path, {"format": data["format"], "payment_acceptors": [card], "subscriptions": [subscription]}, "card.json")
+    # when it is refreshed over REST, then the embedded acceptor has the vendor's names (field-mapping.md §2),
+    invoice = _invoice(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, json={"types": ["PAYMENT_ACCEPTOR"]}))
+    gateway = invoice["payment_actions"][0]["payment_acceptor"]["payment_gateway"]
+    assert gateway["link"] == {"expiry_period": {"type": "DAY", "value": 14}}
+    assert gateway["adyen"]["auto_rescue"] == {"enabled": True, "period": {"type": "DAY", "value": 7}}
+    assert not {"link_expiry_period", "integration"} & set(gateway)
+    assert not {"auto_rescue_enabled", "auto_rescue_period"} & set(gateway["adyen"])
+    # while GraphQL keeps its flattened fields.
+    query = """query($id: ID!) { invoice(id: $id) { paymentActions { paymentAcceptor { paymentGateway {
+        linkExpiryPeriod { type value } adyen { autoRescueEnabled autoRescuePeriod { type value } } } } } } }"""
+    body = (await client.post("/graphql", json={"query": query, "variables": {"id": INVOICE_ID}}, headers=KEY)).json()
+    assert body["data"]["invoice"]["paymentActions"][0]["paymentAcceptor"]["paymentGateway"] == {
+        "linkExpiryPeriod": {"type": "DAY", "value": 14},
+        "adyen": {"autoRescueEnabled": True, "autoRescuePeriod": {"type": "DAY", "value": 7}},
+    }
