@@ -90,6 +90,13 @@ def invoices() -> list[dict[str, Any]]:
             invoice_date=DEC[1],
             pricing_plan_subscription_ids=["psub_globex"],
             periods=[{"start_at": DEC[0], "end_at": DEC[1]}],
+            # Issued by the payment portal for the card acceptor (paid by link); a refresh keeps it
+            # while the card is offered. Wayne's invoice gets its link from a redirect acceptor instead.
+            pay_invoice_link={
+                "expiry_period": {"type": "DAY", "value": 14},
+                "portal_url_id": "porl_globex_2026_12",
+                "url": "https://pay.acme.example/l/globex-2026-12",
+            },
         ),
         # Hooli (NL organization): October FINAL at 21 %, partly paid.
         _closed(

@@ -230,7 +230,12 @@ def payment_acceptors() -> list[dict[str, Any]]:
                 "integration_id": "intg_adyen",
                 "collection_type": "LINK",
                 "link_expiry_period": {"type": "DAY", "value": 14},
-                "adyen": {"merchant_account": "AcmeCloudEU", "allowed_payment_methods": ["scheme", "ideal"]},
+                "adyen": {
+                    "merchant_account": "AcmeCloudEU",
+                    "allowed_payment_methods": ["scheme", "ideal"],
+                    "auto_rescue_enabled": True,
+                    "auto_rescue_period": {"type": "DAY", "value": 7},
+                },
             },
         },
         {

@@ -275,7 +275,7 @@ def subscriptions() -> list[dict[str, Any]]:
             "ppln_std",
             "EUR",
             purchase_order_number="PO-7781",
-            payment_acceptor_ids=["paya_acme_bank"],
+            payment_acceptor_ids=["paya_acme_bank", "paya_acme_card"],
             coupon_ids=["coup_launch"],
             promotion_code_ids=["prom_ten"],
         ),

@@ -119,6 +119,65 @@ def embedded_record(record: Record) -> Record:
     return {k: v for k, v in record.items() if k != "platform_id"}
 
 
+# The vendor's BankAccount (Configuration API PaymentAcceptor): these at the top, the scheme's own
+# fields in a local sub-object named by `type`. Our record (like the GraphQL type) is flat.
+_BANK_TOP = (
+    "type", "iban", "country", "bic", "bank_name", "bank_address", "account_number", "bank_code", "routing_number", "account_type",
+)  # fmt: skip
+_BANK_LOCAL = {
+    "BIC_AND_ACCOUNT_NUMBER": ("account_number_and_bic", ("account_number", "bank_code", "bic")),
+    "ACCOUNT_NUMBER_AND_BIC": ("account_number_and_bic", ("account_number", "bank_code", "bic")),
+    "UK_LOCAL": ("uk_local", ("account_number", "sort_code")),
+    "US_LOCAL": ("us_local", ("account_number", "account_type", "bank_code", "routing_number")),
+    "US_BANK_ACCOUNT": ("us_local", ("account_number", "account_type", "bank_code", "routing_number")),
+    "BR_LOCAL": ("br_local", ("branch", "account_number", "bic")),
+    "AR_LOCAL": ("ar_local", ("cbu", "account_number", "bic")),
+    "MX_LOCAL": ("mx_local", ("clabe", "account_number", "bic")),
+}
+
+
+def _vendor_bank_account(bank: Record) -> Record:
+    body = {name: bank.get("country") or bank.get("country_code") if name == "country" else bank.get(name) for name in _BANK_TOP}
+    local = _BANK_LOCAL.get(bank.get("type") or "")
+    if local is not None:
+        name, fields = local
+        body[name] = {field: bank.get(field) for field in fields}
+    return body
+
+
+def _vendor_gateway(gateway: Record) -> Record:
+    """`link.expiry_period` and `adyen.auto_rescue.{enabled, period}`, the vendor's names (field-mapping.md
+    §2 lists `linkExpiryPeriod` and `autoRescueEnabled/Period` as GraphQL's flattenings)."""
+    expiry, adyen = gateway.get("link_expiry_period"), gateway.get("adyen")
+    body: Record = {
+        "integration_id": gateway.get("integration_id"),
+        "store_payment_method": gateway.get("store_payment_method"),
+        "auto_charge_payment_method": gateway.get("auto_charge_payment_method"),
+        "collection_type": gateway.get("collection_type"),
+        "link": {"expiry_period": expiry} if expiry is not None else None,
+        "adyen": None,
+    }
+    if isinstance(adyen, dict):
+        enabled, period = adyen.get("auto_rescue_enabled"), adyen.get("auto_rescue_period")
+        body["adyen"] = {
+            "auto_rescue": {"enabled": enabled, "period": period} if enabled is not None or period is not None else None,
+            "merchant_account": adyen.get("merchant_account"),
+            "allowed_payment_methods": adyen.get("allowed_payment_methods"),
+        }
+    return body
+
+
+def vendor_acceptor(record: Record) -> Record:
+    """A live PaymentAcceptor as the vendor embeds it: its gateway and bank account in the vendor's
+    shape, without our platform key. The integration (provider credentials) is never there."""
+    body = embedded_record(record)
+    if isinstance(body.get("payment_gateway"), dict):
+        body["payment_gateway"] = _vendor_gateway(body["payment_gateway"])
+    if isinstance(body.get("bank_account"), dict):
+        body["bank_account"] = _vendor_bank_account(body["bank_account"])
+    return body
+
+
 def acceptor_ids(invoice: Record) -> list[str]:
     """The payment acceptors the invoice's payment actions name, in order, once each."""
     ids = (action.get("payment_acceptor_id") for action in invoice.get("payment_actions") or [])
@@ -130,7 +189,7 @@ def _payment_actions(invoice: Record, acceptors: Mapping[str, Record]) -> list[R
     actions = invoice.get("payment_actions")
     if actions is None:
         return None
-    found = {i: embedded_record(record) for i, record in acceptors.items()}
+    found = {i: vendor_acceptor(record) for i, record in acceptors.items()}
     return [{**action, "payment_acceptor": found.get(action.get("payment_acceptor_id") or "")} for action in actions]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,9 +15,9 @@ from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, Us
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import reject_unknown
-from invoicegraph.rest.vendor import vendor_invoice
-from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, fingerprint, parse_key
-from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
+from invoicegraph.rest.vendor import vendor_invoice, vendor_invoice_in
+from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
+from invoicegraph.services.refresh.service import RefreshCommand, RefreshService, Responder
 from invoicegraph.services.refresh.types import ALL_TYPES, normalize_types
 
 
@@ -65,6 +66,22 @@ def _dry_run(request: Request) -> bool:
     return values == {"true"}
 
 
+def _responder(platform_id: str) -> Responder:
+    """The route's answer to a refreshed invoice, rendered in the refresh's transaction (services/refresh)."""
+
+    async def respond(session: AsyncSession, invoice: dict[str, Any]) -> RawResponse:
+        body = await vendor_invoice_in(session, platform_id, invoice)
+        return RawResponse(status=200, media_type=JSONBody.media_type, body=orjson.dumps(body))
+
+    return respond
+
+
+def _sent(response: RawResponse, *, replayed: bool) -> Response:
+    """A response as rendered (or as stored, for a replay: the same bytes, status and media type)."""
+    headers = {REPLAYED_HEADER: "true"} if replayed else {}
+    return Response(response.body, status_code=response.status, media_type=response.media_type, headers=headers)
+
+
 async def refresh_invoice(request: Request) -> Response:
     from invoicegraph.rest.routes import require
 
@@ -78,8 +95,8 @@ async def refresh_invoice(request: Request) -> Response:
         body = await _body(request)
         types = _types(body)
         service = RefreshService(request.app.state.database, lock_timeout=request.app.state.settings.lock_timeout_seconds)
-        loaders = Loaders(request.app.state.database, principal.platform_id)
         if dry_run:
+            loaders = Loaders(request.app.state.database, principal.platform_id)
             preview = await service.preview(principal, RefreshCommand(invoice_id=invoice_id, types=types))
             return JSONBody(
                 {
@@ -91,8 +108,10 @@ async def refresh_invoice(request: Request) -> Response:
             )
         key = parse_key(request.headers.get(HEADER))
         idempotency = IdempotencyRequest(key, fingerprint("rest", "refresh", invoice_id, types)) if key else None
-        result = await service.refresh(principal, RefreshCommand(invoice_id=invoice_id, types=types, idempotency=idempotency))
-        headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
-        return JSONBody(await vendor_invoice(result.invoice, loaders), headers=headers)
+        command = RefreshCommand(invoice_id=invoice_id, types=types, idempotency=idempotency, respond=_responder(principal.platform_id))
+        result = await service.refresh(principal, command)
+        if result.response is None:
+            raise RuntimeError("the refresh service rendered no response")  # it does whenever `respond` is given
+        return _sent(result.response, replayed=result.replayed)
     except ApiError as error:
         return error_response(error)

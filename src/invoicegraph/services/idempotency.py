@@ -7,8 +7,9 @@ without a record: on PostgreSQL the first request holds a transaction-level advi
 so a second request waits for the first and then replays it (REST) or finds it still in flight
 (GraphQL, below).
 
-REST stores its response (the invoice) with the refresh. A GraphQL response only exists once the
-whole document has executed, after the refresh committed, so a GraphQL request is `deferred`: the
+REST stores its response as it is sent (status, media type, encoded body: the vendor JSON with its
+embedded records, rendered inside the refresh's transaction) with the refresh, and a replay sends those
+bytes again; nothing is read live. A GraphQL response only exists once the whole document has executed, after the refresh committed, so a GraphQL request is `deferred`: the
 refresh writes its record IN_FLIGHT (fingerprint of document, operationName and variables, no body),
 and the view stores the encoded response with `store_response` before sending it (state DONE). A
 replay is answered from `stored_response` before anything executes. While a record is IN_FLIGHT the
@@ -56,18 +57,22 @@ class IdempotencyRequest:
 
 
 @dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: Any
-
-
-@dataclass(frozen=True)
 class RawResponse:
     """A response exactly as it was sent: status, media type and the encoded body."""
 
     status: int
     media_type: str
     body: bytes
+
+
+@dataclass(frozen=True)
+class StoredInvoice:
+    """A REST record written before responses were stored as sent: it holds the invoice dict the
+    response was built from, not the response. Met only within one retention after the upgrade; the
+    route renders it again (its embedded records as they are now), as it did when it was written."""
+
+    status: int
+    invoice: Any
 
 
 @dataclass(slots=True)
@@ -131,7 +136,7 @@ def in_flight(principal: Principal, request: IdempotencyRequest | None) -> Itera
 
 async def claim(
     session: AsyncSession, principal: Principal, request: IdempotencyRequest, *, retention: timedelta = DEFAULT_RETENTION
-) -> StoredResponse | None:
+) -> RawResponse | StoredInvoice | None:
     """Inside the refresh transaction: the stored response to replay, or None to go ahead.
 
     Refuses a key that is in flight in another transaction, or that was used for another request.
@@ -164,7 +169,10 @@ async def claim(
         # (`stored_response`); reaching here means the first request had not answered when this one
         # started.
         raise IdempotencyCheckFailed("A request with this Idempotency-Key is still in progress.", field=HEADER)
-    return StoredResponse(status=record.response_status or 200, body=orjson.loads(record.response_body or "null"))
+    media_type = record.response_headers.get("content-type")
+    if media_type is None:
+        return StoredInvoice(status=record.response_status or 200, invoice=orjson.loads(record.response_body or "null"))
+    return RawResponse(status=record.response_status or 200, media_type=str(media_type), body=(record.response_body or "").encode("utf-8"))
 
 
 async def stored_response(
@@ -189,13 +197,15 @@ async def stored_response(
     return RawResponse(status=record.response_status or 200, media_type=media_type, body=record.response_body.encode("utf-8"))
 
 
-def store(session: AsyncSession, principal: Principal, request: IdempotencyRequest, response: StoredResponse) -> None:
-    """Record the response, in the caller's (the refresh's) transaction.
+def store(session: AsyncSession, principal: Principal, request: IdempotencyRequest, response: RawResponse | None) -> None:
+    """Record the response, as it will be sent, in the caller's (the refresh's) transaction.
 
     A deferred request records the key and its fingerprint only (IN_FLIGHT); `store_response` adds
-    the response the client gets.
+    the response the client gets. Any other request must bring its response.
     """
     deferred = request.deferred
+    if response is None and not deferred:
+        raise ValueError("a request that is not deferred stores its response with the refresh")
     session.add(
         IdempotencyRecord(
             platform_id=principal.platform_id,
@@ -203,9 +213,10 @@ def store(session: AsyncSession, principal: Principal, request: IdempotencyReque
             key=request.key,
             request_hash=request.fingerprint,
             state=IN_FLIGHT if deferred else DONE,
-            response_status=None if deferred else response.status,
-            response_body=None if deferred else orjson.dumps(response.body).decode(),
-            response_headers={},
+            response_status=None if response is None or deferred else response.status,
+            # orjson and our encoders write UTF-8, so the text round-trips to the same bytes.
+            response_body=None if response is None or deferred else response.body.decode("utf-8"),
+            response_headers={} if response is None or deferred else {"content-type": response.media_type},
             created_at=datetime.now(UTC),
         )
     )

@@ -39,6 +39,27 @@ async def test_the_demo_data_set_loads_and_reloads_without_changes(db: Database)
     assert DEMO_API_KEY.startswith("igk_demo_")
 
 
+async def test_the_demo_invoices_offer_every_way_to_pay(db: Database) -> None:
+    # Given the demo data set, whose open invoices are computed on import (a FULL refresh),
+    assert (await load_demo(db)).ok
+    documents: dict[str, Any] = {}
+    async with db.read() as session:
+        for platform_id, invoice_id in (("plat_acme", "invo_globex_2026_12"), ("plat_initech", "invo_wayne_2026_11")):
+            row = await session.get(tables.Invoice, (platform_id, invoice_id))
+            assert row is not None
+            documents[invoice_id] = row.document
+    # then their payment actions hold the details of each acceptor's type,
+    globex, wayne = documents["invo_globex_2026_12"], documents["invo_wayne_2026_11"]
+    bank, card = globex["payment_actions"]
+    assert bank["bank_account"]["iban"]
+    assert bank["payment_gateway"] is None
+    assert card["payment_gateway"] == {"variant": "ADYEN", "collection_type": "LINK", "adyen": None, "stripe": None}
+    assert wayne["payment_actions"][0]["custom_redirect"] == {"url": "https://pay.initech.example"}
+    # and the pay link is the one the portal issued for the card, or the redirect's page.
+    assert globex["pay_invoice_link"]["portal_url_id"] == "porl_globex_2026_12"
+    assert wayne["pay_invoice_link"] == {"expiry_period": None, "portal_url_id": None, "url": "https://pay.initech.example"}
+
+
 async def test_a_generated_file_validates_and_imports(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "generated.json"
     with path.open("w") as out:

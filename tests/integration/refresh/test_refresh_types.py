@@ -126,6 +126,85 @@ async def test_payment_acceptor(api: Api, database: Database, tmp_path: Path, da
     assert roots <= {"payment_acceptor_ids", "payment_actions"}
 
 
+PAYMENT = """
+query($id: ID!) {
+  invoice(id: $id) {
+    paymentActions {
+      paymentAcceptorId type
+      bankAccount { iban }
+      paymentGateway { variant collectionType adyen { id } stripe { paymentIntentId } }
+      customRedirect { url }
+    }
+    payInvoiceLink { url portalUrlId expiryPeriod { type value } }
+  }
+}
+"""
+CARD = {
+    "id": "paya_card", "platform_id": "plat_acme", "billing_entity_id": "enti_nl", "reference": "card", "name": "Card",
+    "type": "PAYMENT_GATEWAY", "status": "ACTIVE",
+    "payment_gateway": {"integration_id": "intg_adyen", "collection_type": "LINK", "link_expiry_period": {"type": "DAY", "value": 14},
+                        "adyen": {"merchant_account": "AcmeEU", "auto_rescue_enabled": True, "auto_rescue_period": {"type": "DAY", "value": 7}}},
+}  # fmt: skip
+PORTAL = {
+    "id": "paya_portal", "platform_id": "plat_acme", "billing_entity_id": "enti_nl", "reference": "portal", "name": "Portal",
+    "type": "CUSTOM_REDIRECT", "status": "ACTIVE", "custom_redirect": {"url": "https://pay.acme.example/invoices"},
+}  # fmt: skip
+
+
+async def _offer(database: Database, tmp_path: Path, data: dict[str, Any], name: str, acceptor_ids: list[str]) -> None:
+    subscription = {**record(data, "subscriptions", "psub_globex"), "payment_acceptor_ids": acceptor_ids}
+    await load(database, tmp_path, _only(data, payment_acceptors=[CARD, PORTAL], subscriptions=[subscription]), name)
+
+
+async def test_payment_acceptor_actions_carry_the_details_of_their_type(
+    api: Api, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    # Given a card (Adyen, paid by link), a redirect to a payment page and a bank account, in that order,
+    await _offer(database, tmp_path, data, "offer.json", ["paya_card", "paya_portal", "paya_bank"])
+    # when the invoice's payment acceptors are refreshed,
+    await _refresh_alone(api, "PAYMENT_ACCEPTOR")
+    invoice = (await api.graphql(PAYMENT, {"id": INVOICE_ID}))["data"]["invoice"]
+    # then each action holds the details of its acceptor's type, and nothing else,
+    card, portal, bank = invoice["paymentActions"]
+    assert card == {
+        "paymentAcceptorId": "paya_card",
+        "type": "PAYMENT_GATEWAY",
+        "bankAccount": None,
+        "paymentGateway": {"variant": "ADYEN", "collectionType": "LINK", "adyen": None, "stripe": None},
+        "customRedirect": None,
+    }
+    assert (portal["type"], portal["customRedirect"], portal["paymentGateway"], portal["bankAccount"]) == (
+        "CUSTOM_REDIRECT",
+        {"url": "https://pay.acme.example/invoices"},
+        None,
+        None,
+    )
+    assert (bank["bankAccount"], bank["paymentGateway"], bank["customRedirect"]) == ({"iban": "NL91ABNA0417164300"}, None, None)
+    # and the pay link is the first link an acceptor has to give: the card's was never issued, the redirect's page is.
+    assert invoice["payInvoiceLink"] == {"url": "https://pay.acme.example/invoices", "portalUrlId": None, "expiryPeriod": None}
+
+
+async def test_pay_invoice_link_follows_the_acceptors(api: Api, database: Database, tmp_path: Path, data: dict[str, Any]) -> None:
+    # Given an invoice whose card link the payment portal issued,
+    issued = {"url": "https://portal.example/p/abc", "portal_url_id": "porl_abc", "expiry_period": {"type": "DAY", "value": 14}}
+    invoice = {**record(data, "invoices", INVOICE_ID), "pay_invoice_link": issued}
+    await _offer(database, tmp_path, data, "card.json", ["paya_card", "paya_portal"])
+    await load(database, tmp_path, _only(data, invoices=[invoice]), "issued.json")
+    # a refresh keeps the issued link while the card is offered first,
+    await api.refresh(INVOICE_ID, ["PAYMENT_ACCEPTOR"])
+    link = (await api.graphql(PAYMENT, {"id": INVOICE_ID}))["data"]["invoice"]["payInvoiceLink"]
+    assert link == {"url": "https://portal.example/p/abc", "portalUrlId": "porl_abc", "expiryPeriod": {"type": "DAY", "value": 14}}
+    # points to the redirect's page once the redirect comes first,
+    await _offer(database, tmp_path, data, "portal.json", ["paya_portal", "paya_card"])
+    await api.refresh(INVOICE_ID, ["PAYMENT_ACCEPTOR"])
+    link = (await api.graphql(PAYMENT, {"id": INVOICE_ID}))["data"]["invoice"]["payInvoiceLink"]
+    assert link["url"] == "https://pay.acme.example/invoices"
+    # and is dropped when no acceptor offered has a link to give.
+    await _offer(database, tmp_path, data, "bank.json", ["paya_bank"])
+    await api.refresh(INVOICE_ID, ["PAYMENT_ACCEPTOR"])
+    assert (await api.graphql(PAYMENT, {"id": INVOICE_ID}))["data"]["invoice"]["payInvoiceLink"] is None
+
+
 async def test_po_number(api: Api, database: Database, tmp_path: Path, data: dict[str, Any]) -> None:
     subscription = record(data, "subscriptions", "psub_globex")
     subscription["purchase_order_number"] = "PO-9000"

@@ -8,11 +8,17 @@ from typing import Any
 
 import httpx
 import jsonschema  # type: ignore[import-untyped]
+import orjson
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, load
 from tests.support.seed import add_key
 
 from invoicegraph.db.engine import Database
+from invoicegraph.db.invoice_reads import invoice_row_to_dict
+from invoicegraph.db.tables import IdempotencyRecord
+from invoicegraph.services.refresh.service import read_invoice
 
 SCHEMAS = Path(__file__).parent.parent.parent / "support" / "schemas"
 INVOICE_SCHEMA = json.loads((SCHEMAS / "vendor-invoice.schema.json").read_text())
@@ -177,3 +183,77 @@ async def test_an_id_longer_than_any_id_is_invalid_and_not_sent_back_whole(clien
 async def test_refresh_takes_no_other_query_parameter(client: httpx.AsyncClient) -> None:
     body = _error(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh?page=1", headers=KEY), 400, "INVALID_FIELD")
     assert body["field"] == "page"
+
+
+async def test_replay_is_the_stored_response_byte_for_byte(
+    client: httpx.AsyncClient, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    # Given a keyed PO_NUMBER refresh answered once,
+    url = f"/v1/invoices/{INVOICE_ID}/refresh"
+    headers = {**KEY, "Idempotency-Key": "rest-bytes-1"}
+    first = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
+    assert [record["name"] for record in _invoice(first)["meter_values"]] == ["Calls"]
+    assert "idempotent-replayed" not in first.headers
+
+    # when an embedded record changes and the same request comes again,
+    meters = [{**meter, "meter_values": [{**value, "name": "API calls"} for value in meter["meter_values"]]} for meter in data["meters"]]
+    await load(database, tmp_path, {"format": data["format"], "meters": meters}, "renamed.json")
+    replay = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
+
+    # then the replay is the first response as it was sent: status, media type and bytes.
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert (replay.status_code, replay.headers["content-type"], replay.content) == (
+        first.status_code,
+        first.headers["content-type"],
+        first.content,
+    )
+    # Without the key, the same request runs again and embeds the live record.
+    fresh = _invoice(await client.post(url, headers=KEY, json={"types": ["PO_NUMBER"]}))
+    assert [record["name"] for record in fresh["meter_values"]] == ["API calls"]
+
+
+@pytest.mark.usefixtures("data")
+async def test_a_record_stored_before_the_upgrade_still_replays_the_vendor_json(client: httpx.AsyncClient, database: Database) -> None:
+    # Given a key whose record holds the invoice dict, as records did before responses were stored as sent,
+    url = f"/v1/invoices/{INVOICE_ID}/refresh"
+    headers = {**KEY, "Idempotency-Key": "rest-legacy-1"}
+    first = _invoice(await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]}))
+    async with database.write() as session:
+        invoice = invoice_row_to_dict(await read_invoice(session, "plat_acme", INVOICE_ID, lock=False))
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.platform_id) == "plat_acme", col(IdempotencyRecord.key) == "rest-legacy-1")
+            .values(response_body=orjson.dumps(invoice).decode(), response_headers={})
+        )
+    # when the same request comes again, then it replays the vendor JSON, never our internal dict.
+    replay = await client.post(url, headers=headers, json={"types": ["PO_NUMBER"]})
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert _invoice(replay) == first
+
+
+async def test_embedded_payment_acceptors_use_the_vendor_names(
+    client: httpx.AsyncClient, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    # Given an invoice offering an Adyen card acceptor with a link expiry and auto-rescue,
+    card = {
+        "id": "paya_card", "platform_id": "plat_acme", "billing_entity_id": "enti_nl", "reference": "card", "type": "PAYMENT_GATEWAY",
+        "payment_gateway": {"integration_id": "intg_adyen", "collection_type": "LINK", "link_expiry_period": {"type": "DAY", "value": 14},
+                            "adyen": {"auto_rescue_enabled": True, "auto_rescue_period": {"type": "DAY", "value": 7}}},
+    }  # fmt: skip
+    subscription = {**next(s for s in data["subscriptions"] if s["id"] == "psub_globex"), "payment_acceptor_ids": ["paya_card"]}
+    await load(database, tmp_path, {"format": data["format"], "payment_acceptors": [card], "subscriptions": [subscription]}, "card.json")
+    # when it is refreshed over REST, then the embedded acceptor has the vendor's names (field-mapping.md §2),
+    invoice = _invoice(await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers=KEY, json={"types": ["PAYMENT_ACCEPTOR"]}))
+    gateway = invoice["payment_actions"][0]["payment_acceptor"]["payment_gateway"]
+    assert gateway["link"] == {"expiry_period": {"type": "DAY", "value": 14}}
+    assert gateway["adyen"]["auto_rescue"] == {"enabled": True, "period": {"type": "DAY", "value": 7}}
+    assert not {"link_expiry_period", "integration"} & set(gateway)
+    assert not {"auto_rescue_enabled", "auto_rescue_period"} & set(gateway["adyen"])
+    # while GraphQL keeps its flattened fields.
+    query = """query($id: ID!) { invoice(id: $id) { paymentActions { paymentAcceptor { paymentGateway {
+        linkExpiryPeriod { type value } adyen { autoRescueEnabled autoRescuePeriod { type value } } } } } } }"""
+    body = (await client.post("/graphql", json={"query": query, "variables": {"id": INVOICE_ID}}, headers=KEY)).json()
+    assert body["data"]["invoice"]["paymentActions"][0]["paymentAcceptor"]["paymentGateway"] == {
+        "linkExpiryPeriod": {"type": "DAY", "value": 14},
+        "adyen": {"autoRescueEnabled": True, "autoRescuePeriod": {"type": "DAY", "value": 7}},
+    }

@@ -59,7 +59,7 @@ def reread(invoice: Record, sources: Sources, parts: frozenset[str], now: str) -
     if "PAYMENT_ACCEPTOR" in parts:
         result["payment_acceptor_ids"] = [a["id"] for a in sources.payment_acceptors]
         result["payment_actions"] = [snapshots.payment_action(a) for a in sources.payment_acceptors]
-        result["pay_invoice_link"] = invoice.get("pay_invoice_link")
+        result["pay_invoice_link"] = snapshots.pay_invoice_link(sources.payment_acceptors, invoice.get("pay_invoice_link"))
     if "PO_NUMBER" in parts:
         result["purchase_order_number"] = snapshots.purchase_order_number(sources.subscriptions)
     return result

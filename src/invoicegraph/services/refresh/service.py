@@ -6,6 +6,7 @@ Both adapters (the GraphQL mutation and preview, the REST route) call `refresh` 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableErr
 from invoicegraph.observability.facts import note_refresh_result
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.services import idempotency
-from invoicegraph.services.idempotency import IdempotencyRequest, StoredResponse
+from invoicegraph.services.idempotency import IdempotencyRequest, RawResponse, StoredInvoice
 from invoicegraph.services.refresh.compute import compute
 from invoicegraph.services.refresh.diff import Change, differs, vendor_changes
 from invoicegraph.services.refresh.sources import Sources, read_sources
@@ -33,6 +34,9 @@ from invoicegraph.services.refresh.types import checked_invoice_id, expand
 
 REFRESHABLE = frozenset({"OPEN", "DRAFT"})
 Record = dict[str, Any]
+# An adapter's response to a refreshed invoice, rendered inside the refresh's transaction (the session
+# reads what the refresh sees): what is sent, and what an Idempotency-Key stores and replays.
+Responder = Callable[[AsyncSession, Record], Awaitable[RawResponse]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class RefreshCommand:
     invoice_id: str
     types: tuple[str, ...]
     idempotency: IdempotencyRequest | None = None
+    # REST renders its response in the transaction; GraphQL (a deferred key) renders it after.
+    respond: Responder | None = None
 
     def __post_init__(self) -> None:
         checked_invoice_id(self.invoice_id)  # both adapters build one: an empty id fails the same way
@@ -55,6 +61,9 @@ class RefreshResult:
     # The changed leaves as vendor JSON paths (diff.py); may be empty when only internal keys changed.
     changes: list[Change] = field(default_factory=list)
     replayed: bool = False
+    # The adapter's response (`RefreshCommand.respond`): for a replay, the stored one, byte for byte.
+    # A replay of stored bytes has no invoice dict (`invoice` is empty): the bytes are the answer.
+    response: RawResponse | None = None
     # The records the computation read (not for a replay): a GraphQL response primes its loaders
     # with them instead of reading them again.
     sources: Sources | None = None
@@ -172,8 +181,11 @@ class RefreshService:
         async with self.database.write() as session:
             if command.idempotency is not None:
                 stored = await idempotency.claim(session, principal, command.idempotency)
-                if stored is not None:
-                    return RefreshResult(invoice=stored.body, types=command.types, based_on_version=-1, replayed=True)
+                if isinstance(stored, RawResponse):
+                    return RefreshResult(invoice={}, types=command.types, based_on_version=-1, replayed=True, response=stored)
+                if isinstance(stored, StoredInvoice):  # written before responses were stored as sent
+                    response = await command.respond(session, stored.invoice) if command.respond is not None else None
+                    return RefreshResult(invoice=stored.invoice, types=command.types, based_on_version=-1, replayed=True, response=response)
             row = self._refreshable(await _lock(session, principal.platform_id, command.invoice_id, self.lock_timeout), command.invoice_id)
             before = invoice_row_to_dict(row)
             after, sources = await _compute_with_sources(session, principal.platform_id, before, command.types)
@@ -185,10 +197,17 @@ class RefreshService:
             else:
                 after = before
             self._audit(session, principal, command, before, after, changed, found)
+            response = await command.respond(session, after) if command.respond is not None else None
             if command.idempotency is not None:
-                idempotency.store(session, principal, command.idempotency, StoredResponse(status=200, body=after))
+                idempotency.store(session, principal, command.idempotency, response)
         return RefreshResult(
-            invoice=after, types=command.types, based_on_version=before["version"], changed=changed, changes=found, sources=sources
+            invoice=after,
+            types=command.types,
+            based_on_version=before["version"],
+            changed=changed,
+            changes=found,
+            sources=sources,
+            response=response,
         )
 
     @staticmethod

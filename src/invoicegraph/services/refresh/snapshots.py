@@ -163,13 +163,50 @@ _BANK_FIELDS = (
 )
 
 
+def _gateway_action(gateway: Record) -> Record:
+    """PaymentActionPaymentGateway of a gateway acceptor (vendor-invoice.md §2.3).
+
+    The provider is the integration's, which an acceptor does not carry; Adyen settings on the acceptor
+    say it is Adyen, anything else leaves it unknown (null). The Adyen session and the Stripe payment
+    intent are made at the provider when the customer pays, never by a refresh: null until then.
+    """
+    return {
+        "variant": "ADYEN" if gateway.get("adyen") is not None else None,
+        "collection_type": gateway.get("collection_type"),
+        "adyen": None,
+        "stripe": None,
+    }
+
+
 def payment_action(acceptor: Record) -> Record:
-    """How the customer can pay through one acceptor (InvoicePaymentAction)."""
-    bank = acceptor.get("bank_account")
+    """How the customer can pay through one acceptor (InvoicePaymentAction): the details of its type."""
+    kind = acceptor.get("type") or "BANK_ACCOUNT"
+    bank, gateway, redirect = acceptor.get("bank_account"), acceptor.get("payment_gateway"), acceptor.get("custom_redirect")
     return {
         "payment_acceptor_id": acceptor["id"],
-        "type": acceptor.get("type") or "BANK_ACCOUNT",
-        "bank_account": {field: bank.get(field) for field in _BANK_FIELDS} if isinstance(bank, dict) else None,
-        "payment_gateway": None,
-        "custom_redirect": None,
+        "type": kind,
+        "bank_account": {field: bank.get(field) for field in _BANK_FIELDS} if kind == "BANK_ACCOUNT" and isinstance(bank, dict) else None,
+        "payment_gateway": _gateway_action(gateway) if kind == "PAYMENT_GATEWAY" and isinstance(gateway, dict) else None,
+        "custom_redirect": {"url": redirect.get("url")} if kind == "CUSTOM_REDIRECT" and isinstance(redirect, dict) else None,
     }
+
+
+def pay_invoice_link(acceptors: Sequence[Record], stored: Record | None) -> Record | None:
+    """The hosted page where the customer pays (PortalUrlLink), from the first acceptor, in the
+    refresh's order, that has one to give (docs/decisions.md):
+
+    - a CUSTOM_REDIRECT acceptor with a URL: that page (it does not expire, no portal URL resource);
+    - a PAYMENT_GATEWAY acceptor collecting by LINK: the link the payment portal issued for this
+      invoice (one with a `portal_url_id`), kept as it was issued. Issuing one is the portal's job,
+      not a refresh's: until then this acceptor has no link to give.
+
+    None when no acceptor has one: a link to a way of paying the invoice no longer offers is dropped.
+    """
+    for acceptor in acceptors:
+        kind = acceptor.get("type")
+        redirect, gateway = acceptor.get("custom_redirect") or {}, acceptor.get("payment_gateway") or {}
+        if kind == "CUSTOM_REDIRECT" and redirect.get("url"):
+            return {"expiry_period": None, "portal_url_id": None, "url": redirect["url"]}
+        if kind == "PAYMENT_GATEWAY" and gateway.get("collection_type") == "LINK" and stored and stored.get("portal_url_id"):
+            return dict(stored)
+    return None
