@@ -64,7 +64,7 @@ async def test_every_flow_over_the_split_configuration_is_scoped(
         assert "errors" not in response.json(), response.text
     for method, path in [
         ("GET", f"/v1/invoices/{INVOICE_ID}"),
-        ("GET", "/v1/invoices?limit=5&status=DRAFT"),
+        ("GET", "/v1/invoices?limit=5&statuses[]=DRAFT"),
         ("POST", f"/v1/invoices/{INVOICE_ID}/refresh?dry_run=true"),
         ("POST", f"/v1/invoices/{INVOICE_ID}/refresh"),
     ]:
