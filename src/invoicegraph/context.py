@@ -7,7 +7,8 @@ event loops and, worse, tenants).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from invoicegraph.db.engine import Database
     from invoicegraph.db.loaders import Loaders
     from invoicegraph.errors import ApiError
+    from invoicegraph.execution.context import PlannedExecutionContext
     from invoicegraph.services.idempotency import OperationIdempotency
     from invoicegraph.settings import Settings
 
@@ -46,3 +48,8 @@ class RequestContext:
     premade_result: GraphQLExecutionResult | None = None
     # Direct execution ran for this context: the view's own run (verify mode's comparison) does not repeat it.
     executed_directly: bool = False
+    # The executor running this request's operation (a weak reference: no cycle), for a mutation that
+    # completes its answer inside its own transaction (execution/precompletion.py).
+    executor: weakref.ref[PlannedExecutionContext] | None = None
+    # Root values completed that way, by response key: (the resolved value, its completed answer).
+    precompleted: dict[str, tuple[object, object]] = field(default_factory=dict)

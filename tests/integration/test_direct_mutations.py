@@ -32,7 +32,10 @@ WHOLE = (
     + "\n} }"
 )
 # A refresh whose answer can fail after the refresh ran: `first` above the page size limit.
-HISTORY = "mutation History($id: ID!, $first: Int) { refreshInvoice(id: $id) { id version refreshHistory(first: $first) { totalCount } } }"
+HISTORY = (
+    "mutation History($id: ID!, $first: Int, $after: String) {"
+    " refreshInvoice(id: $id) { id version refreshHistory(first: $first, after: $after) { totalCount } } }"
+)
 
 
 @pytest.fixture
@@ -80,10 +83,12 @@ async def test_a_known_refresh_that_fails_after_it_ran_is_reported_by_the_pipeli
     records, _ = await refresh_writes(database)
     errors_before = PLAN_STATS.direct[("mutation", "errors")]
 
-    answered = await _post(direct, HISTORY, {"id": INVOICE_ID, "first": 1000})
+    # A malformed cursor is refused by the page's resolver, after the refresh wrote (an out-of-range
+    # `first` would be refused before it: resolvers/answer_checks.py).
+    answered = await _post(direct, HISTORY, {"id": INVOICE_ID, "first": 1, "after": "not-a-cursor"})
     assert PLAN_STATS.direct[("mutation", "errors")] == errors_before + 1, "executed directly, reported by the pipeline"
     assert (await refresh_writes(database))[0] == records + 1, "the refresh ran once, not again for the report"
-    expected = await _post(pipeline, HISTORY, {"id": INVOICE_ID, "first": 1000})
+    expected = await _post(pipeline, HISTORY, {"id": INVOICE_ID, "first": 1, "after": "not-a-cursor"})
     assert (await refresh_writes(database))[0] == records + 2
 
     body = answered.json()

@@ -115,6 +115,7 @@ class Database:
         )
         self._route: Route | None = None  # None: the process-wide handle, always the primary
         self._shared: _SharedReads | None = None  # a request's one read session (see for_request)
+        self._pinned: _SharedReads | None = None  # reads inside a write transaction (see `pinned`)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -171,6 +172,11 @@ class Database:
             await self._route.settle(self.replicas)  # the request's first read decides, for the whole request
             if self._route.replica is not None:
                 sessions = self._route.replica.sessions
+        pinned = self._pinned
+        if pinned is not None and not pinned.held_by_current_task():
+            async with pinned.turn(sessions) as session:
+                yield session
+            return
         shared = self._shared
         if shared is not None and not shared.held_by_current_task():
             async with shared.turn(sessions) as session:
@@ -178,6 +184,22 @@ class Database:
             return
         async with sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def pinned(self, session: AsyncSession) -> AsyncIterator[None]:
+        """This request's reads (its loaders') run in `session`, a write transaction, until the block ends.
+
+        A mutation's answer is then read as its transaction sees it, before the commit, with no session
+        of its own afterwards. The session stays the writer's: it is neither closed nor rolled back here.
+        """
+        reads = _SharedReads()
+        reads.lend(session)
+        self._pinned = reads
+        try:
+            yield
+        finally:
+            self._pinned = None
+            await reads.give_back()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -212,6 +234,17 @@ class _SharedReads:
         # operation early) reads with a session of its own, closed at once, rather than reopening
         # the shared one that nobody would close.
         self._closed = False
+        self._lent = False  # the session is a writer's, lent for a while (`lend`): never closed here
+
+    def lend(self, session: AsyncSession) -> None:
+        """Take turns on someone else's session (`Database.pinned`); `give_back` leaves it open."""
+        self._session = session
+        self._lent = True
+
+    async def give_back(self) -> None:
+        async with self._lock:
+            self._closed = True
+            self._session = None
 
     def held_by_current_task(self) -> bool:
         return self._holder is not None and self._holder is asyncio.current_task()
@@ -231,8 +264,10 @@ class _SharedReads:
             try:
                 yield self._session
             except BaseException:
-                # A failed statement may leave the transaction unusable: start afresh next time.
-                await self.close_unlocked()
+                # A failed statement may leave the transaction unusable: start afresh next time (a lent
+                # session is its owner's to end: its transaction fails as a whole).
+                if not self._lent:
+                    await self.close_unlocked()
                 raise
             finally:
                 self._holder = None

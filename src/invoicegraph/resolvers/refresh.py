@@ -8,10 +8,12 @@ from invoicegraph.errors import ResourceNotFound, Unauthorised
 from invoicegraph.resolvers.answer_checks import refuse_early
 from invoicegraph.resolvers.types import Info, Row
 from invoicegraph.services.idempotency import HEADER, OperationIdempotency, parse_key
-from invoicegraph.services.refresh.service import RefreshCommand, RefreshService
+from invoicegraph.services.refresh.service import RefreshCommand, RefreshService, Responder
 from invoicegraph.services.refresh.types import normalize_types
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from invoicegraph.db.loaders import Loaders
     from invoicegraph.services.refresh.sources import Sources
 
@@ -20,9 +22,44 @@ def _service(info: Info) -> RefreshService:
     return RefreshService(info.context.database, lock_timeout=info.context.settings.lock_timeout_seconds)
 
 
-def _command(info: Info, id: str, types: list[Any] | None, *, key: OperationIdempotency | None = None) -> RefreshCommand:
+def _command(
+    info: Info, id: str, types: list[Any] | None, *, key: OperationIdempotency | None = None, respond: Responder | None = None
+) -> RefreshCommand:
     names = normalize_types([t.name for t in types or []])
-    return RefreshCommand(invoice_id=id, types=names, idempotency=key.request if key else None)
+    return RefreshCommand(invoice_id=id, types=names, idempotency=key.request if key else None, respond=respond)
+
+
+def _answer_in_transaction(info: Info) -> Responder | None:
+    """The mutation's answer, completed inside the refresh's transaction (as REST renders its body there).
+
+    Its loaders read in the refresh's session (`Database.pinned`): what the answer shows is what the
+    refresh saw and wrote, and no read session is opened after the commit. The executor's plan
+    completes the refreshed invoice there; `complete_value` hands that answer out when graphql-core
+    completes the field (execution/context.py). When the plan gives up, the field is completed after
+    the commit as before. A failing statement fails the transaction, and so the refresh, as a failing
+    read of REST's body does.
+    """
+    context = info.context
+    executor = context.executor
+    if executor is None:
+        return None
+    raw = info._raw_info
+
+    async def respond(session: AsyncSession, invoice: Row, sources: Sources | None) -> None:
+        alive = executor()
+        if alive is None:
+            return
+        context.loaders.prime_invoices([invoice])
+        if sources is not None:
+            prime_sources(context.loaders, sources)
+        await session.flush()  # the audit record too: `refreshHistory` shows this refresh
+        async with context.database.pinned(session):
+            completed = await alive.precomplete(raw, invoice)
+        if completed is not None:
+            context.precompleted[str(raw.path.key)] = (invoice, completed)
+        return
+
+    return respond
 
 
 def _key(info: Info) -> OperationIdempotency | None:
@@ -48,7 +85,7 @@ async def resolve_refresh_invoice(info: Info, id: str, types: list[Any] | None) 
     refuse_early(info)  # what the answer would refuse after the write, refused before it (answer_checks.py)
     # A replay never gets here (the view answers it before execution); a deferred key's record is
     # written by the refresh, and its response body by the view once the response is built.
-    result = await _service(info).refresh(principal, _command(info, id, types, key=key))
+    result = await _service(info).refresh(principal, _command(info, id, types, key=key, respond=_answer_in_transaction(info)))
     if key is not None:
         key.recorded = True
     # The response reads the invoice the refresh produced, and the records it read, not the database again.

@@ -18,6 +18,7 @@ from invoicegraph.rest.params import reject_unknown
 from invoicegraph.rest.vendor import vendor_invoice, vendor_invoice_in
 from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, RefreshService, Responder
+from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import ALL_TYPES, normalize_types
 
 
@@ -69,7 +70,7 @@ def _dry_run(request: Request) -> bool:
 def _responder(platform_id: str) -> Responder:
     """The route's answer to a refreshed invoice, rendered in the refresh's transaction (services/refresh)."""
 
-    async def respond(session: AsyncSession, invoice: dict[str, Any]) -> RawResponse:
+    async def respond(session: AsyncSession, invoice: dict[str, Any], _sources: Sources | None) -> RawResponse:
         body = await vendor_invoice_in(session, platform_id, invoice)
         return RawResponse(status=200, media_type=JSONBody.media_type, body=orjson.dumps(body))
 

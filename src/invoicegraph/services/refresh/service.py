@@ -5,6 +5,7 @@ Both adapters (the GraphQL mutation and preview, the REST route) call `refresh` 
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,8 +36,10 @@ from invoicegraph.services.refresh.types import checked_invoice_id, expand
 REFRESHABLE = frozenset({"OPEN", "DRAFT"})
 Record = dict[str, Any]
 # An adapter's response to a refreshed invoice, rendered inside the refresh's transaction (the session
-# reads what the refresh sees): what is sent, and what an Idempotency-Key stores and replays.
-Responder = Callable[[AsyncSession, Record], Awaitable[RawResponse]]
+# reads what the refresh sees, and the records the computation read, None for an old stored replay):
+# REST's is what is sent, and what an Idempotency-Key stores and replays. GraphQL's completes its
+# answer there and returns None (the view stores the response it sends).
+Responder = Callable[[AsyncSession, Record, "Sources | None"], Awaitable[RawResponse | None]]
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class RefreshCommand:
     invoice_id: str
     types: tuple[str, ...]
     idempotency: IdempotencyRequest | None = None
-    # REST renders its response in the transaction; GraphQL (a deferred key) renders it after.
+    # Both render their response in the transaction (REST its body, GraphQL its completed answer).
     respond: Responder | None = None
 
     def __post_init__(self) -> None:
@@ -135,6 +138,16 @@ class RefreshService:
         self.lock_timeout = lock_timeout
 
     async def refresh(self, principal: Principal, command: RefreshCommand) -> RefreshResult:
+        """Refresh one invoice (refresh.md), in a task of its own.
+
+        A refresh waits on the database some fifteen times. Run in the caller's task, each wait
+        resumes every frame above it (the middlewares, and for GraphQL the view, graphql-core's
+        executor and Strawberry's wrappers: some 25 coroutine frames); in its own task, only the
+        refresh's. Cancelling the caller cancels the task with it.
+        """
+        return await asyncio.ensure_future(self._refresh_and_report(principal, command))
+
+    async def _refresh_and_report(self, principal: Principal, command: RefreshCommand) -> RefreshResult:
         try:
             with idempotency.in_flight(principal, command.idempotency):
                 result = await self._refresh(principal, command)
@@ -184,7 +197,7 @@ class RefreshService:
                 if isinstance(stored, RawResponse):
                     return RefreshResult(invoice={}, types=command.types, based_on_version=-1, replayed=True, response=stored)
                 if isinstance(stored, StoredInvoice):  # written before responses were stored as sent
-                    response = await command.respond(session, stored.invoice) if command.respond is not None else None
+                    response = await command.respond(session, stored.invoice, None) if command.respond is not None else None
                     return RefreshResult(invoice=stored.invoice, types=command.types, based_on_version=-1, replayed=True, response=response)
             row = self._refreshable(await _lock(session, principal.platform_id, command.invoice_id, self.lock_timeout), command.invoice_id)
             before = invoice_row_to_dict(row)
@@ -197,7 +210,7 @@ class RefreshService:
             else:
                 after = before
             self._audit(session, principal, command, before, after, changed, found)
-            response = await command.respond(session, after) if command.respond is not None else None
+            response = await command.respond(session, after, sources) if command.respond is not None else None
             if command.idempotency is not None:
                 idempotency.store(session, principal, command.idempotency, response)
         return RefreshResult(
