@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.services.refresh.diff import changes
-from invoicegraph.services.refresh.service import compute_refresh, read_invoice, save_invoice
+from invoicegraph.services.refresh.service import check_storable, compute_refresh, read_invoice, save_invoice
 
 FULL = ("FULL",)
 
@@ -38,6 +38,7 @@ async def compute_open_invoices(
         if row is None or row.status not in ("OPEN", "DRAFT"):
             continue
         after = await compute_refresh(session, platform_id, invoice_row_to_dict(row), FULL)
+        check_storable(after)  # InvalidOperation: the file is refused (service.py)
         found = (previous or {}).get((platform_id, invoice_id))
         if found is None:
             await save_invoice(session, platform_id, row, after, version=1, updated_at=row.updated_at)

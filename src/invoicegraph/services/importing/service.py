@@ -22,6 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
+from invoicegraph.errors import InvalidOperation
 from invoicegraph.records.problems import Problem
 from invoicegraph.services.importing.compute import compute_open_invoices
 from invoicegraph.services.importing.reader import CountingReader
@@ -91,7 +92,10 @@ async def _write(database: Database, path: Path, bar: Progress | None, survey: S
         if writer.problems:
             raise _Refused(writer.problems)
         for platform_id, invoice_ids in survey.open_invoices.items():
-            restored = await compute_open_invoices(session, platform_id, invoice_ids, writer.previous_invoices)
+            try:
+                restored = await compute_open_invoices(session, platform_id, invoice_ids, writer.previous_invoices)
+            except InvalidOperation as error:  # a computed total the database cannot hold
+                raise _Refused([Problem("invoices", error.message)]) from None
             # Rewritten, then computed back to what was stored: for the report, unchanged.
             counts = writer.tally.of(tables.Invoice)
             counts.updated, counts.unchanged = counts.updated - restored, counts.unchanged + restored

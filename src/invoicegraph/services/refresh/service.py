@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -132,6 +133,26 @@ async def save_invoice(
     return invoice_row_to_dict(written.one())
 
 
+# Totals are stored as NUMERIC(38, 12) (db/types.py `Money`): 26 digits before the point.
+_STORABLE = Decimal(10) ** 26
+
+
+def check_storable(invoice: Record) -> None:
+    """Refuse a total the database cannot hold (absurd prices times absurd usage), before writing it.
+
+    The import bounds each price and value (records/values.py), not their products: a refresh, or an
+    import computing its open invoices, would otherwise end in the database's numeric overflow.
+    """
+    total = parse_amount(invoice["invoice_amount_including_tax"])
+    if abs(total) >= _STORABLE:
+        raise InvalidOperation(
+            f"Invoice {reflected(str(invoice['id']))}'s total would have more than 26 digits before the decimal point; "
+            "check its prices and usage.",
+            resource_id=str(invoice["id"]),
+            resource_type="INVOICE",
+        )
+
+
 class RefreshService:
     def __init__(self, database: Database, *, lock_timeout: float = 5.0) -> None:
         self.database = database
@@ -202,6 +223,7 @@ class RefreshService:
             row = self._refreshable(await _lock(session, principal.platform_id, command.invoice_id, self.lock_timeout), command.invoice_id)
             before = invoice_row_to_dict(row)
             after, sources = await _compute_with_sources(session, principal.platform_id, before, command.types)
+            check_storable(after)
             # Whether to write is decided on our dicts; the reported paths on the vendor JSON (diff.py).
             changed = differs(before, after)
             found = vendor_changes(before, after) if changed else []
