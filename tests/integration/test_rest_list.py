@@ -88,27 +88,6 @@ async def test_filters_and_order(client: httpx.AsyncClient, data: dict[str, Any]
 
 
 @pytest.mark.usefixtures("data")
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"limit": "0"}, "limit"),
-        ({"limit": "101"}, "limit"),
-        ({"limit": "ten"}, "limit"),
-        ({"page": "0"}, "page"),
-        ({"statuses[]": "SENT"}, "statuses"),
-        ({"order_by": "amount"}, "order_by"),
-        ({"order_direction": "up"}, "order_direction"),
-        ({"paid": "yes"}, "paid"),
-    ],
-)
-async def test_bad_parameters_are_invalid_field(client: httpx.AsyncClient, params: dict[str, str], field: str) -> None:
-    response = await client.get("/v1/invoices", params=params, headers=KEY)
-    assert response.status_code == 400, response.text
-    assert response.json()["code"] == "INVALID_FIELD"
-    assert response.json()["field"] == field
-
-
-@pytest.mark.usefixtures("data")
 async def test_needs_a_credential_and_a_version(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/invoices")).status_code == 401
     assert (await client.get("/v2/invoices", headers=KEY)).json()["code"] == "UNSUPPORTED_VERSION"
@@ -194,6 +173,14 @@ async def test_periods_and_lines_only_when_asked_for(client: httpx.AsyncClient) 
 @pytest.mark.parametrize(
     ("params", "field"),
     [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"page": "0"}, "page"),
+        ({"statuses[]": "SENT"}, "statuses"),
+        ({"order_by": "amount"}, "order_by"),
+        ({"order_direction": "up"}, "order_direction"),
+        ({"paid": "yes"}, "paid"),
         # Beyond what OFFSET's 64 bits hold: once a 500 (OverflowError) on SQLite.
         ({"page": "922337203685477580"}, "page"),
         ({"page": "9223372036854775809", "limit": "1"}, "page"),
