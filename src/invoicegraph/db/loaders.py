@@ -28,7 +28,7 @@ from invoicegraph.db.invoice_reads import InvoiceShape
 from invoicegraph.db.prepared import fetch
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
 from invoicegraph.db.refresh_reads import HistoryPage
-from invoicegraph.observability.loaders import observe_loader, observe_loaders
+from invoicegraph.observability.loaders import observe_loader
 
 __all__ = ["Loaders", "record_dict"]
 
@@ -156,8 +156,41 @@ class _Round:
 _running: set[asyncio.Task[None]] = set()
 
 
+class _Made:
+    """A loader of the request, made on first use: most requests use a few of them, and making one is not free.
+
+    A non-data descriptor: the loader it makes is stored on the instance under the same name, so
+    later uses read the instance's attribute and never come back here.
+    """
+
+    def __init__(self, read: Read) -> None:
+        self._read = read
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, loaders: Loaders | None, owner: type) -> Any:
+        if loaders is None:
+            return self
+        loader = loaders._loader(self._read)
+        observe_loader(self._name, loader)  # batch sizes (metrics) and batch spans (tracing), when the app has them
+        loaders.__dict__[self._name] = loader
+        return loader
+
+
 class Loaders:
     """The loaders of one request, scoped to one platform."""
+
+    invoice_by_id: DataLoader[str, Any] = _Made(InvoicesRead())  # type: ignore[assignment]  # made per request
+    customer_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.Customer))  # type: ignore[assignment]
+    billing_entity_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.BillingEntity))  # type: ignore[assignment]
+    payment_acceptor_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.PaymentAcceptor))  # type: ignore[assignment]
+    coupon_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.Coupon))  # type: ignore[assignment]
+    promotion_code_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.PromotionCode))  # type: ignore[assignment]
+    meter_value_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.MeterValue))  # type: ignore[assignment]
+    credit_type_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.CreditType))  # type: ignore[assignment]
+    subscription_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.Subscription))  # type: ignore[assignment]
 
     def __init__(self, database: Database, platform_id: str | None, *, naive: bool = False) -> None:
         self._database = database
@@ -165,18 +198,8 @@ class Loaders:
         # Benchmark baseline only (settings.naive_execution): one statement per load, no cache.
         self._naive = naive
         self._round = _Round(database, platform_id) if platform_id is not None and not naive else None
-        self.invoice_by_id = self._loader(InvoicesRead())
-        self.customer_by_id = self._loader(RecordsRead(tables.Customer))
-        self.billing_entity_by_id = self._loader(RecordsRead(tables.BillingEntity))
-        self.payment_acceptor_by_id = self._loader(RecordsRead(tables.PaymentAcceptor))
-        self.coupon_by_id = self._loader(RecordsRead(tables.Coupon))
-        self.promotion_code_by_id = self._loader(RecordsRead(tables.PromotionCode))
-        self.meter_value_by_id = self._loader(RecordsRead(tables.MeterValue))
-        self.credit_type_by_id = self._loader(RecordsRead(tables.CreditType))
-        self.subscription_by_id = self._loader(RecordsRead(tables.Subscription))
         # Pages (refresh history, a customer's invoices): one loader per read, made when a selection asks.
         self._pages: dict[Read, DataLoader[str, Any]] = {}
-        observe_loaders(self)  # batch sizes (metrics) and batch spans (tracing), when the app has them
 
     def _loader(self, read: Read) -> DataLoader[str, Any]:
         batch = self._batch(read)

@@ -1,7 +1,7 @@
 """DataLoader batches, observed: their size (a histogram per loader) and, when tracing, a span each.
 
-`observe_loaders` is called when a request's loaders are built; it wraps each loader's batch
-function in place. Outside a request, or with neither metrics nor tracing, it changes nothing.
+`observe_loader` is called when a request makes a loader (on its first use); it wraps the loader's
+batch function in place. Outside a request, or with neither metrics nor tracing, it changes nothing.
 """
 
 from __future__ import annotations
@@ -16,18 +16,8 @@ from invoicegraph.observability.facts import Telemetry, current_facts
 BatchFn = Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]
 
 
-def observe_loaders(loaders: object) -> None:
-    """Wrap the batch function of every DataLoader attribute of `loaders`, named after the attribute."""
-    facts = current_facts()
-    if facts is None or (facts.telemetry.metrics is None and facts.telemetry.tracer is None):
-        return
-    for name, value in vars(loaders).items():
-        if isinstance(value, DataLoader):
-            value.batch_load_fn = observed_batch(name, value.batch_load_fn, facts.telemetry)
-
-
 def observe_loader(name: str, loader: DataLoader[Any, Any]) -> None:
-    """The same for one loader made later in the request (one per page size and cursor, say)."""
+    """Wrap the batch function of `loader`, reported as `name`."""
     facts = current_facts()
     if facts is None or (facts.telemetry.metrics is None and facts.telemetry.tracer is None):
         return

@@ -50,6 +50,9 @@ class _Check:
     field: GraphQLField
     node: FieldNode
     path: str  # response keys from the mutation's value, dotted (the error's `field` prefix)
+    # The field with its `first` argument alone (None without one): coerced by graphql-core as the
+    # whole field's arguments would be, without coercing the others (a page has a dozen).
+    first: GraphQLField | None
 
 
 # (the field node, its checks): the node is kept so that its id is not reused while cached.
@@ -79,8 +82,8 @@ def refuse_early(info: Info) -> None:
             if isinstance(extension, PermissionExtension):
                 for permission in extension.permissions:
                     permission.has_permission(None, info)  # our permissions raise their coded error
-        if "first" in check.field.args:
-            arguments = get_argument_values(check.field, check.node, variables)
+        if check.first is not None:
+            arguments = get_argument_values(check.first, check.node, variables)
             try:
                 checked_first_of(info.context, arguments.get("first"))
             except InvalidField as error:
@@ -122,7 +125,8 @@ class _Walk:
         definition = (field.extensions or {}).get("strawberry-definition")
         guarded = any(isinstance(e, PermissionExtension) for e in getattr(definition, "extensions", ()))
         if guarded or "first" in field.args:
-            self.checks.append(_Check(field, node, ".".join(here)))
+            first = GraphQLField(field.type, args={"first": field.args["first"]}) if "first" in field.args else None
+            self.checks.append(_Check(field, node, ".".join(here), first))
         if node.selection_set is not None:
             self.selections(_named(field.type), [node.selection_set], here)
 

@@ -29,7 +29,7 @@ def _command(
     return RefreshCommand(invoice_id=id, types=names, idempotency=key.request if key else None, respond=respond)
 
 
-def _answer_in_transaction(info: Info) -> Responder | None:
+class _Answer:
     """The mutation's answer, completed inside the refresh's transaction (as REST renders its body there).
 
     Its loaders read in the refresh's session (`Database.pinned`): what the answer shows is what the
@@ -39,27 +39,37 @@ def _answer_in_transaction(info: Info) -> Responder | None:
     the commit as before. A failing statement fails the transaction, and so the refresh, as a failing
     read of REST's body does.
     """
-    context = info.context
-    executor = context.executor
-    if executor is None:
-        return None
-    raw = info._raw_info
 
-    async def respond(session: AsyncSession, invoice: Row, sources: Sources | None) -> None:
-        alive = executor()
+    def __init__(self, info: Info) -> None:
+        self._info = info
+        self.primed = False
+
+    async def __call__(self, session: AsyncSession, invoice: Row, sources: Sources | None) -> None:
+        context = self._info.context
+        alive = context.executor() if context.executor is not None else None
         if alive is None:
             return
-        context.loaders.prime_invoices([invoice])
-        if sources is not None:
-            prime_sources(context.loaders, sources)
+        self.prime(invoice, sources)
         await session.flush()  # the audit record too: `refreshHistory` shows this refresh
+        raw = self._info._raw_info
         async with context.database.pinned(session):
             completed = await alive.precomplete(raw, invoice)
         if completed is not None:
             context.precompleted[str(raw.path.key)] = (invoice, completed)
-        return
 
-    return respond
+    def prime(self, invoice: Row, sources: Sources | None) -> None:
+        """The answer reads the invoice the refresh produced, and the records it read, not the database again.
+
+        Once: in the transaction when the answer is completed there (with the invoice and records the
+        refresh then returns), else after the refresh.
+        """
+        if self.primed:
+            return
+        loaders = self._info.context.loaders
+        loaders.prime_invoices([invoice])
+        if sources is not None:
+            prime_sources(loaders, sources)
+        self.primed = True
 
 
 def _key(info: Info) -> OperationIdempotency | None:
@@ -85,13 +95,12 @@ async def resolve_refresh_invoice(info: Info, id: str, types: list[Any] | None) 
     refuse_early(info)  # what the answer would refuse after the write, refused before it (answer_checks.py)
     # A replay never gets here (the view answers it before execution); a deferred key's record is
     # written by the refresh, and its response body by the view once the response is built.
-    result = await _service(info).refresh(principal, _command(info, id, types, key=key, respond=_answer_in_transaction(info)))
+    answer = _Answer(info)
+    respond = answer if info.context.executor is not None else None
+    result = await _service(info).refresh(principal, _command(info, id, types, key=key, respond=respond))
     if key is not None:
         key.recorded = True
-    # The response reads the invoice the refresh produced, and the records it read, not the database again.
-    info.context.loaders.prime_invoices([result.invoice])
-    if result.sources is not None:
-        prime_sources(info.context.loaders, result.sources)
+    answer.prime(result.invoice, result.sources)
     return result.invoice
 
 
