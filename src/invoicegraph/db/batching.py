@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiodataloader import DataLoader, Loader, dispatch_queue
@@ -51,7 +52,28 @@ class _Dispatcher:
 _dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Dispatcher] = weakref.WeakKeyDictionary()
 
 
+def _same(key: Any) -> Any:
+    return key
+
+
 class QuietDataLoader(DataLoader[Any, Any]):
+    get_cache_key = staticmethod(_same)  # aiodataloader's default, without a lambda per loader
+
+    def __init__(self, batch_load_fn: Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]) -> None:
+        # aiodataloader's constructor inspects the batch function (is it a coroutine function, or a
+        # partial of one?) for every loader made: a request makes several, and ours always is one.
+        # The defaults (batching, caching, no batch size limit) are the class's.
+        self.loop = asyncio.get_running_loop()
+        self.batch_load_fn = batch_load_fn
+        self._cache: dict[Any, asyncio.Future[Any]] = {}
+        self._queue: list[Loader] = []
+
+    def put(self, key: Any, value: Any) -> None:
+        """`clear(key).prime(key, value)`: the value read for `key`, replacing what was cached."""
+        future = self.loop.create_future()
+        future.set_result(value)
+        self._cache[key] = future
+
     def do_resolve_reject(self, key: Any, future: asyncio.Future[Any]) -> None:
         self._queue.append(Loader(key=key, future=future))
         if len(self._queue) == 1:
