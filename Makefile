@@ -22,9 +22,13 @@ run: $(STAMP)
 	@$(BIN)/python -m invoicegraph.welcome
 	$(BIN)/invoicegraph serve --host 127.0.0.1 --port 8000
 
-## The whole suite (after the checks).
+## The whole suite (after the checks), on every core, with the configuration that ships; then the
+## integration tests again with every compiled plan compared against graphql-core (`verify`).
+JOBS ?= auto
 test: check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@scripts/test-deps
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	INVOICEGRAPH_EXECUTION_PLANS=verify $(BIN)/python -m pytest -n $(JOBS) -q tests/integration
 
 ## Format check, lint, strict type check.
 check: $(STAMP)

@@ -12,24 +12,21 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry.schema.config import StrawberryConfig
 
-from invoicegraph.auth.middleware import AuthMiddleware
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import ApiKey
-from invoicegraph.http.cors import cors_middleware
-from invoicegraph.http.extensions import build_extensions
-from invoicegraph.http.faults import DatabaseOutageMiddleware
-from invoicegraph.http.graphql_view import GraphQLView
-from invoicegraph.http.guards import GraphQLRequestGuard
-from invoicegraph.http.health import healthz, readyz
-from invoicegraph.http.limits import BodySizeLimitMiddleware
+from invoicegraph.graphql.endpoint import GraphQLEndpoint
+from invoicegraph.middleware.auth import AuthMiddleware
+from invoicegraph.middleware.body_limit import BodySizeLimitMiddleware
+from invoicegraph.middleware.cors import cors_middleware
+from invoicegraph.middleware.faults import DatabaseOutageMiddleware
+from invoicegraph.observability.health import healthz, readyz
 from invoicegraph.observability.logging import configure_logging
 from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
-from invoicegraph.schema.build import build_schema, default_config
+from invoicegraph.schema.build import build_schema
 from invoicegraph.settings import Settings, get_settings
 
 DEMO_KEY_PREFIX = "igk_demo_"
@@ -42,15 +39,10 @@ class InsecureDeployment(RuntimeError):
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or get_settings()
     database = database or Database.from_settings(settings)
-    config: StrawberryConfig = default_config(disable_field_suggestions=settings.is_production)
     configure_logging(settings)
     observability = instrument(settings, database)
-    schema = build_schema(
-        extensions=[*observability.schema_extensions, *build_extensions(settings)],
-        config=config,
-        execution_plans="off" if settings.naive_execution else settings.execution_plans,
-    )
-    graphql = GraphQLView(schema, settings=settings, database=database)
+    schema = build_schema(execution_plans=settings.execution_plans)
+    graphql = GraphQLEndpoint(schema, settings=settings, database=database)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,8 +72,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # Every response, refusals included, carries X-REQUEST-ID.
             Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings)),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
-            # JSON-only POST, no batching, no mutation over GET (coded refusals).
-            Middleware(GraphQLRequestGuard, max_tokens=settings.max_tokens),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.
         exception_handlers={404: route_error, 405: route_error},

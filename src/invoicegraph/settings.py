@@ -133,17 +133,9 @@ class Settings(BaseSettings):
     execution_plans: Literal["on", "off", "verify"] = Field(
         "on",
         description=(
-            "Compiled completion plans for GraphQL results, and direct execution of known queries and mutations "
-            "(docs/performance.md): `on`; `off` (Strawberry's pipeline and graphql-core's executor only); `verify`, which "
-            "also answers every planned result and every direct query response the standard way and fails when the two "
-            "differ (the test suite's mode; costs the time of both)."
-        ),
-    )
-    naive_execution: bool = Field(
-        False,
-        description=(
-            "Benchmark baseline only (`make bench`): no parse or validation cache, the standard-library JSON encoder, and "
-            "loaders that neither batch nor cache. Never for serving."
+            "Compiled completion plans for GraphQL results (docs/performance.md): `on`; `off` (graphql-core's "
+            "executor only); `verify`, which also completes every planned result the standard way and fails the field "
+            "when the two differ (an extra pass of the test suite runs in it; costs the time of both)."
         ),
     )
 
@@ -178,8 +170,6 @@ class Settings(BaseSettings):
             problems.append("INVOICEGRAPH_JWT_SECRET must be set to a secret of at least 32 characters")
         if self.is_sqlite and not self.allow_sqlite_in_production:
             problems.append("INVOICEGRAPH_DATABASE_URL is SQLite; use PostgreSQL or set INVOICEGRAPH_ALLOW_SQLITE_IN_PRODUCTION=true")
-        if self.naive_execution:
-            problems.append("INVOICEGRAPH_NAIVE_EXECUTION is a benchmark baseline; turn it off")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

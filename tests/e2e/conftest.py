@@ -9,6 +9,7 @@ installs chromium, and a skipped browser test would hide a broken page.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -156,17 +157,24 @@ def node_modules() -> Path:
     modules = NODE_DIR / "node_modules"
     installed = modules / ".package-lock.json"  # npm's record of what it installed
     lock = NODE_DIR / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        result = subprocess.run(
-            ["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"`npm ci --prefix {NODE_DIR}` failed with {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    # Parallel workers (pytest-xdist) share the folder: one installs, the others wait for it.
+    with (NODE_DIR / ".install.lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+            _npm_ci()
     return modules
+
+
+def _npm_ci() -> None:
+    result = subprocess.run(
+        ["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"`npm ci --prefix {NODE_DIR}` failed with {result.returncode}:\n{result.stdout}\n{result.stderr}")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from invoicegraph.db.engine import Database
-from invoicegraph.http.anonymous_gate import checks_credential
+from invoicegraph.graphql.anonymous import checks_credential
 from invoicegraph.schema.build import build_schema
 from invoicegraph.services.api_keys import revoke_api_key
 from invoicegraph.settings import Settings

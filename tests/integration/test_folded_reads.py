@@ -27,6 +27,7 @@ from invoicegraph.db.folding import folded
 from invoicegraph.db.invoice_queries import ORDER_FIELDS, InvoiceQuery, decode_cursor, invoice_page
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead
+from tests.support.alone_loaders import AloneLoaders
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load, record
 from tests.support.engines import Statements
 
@@ -68,11 +69,14 @@ async def data(database: Database, tmp_path: Path, client: httpx.AsyncClient) ->
 
 
 async def _folded_and_alone(database: Database, reads: Reads) -> tuple[list[Any], list[Any], Statements]:
-    folded_loaders = Loaders(database, PLATFORM)
+    request = database.for_request(primary=True)
     before = Statements.of(database)
-    together = await asyncio.gather(*reads(folded_loaders))  # one loop tick: one round
+    together = await asyncio.gather(*reads(Loaders(request, PLATFORM)))  # one loop tick: one round
     spent = Statements.of(database) - before
-    alone = await asyncio.gather(*reads(Loaders(database, PLATFORM, naive=True)))
+    await request.close()
+    request = database.for_request(primary=True)
+    alone = await asyncio.gather(*reads(AloneLoaders(request, PLATFORM)))
+    await request.close()
     return list(together), list(alone), spent
 
 
@@ -141,7 +145,9 @@ async def test_customer_pages_fold_in_every_order_with_the_same_cursors(database
 
 @pytest.mark.usefixtures("data")
 async def test_a_history_page_after_a_cursor_folds_like_the_first(database: Database) -> None:
-    first = await Loaders(database, PLATFORM).refresh_history(1, None).load(INVOICE_ID)
+    request = database.for_request(primary=True)
+    first = await Loaders(request, PLATFORM).refresh_history(1, None).load(INVOICE_ID)
+    await request.close()
     assert first is not None
     assert first.has_next_page
     after = first.records[0]["id"]
@@ -183,7 +189,9 @@ async def test_a_customers_first_page_is_the_platform_list_filtered_to_the_custo
     for field in ORDER_FIELDS:
         query = InvoiceQuery(order_field=field, descending=descending)
         for first in (0, 1, 100):
-            pages = await Loaders(database, PLATFORM).customer_invoices(query, first, None, "columns").load_many(customers)
+            request = database.for_request(primary=True)
+            pages = await Loaders(request, PLATFORM).customer_invoices(query, first, None, "columns").load_many(customers)
+            await request.close()
             async with database.read() as session:
                 for customer, page in zip(customers, pages, strict=True):
                     listed = await invoice_page(

@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from strawberry.http import GraphQLRequestData
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
-from invoicegraph.http.persisted import PersistedQueries, PersistedQueryNotFound
+from invoicegraph.graphql.persisted import PersistedQueries, PersistedQueryNotFound
+from invoicegraph.graphql.request import GraphQLRequest
 from invoicegraph.settings import Settings
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
 
@@ -93,7 +93,7 @@ async def test_a_persisted_mutation_is_not_run_over_get(app_client: Client) -> N
         version = posted.json()["data"]["refreshInvoice"]["version"]
         params = {"variables": json.dumps(VARIABLES), "extensions": json.dumps(persisted(MUTATION))}
         response = await client.get("/graphql", params=params, headers=KEY)
-        assert response.status_code == 405  # as a mutation sent in full over GET (http/guards.py)
+        assert response.status_code == 405  # as a mutation sent in full over GET
         assert response.headers["allow"] == "POST"
         assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_REQUEST"
         read = await client.post("/graphql", json={"query": f"{{ invoice(id: {json.dumps(INVOICE_ID)}) {{ version }} }}"}, headers=KEY)
@@ -197,8 +197,8 @@ def test_the_apq_store_is_bounded() -> None:
     store = PersistedQueries(apq=True, size=2)
     documents = [f"{{ a{i}: __typename }}" for i in range(3)]
     for document in documents:
-        store.resolve(GraphQLRequestData(query=document, variables=None, operation_name=None, extensions=persisted(document)))
+        store.resolve(GraphQLRequest(document, None, None, persisted(document), "POST"))
     with pytest.raises(PersistedQueryNotFound):
-        store.resolve(GraphQLRequestData(query=None, variables=None, operation_name=None, extensions=persisted(documents[0])))
-    found = store.resolve(GraphQLRequestData(query=None, variables=None, operation_name=None, extensions=persisted(documents[2])))
+        store.resolve(GraphQLRequest(None, None, None, persisted(documents[0]), "GET"))
+    found = store.resolve(GraphQLRequest(None, None, None, persisted(documents[2]), "GET"))
     assert found.query == documents[2]

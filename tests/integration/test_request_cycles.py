@@ -17,18 +17,20 @@ from pathlib import Path
 import httpx
 
 from invoicegraph.app import create_app
-from invoicegraph.context import RequestContext
 from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
+from invoicegraph.db.request import RequestDatabase
 from invoicegraph.execution.context import PlannedExecutionContext
+from invoicegraph.graphql.context import RequestContext
+from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.schema.build import build_schema
 from invoicegraph.settings import Settings
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
 from tests.support.graph_query import full_selection
 
 HEADERS = {"X-API-KEY": EXAMPLE_KEY}
-WATCHED = (RequestContext, Loaders, PlannedExecutionContext, Database)
-FULL = 'query Full { invoice(id: "invo_globex_2026_11") {\n' + full_selection(build_schema()._schema, "Invoice", 4) + "\n} }"
+WATCHED = (RequestContext, Loaders, PlannedExecutionContext, Database, RequestDatabase)
+FULL = 'query Full { invoice(id: "invo_globex_2026_11") {\n' + full_selection(graphql_core_schema(build_schema()), "Invoice", 4) + "\n} }"
 REFRESH = "mutation Refresh($id: ID!) { refreshInvoice(id: $id) { id version customer { id invoices { totalCount } } meterValues { id } } }"
 
 
@@ -51,7 +53,7 @@ async def test_a_request_leaves_nothing_for_the_garbage_collector(settings: Sett
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
 
         async def requests() -> None:
-            for _ in range(3):  # the third run of a document is executed directly, with generated plans
+            for _ in range(3):  # the third run of a document runs with generated plans
                 assert (await client.post("/graphql", json={"query": FULL}, headers=HEADERS)).status_code == 200
                 refreshed = await client.post("/graphql", json={"query": REFRESH, "variables": {"id": INVOICE_ID}}, headers=HEADERS)
                 assert "errors" not in refreshed.json(), refreshed.json()

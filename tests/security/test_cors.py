@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from invoicegraph.app import create_app
-from invoicegraph.http.cors import InvalidCorsSetting
+from invoicegraph.middleware.cors import InvalidCorsSetting
 from tests.security.conftest import Server, ServerFactory, production_settings
 
 PREFLIGHT = {"access-control-request-method": "POST", "access-control-request-headers": "content-type, x-api-key"}

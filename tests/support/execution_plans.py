@@ -1,10 +1,9 @@
-"""Pytest plugin (pyproject addopts): the whole suite runs with execution plans in `verify` mode.
+"""Pytest plugin (pyproject addopts): the execution plan mode a run uses, and what verify mode found.
 
-Every GraphQL result a plan completes, in this process and in the servers the end-to-end tests start
-(they inherit the environment), is completed by graphql-core as well and compared byte for byte
-(src/invoicegraph/execution/context.py); a difference fails the field, hence the test. The session
-summary prints how many results were compared here, and a mismatch fails the session even if the
-test that met it did not look at the errors.
+The suite runs what ships (`INVOICEGRAPH_EXECUTION_PLANS=on`, the default). `make test` then runs the
+integration tests again with `INVOICEGRAPH_EXECUTION_PLANS=verify`: every GraphQL result a plan
+completes is completed by graphql-core as well and compared byte for byte
+(src/invoicegraph/execution/context.py); a difference fails the field, hence the test, and the session.
 """
 
 from __future__ import annotations
@@ -13,17 +12,23 @@ import os
 
 import pytest
 
-os.environ.setdefault("INVOICEGRAPH_EXECUTION_PLANS", "verify")
-
 from invoicegraph.execution.context import PLAN_STATS
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    terminalreporter.write_line(
-        f"execution plans ({os.environ['INVOICEGRAPH_EXECUTION_PLANS']}), in this process: {PLAN_STATS.completed} root "
-        f"values completed by a plan, {PLAN_STATS.verified} compared with graphql-core, {PLAN_STATS.mismatched} "
-        f"different, {PLAN_STATS.gave_up} handed back to graphql-core"
-    )
+def _verify() -> bool:
+    return os.environ.get("INVOICEGRAPH_EXECUTION_PLANS") == "verify"
+
+
+def pytest_report_header() -> str:
+    return f"execution plans: {os.environ.get('INVOICEGRAPH_EXECUTION_PLANS', 'on')}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if _verify() and not hasattr(config, "workerinput") and PLAN_STATS.verified:  # under xdist, the workers count
+        terminalreporter.write_line(
+            f"execution plans (verify), in this process: {PLAN_STATS.verified} compared with graphql-core, "
+            f"{PLAN_STATS.mismatched} different, {PLAN_STATS.gave_up} handed back to graphql-core"
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

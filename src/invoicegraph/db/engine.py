@@ -9,8 +9,6 @@ primary (the CLI, imports, the credential check); a request gets its own routed 
 
 from __future__ import annotations
 
-import asyncio
-import copy
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -21,7 +19,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from invoicegraph.db.routing import Replica, ReplicaSet, Route, RoutingError
+from invoicegraph.db.request import RequestDatabase
+from invoicegraph.db.routing import Replica, ReplicaSet, Route
 from invoicegraph.db.sqlite_decimal import register as register_decimal_aggregates
 from invoicegraph.db.statements import StatementCounter
 
@@ -113,9 +112,6 @@ class Database:
             retry_after=replica_retry_seconds,
             timeout=connect_timeout,
         )
-        self._route: Route | None = None  # None: the process-wide handle, always the primary
-        self._shared: _SharedReads | None = None  # a request's one read session (see for_request)
-        self._pinned: _SharedReads | None = None  # reads inside a write transaction (see `pinned`)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -133,156 +129,41 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def for_request(self, *, primary: bool = False, share_reads: bool = False) -> Database:
-        """This database as one request sees it: every read of the request goes to one server.
+    def for_request(self, *, primary: bool = False) -> RequestDatabase:
+        """This database as one request sees it: one server, one session (db/request.py).
 
         `primary`: the request writes or asked for read-your-writes (no replica at all). Otherwise
         its first read picks a usable replica, or the primary when there is none.
-        `share_reads`: the request's reads (its loaders' batches) take turns on one session, opened
-        at the first read and closed by `close()`, instead of checking a connection out of the pool,
-        beginning and rolling back a transaction for every batch. The caller must call `close()`.
         """
-        view = copy.copy(self)  # shares the engines, pools, counters and replica health
-        view._route = Route(primary_required=primary or not self.replicas.replicas)
-        if view._route.primary_required:
-            view._route.use_primary()
-        view._shared = _SharedReads() if share_reads else None
-        return view
+        route = Route(primary_required=primary or not self.replicas.replicas)
+        if route.primary_required:
+            route.use_primary()
+        return RequestDatabase(self, route)
 
-    async def close(self) -> None:
-        """End a request's shared read session, if it opened one."""
-        if self._shared is not None:
-            await self._shared.close()
-
-    def use_primary(self) -> None:
-        """Route the rest of this request to the primary (a mutation is about to run)."""
-        if self._route is not None:
-            self._route.use_primary()
-
-    @property
-    def route(self) -> str | None:
-        """Where this request reads: `primary`, a replica's name, or None (not decided yet)."""
-        return "primary" if self._route is None else self._route.target
+    def sessions_for(self, route: Route) -> async_sessionmaker[AsyncSession]:
+        """Read sessions on the server `route` settled on (the primary until a replica is chosen)."""
+        return route.replica.sessions if route.replica is not None else self._sessions
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads (the request's server); its transaction is rolled back at the end."""
-        sessions = self._sessions
-        if self._route is not None:
-            await self._route.settle(self.replicas)  # the request's first read decides, for the whole request
-            if self._route.replica is not None:
-                sessions = self._route.replica.sessions
-        pinned = self._pinned
-        if pinned is not None and not pinned.held_by_current_task():
-            async with pinned.turn(sessions) as session:
-                yield session
-            return
-        shared = self._shared
-        if shared is not None and not shared.held_by_current_task():
-            async with shared.turn(sessions) as session:
-                yield session
-            return
-        async with sessions() as session:
+        """A session for reads on the primary; its transaction is rolled back at the end."""
+        async with self._sessions() as session:
             yield session
-
-    @asynccontextmanager
-    async def pinned(self, session: AsyncSession) -> AsyncIterator[None]:
-        """This request's reads (its loaders') run in `session`, a write transaction, until the block ends.
-
-        A mutation's answer is then read as its transaction sees it, before the commit, with no session
-        of its own afterwards. The session stays the writer's: it is neither closed nor rolled back here.
-        """
-        reads = _SharedReads()
-        reads.lend(session)
-        self._pinned = reads
-        try:
-            yield
-        finally:
-            self._pinned = None
-            await reads.give_back()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session in one write transaction: committed at the end, rolled back on error."""
-        if self._route is not None:
-            if self._route.replica is not None:
-                raise RoutingError(f"this request read from replica {self._route.replica.name}; it cannot write")
-            self._route.use_primary()
+        """A unit of work on the primary: one write transaction, committed at the end, rolled back on error."""
         async with self._write_sessions() as session, session.begin():
             yield session
 
+    def write_session(self) -> AsyncSession:
+        """A session whose transaction writes (on SQLite it takes the write lock at BEGIN); the caller ends it."""
+        return self._write_sessions()
+
     async def dispose(self) -> None:
-        if self._route is not None:
-            return  # a request's view: the engines belong to the process-wide handle
         await self.engine.dispose()
         for replica in self.replicas.replicas:
             await replica.engine.dispose()
-
-
-class _SharedReads:
-    """One read session for a request, used by one task at a time.
-
-    A task that already holds it and reads again (nested) gets a session of its own rather than
-    waiting for itself.
-    """
-
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self._session: AsyncSession | None = None
-        self._holder: asyncio.Task[Any] | None = None
-        # Set when the request ended. A loader batch still pending then (an error ended the
-        # operation early) reads with a session of its own, closed at once, rather than reopening
-        # the shared one that nobody would close.
-        self._closed = False
-        self._lent = False  # the session is a writer's, lent for a while (`lend`): never closed here
-
-    def lend(self, session: AsyncSession) -> None:
-        """Take turns on someone else's session (`Database.pinned`); `give_back` leaves it open."""
-        self._session = session
-        self._lent = True
-
-    async def give_back(self) -> None:
-        async with self._lock:
-            self._closed = True
-            self._session = None
-
-    def held_by_current_task(self) -> bool:
-        return self._holder is not None and self._holder is asyncio.current_task()
-
-    @asynccontextmanager
-    async def turn(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-        await self._lock.acquire()
-        if self._closed:
-            self._lock.release()
-            async with sessions() as session:
-                yield session
-            return
-        try:
-            if self._session is None:
-                self._session = sessions()
-            self._holder = asyncio.current_task()
-            try:
-                yield self._session
-            except BaseException:
-                # A failed statement may leave the transaction unusable: start afresh next time (a lent
-                # session is its owner's to end: its transaction fails as a whole).
-                if not self._lent:
-                    await self.close_unlocked()
-                raise
-            finally:
-                self._holder = None
-        finally:
-            self._lock.release()
-
-    async def close_unlocked(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-
-    async def close(self) -> None:
-        async with self._lock:
-            self._closed = True
-            await self.close_unlocked()
 
 
 def _replica(url: str, *, pool_size: int, connect_timeout: float) -> Replica:

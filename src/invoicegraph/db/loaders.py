@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
 from invoicegraph.db.batching import QuietDataLoader
-from invoicegraph.db.engine import Database
 from invoicegraph.db.folding import Folded, folded, prefixed_parameters
 from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery
 from invoicegraph.db.invoice_reads import InvoiceShape
 from invoicegraph.db.prepared import fetch
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
 from invoicegraph.db.refresh_reads import HistoryPage
+from invoicegraph.db.request import RequestDatabase
 from invoicegraph.observability.loaders import observe_loader
 
 __all__ = ["Loaders", "record_dict"]
@@ -93,7 +93,7 @@ class _Round:
     own statement, several run as one folded UNION ALL (db/folding.py).
     """
 
-    def __init__(self, database: Database, platform_id: str) -> None:
+    def __init__(self, database: RequestDatabase, platform_id: str) -> None:
         self._database = database
         self._platform_id = platform_id
         self._waiting: list[tuple[Read, list[str], asyncio.Future[dict[str, Any]]]] = []
@@ -117,7 +117,7 @@ class _Round:
         for read, keys, _ in waiting:
             wanted.setdefault(read, set()).update(keys)
         try:
-            async with self._database.read() as session:
+            async with self._database.session() as session:
                 found = await self._answer(session, {read: sorted(keys) for read, keys in wanted.items()})
         except Exception as error:  # every batch of the round fails with the statement
             for _, _, future in waiting:
@@ -182,44 +182,36 @@ class _Made:
 class Loaders:
     """The loaders of one request, scoped to one platform."""
 
-    invoice_by_id: DataLoader[str, Any] = _Made(InvoicesRead())  # type: ignore[assignment]  # made per request
-    customer_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.Customer))  # type: ignore[assignment]
-    billing_entity_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.BillingEntity))  # type: ignore[assignment]
-    payment_acceptor_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.PaymentAcceptor))  # type: ignore[assignment]
-    coupon_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.Coupon))  # type: ignore[assignment]
-    promotion_code_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.PromotionCode))  # type: ignore[assignment]
-    meter_value_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.MeterValue))  # type: ignore[assignment]
-    credit_type_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.CreditType))  # type: ignore[assignment]
-    subscription_by_id: DataLoader[str, Any] = _Made(RecordsRead(tables.Subscription))  # type: ignore[assignment]
+    invoice_by_id: QuietDataLoader = _Made(InvoicesRead())  # type: ignore[assignment]  # made per request
+    customer_by_id: QuietDataLoader = _Made(RecordsRead(tables.Customer))  # type: ignore[assignment]
+    billing_entity_by_id: QuietDataLoader = _Made(RecordsRead(tables.BillingEntity))  # type: ignore[assignment]
+    payment_acceptor_by_id: QuietDataLoader = _Made(RecordsRead(tables.PaymentAcceptor))  # type: ignore[assignment]
+    coupon_by_id: QuietDataLoader = _Made(RecordsRead(tables.Coupon))  # type: ignore[assignment]
+    promotion_code_by_id: QuietDataLoader = _Made(RecordsRead(tables.PromotionCode))  # type: ignore[assignment]
+    meter_value_by_id: QuietDataLoader = _Made(RecordsRead(tables.MeterValue))  # type: ignore[assignment]
+    credit_type_by_id: QuietDataLoader = _Made(RecordsRead(tables.CreditType))  # type: ignore[assignment]
+    subscription_by_id: QuietDataLoader = _Made(RecordsRead(tables.Subscription))  # type: ignore[assignment]
 
-    def __init__(self, database: Database, platform_id: str | None, *, naive: bool = False) -> None:
+    def __init__(self, database: RequestDatabase, platform_id: str | None) -> None:
         self._database = database
         self._platform_id = platform_id
-        # Benchmark baseline only (settings.naive_execution): one statement per load, no cache.
-        self._naive = naive
-        self._round = _Round(database, platform_id) if platform_id is not None and not naive else None
+        self._round = _Round(database, platform_id) if platform_id is not None else None
         # Pages (refresh history, a customer's invoices): one loader per read, made when a selection asks.
         self._pages: dict[Read, DataLoader[str, Any]] = {}
 
     def _loader(self, read: Read) -> DataLoader[str, Any]:
-        batch = self._batch(read)
-        if self._naive:
-            return DataLoader(batch_load_fn=batch, batch=False, cache=False)
-        return QuietDataLoader(batch_load_fn=batch)
+        return QuietDataLoader(batch_load_fn=self._batch(read))
 
     def _batch(self, read: Read) -> BatchFn:
         # The batch function holds what it uses, not the Loaders: a loader refers to its batch
         # function, so a reference back would make every request's loaders a cycle that only the
         # garbage collector can free (and collections cost the more, the more garbage they find).
-        platform_id, round_, database = self._platform_id, self._round, self._database
+        round_ = self._round
 
         async def batch(keys: list[str]) -> list[Any]:
-            if platform_id is None:
+            if round_ is None:  # no platform: nothing to read
                 return [None] * len(keys)
-            if round_ is not None:
-                return _in_key_order(keys, await round_.ask(read, keys))
-            async with database.read() as session:
-                return _in_key_order(keys, await _alone(session, read, platform_id, keys))
+            return _in_key_order(keys, await round_.ask(read, keys))
 
         return batch
 
@@ -228,16 +220,11 @@ class Loaders:
         self.prime(self.invoice_by_id, invoices)
 
     @staticmethod
-    def prime(loader: DataLoader[str, Any], records: Iterable[Row | None]) -> None:
+    def prime(loader: QuietDataLoader, records: Iterable[Row | None]) -> None:
         """Seed a record loader with records already read in this request (e.g. by a refresh)."""
-        if isinstance(loader, QuietDataLoader):
-            for record in records:
-                if record is not None:
-                    loader.put(record["id"], record)
-            return
-        for record in records:  # the naive baseline's loaders
+        for record in records:
             if record is not None:
-                loader.clear(record["id"]).prime(record["id"], record)
+                loader.put(record["id"], record)
 
     def refresh_history(self, size: int, after: str | None) -> DataLoader[str, HistoryPage | None]:
         """Loader of invoices' refresh history pages of `size` records after record `after`.
@@ -256,3 +243,16 @@ class Loaders:
             loader = self._pages[read] = self._loader(read)
             observe_loader(name, loader)
         return loader
+
+
+def ready(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def settled(future: asyncio.Future[Any]) -> Any:
+    """A loaded value already in the request's cache (primed, or read earlier) as the value itself.
+
+    Awaiting a done future costs a loop iteration and, in a compiled plan, a pending entry; most of a
+    refresh's response is records the refresh already read. A failed or pending load stays a future.
+    """
+    return future.result() if ready(future) else future

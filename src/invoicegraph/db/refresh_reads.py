@@ -30,6 +30,7 @@ def refresh_record_dict(row: RefreshRecord | Any) -> dict[str, Any]:
         "version_after": row.version_after,
         "changed": row.changed,
         "changed_paths": list(row.changed_paths),
+        "changes": list(row.changes),
         "refreshed_at": format_instant(row.created_at),
     }
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.util import await_
-
 from invoicegraph.billing.money import CONTEXT
+from invoicegraph.library_internals import sqlite_create_aggregate
 
 
 class _DecimalSum:
@@ -47,7 +46,5 @@ class _DecimalMax:
 
 def register(dbapi_connection: Any) -> None:
     """Register the aggregates on an aiosqlite connection (inside SQLAlchemy's connect event)."""
-    driver = dbapi_connection._connection  # aiosqlite.Connection
-    raw = driver._conn  # sqlite3.Connection, owned by aiosqlite's worker thread
     for name, aggregate in (("decimal_sum", _DecimalSum), ("decimal_max", _DecimalMax)):
-        await_(driver._execute(raw.create_aggregate, name, 1, aggregate))
+        sqlite_create_aggregate(dbapi_connection, name, 1, aggregate)

@@ -239,6 +239,8 @@ class RefreshRecord(SQLModel, table=True):
     version_after: int
     changed: bool
     changed_paths: list[str] = _json_list()
+    # Each changed path with its value before and after (vendor JSON paths, as `changed_paths`).
+    changes: list[Any] = _json_list()
     created_at: datetime = _instant()
 
 
@@ -251,9 +253,8 @@ class IdempotencyRecord(SQLModel, table=True):
     credential_id: str = Field(primary_key=True, max_length=255)
     key: str = Field(primary_key=True, max_length=255)
     request_hash: str = Field(max_length=64)
-    # IN_FLIGHT while the first request runs, DONE once its response is stored. REST stores its
-    # response with the refresh (DONE at once); GraphQL's refresh commits the record IN_FLIGHT with
-    # no response, and the view stores the encoded response before sending it (services/idempotency.py).
+    # DONE: written with its response, in the same transaction as the work (services/idempotency.py).
+    # Releases before the unit of work could leave IN_FLIGHT records without a response: free keys.
     state: str = Field(max_length=16)
     response_status: int | None = None
     response_body: str | None = None
@@ -262,7 +263,7 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Events for delivery (webhooks), written after the refresh committed (refresh.md §7)."""
+    """Events for delivery, written in the transaction of the change they announce (docs/events.md)."""
 
     __tablename__ = "outbox_event"
     __table_args__ = (Index("ix_outbox_event_created", "platform_id", "created_at"),)
@@ -272,6 +273,7 @@ class OutboxEvent(SQLModel, table=True):
     invoice_id: str = Field(max_length=64)
     version: int
     changed_paths: list[str] = _json_list()
+    changes: list[Any] = _json_list()
     created_at: datetime = _instant()
     delivered_at: datetime | None = _instant(nullable=True)
 

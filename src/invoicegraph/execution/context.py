@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -55,14 +55,12 @@ class PlanMismatch(AssertionError):
 
 @dataclass
 class PlanCounts:
-    """Per process: root values a plan completed, handed back to graphql-core, compared, found different;
-    and operations executed directly (execution/direct.py), by (operation type, clean | errors)."""
+    """Per process: root values a plan completed, handed back to graphql-core, compared, found different."""
 
     completed: int = 0
     gave_up: int = 0
     verified: int = 0
     mismatched: int = 0
-    direct: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 PLAN_STATS = PlanCounts()
@@ -93,8 +91,6 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             gather=lambda values: _alive(executor).gather_async_work(values),
             track=lambda values: _alive(executor).track_async_work(values),
         )
-        if self.mode != "off" and hasattr(self.context_value, "precompleted"):
-            self.context_value.executor = executor  # execution/precompletion.py
 
     @classmethod
     def with_mode(cls, mode: PlanMode) -> type[PlannedExecutionContext]:
@@ -111,12 +107,6 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         if path.prev is not None or self._standard_completion or self.mode == "off" or not self._plannable():
             return super().complete_value(return_type, field_details_list, info, path, result, position_context)
-        precompleted = self._precompleted(path, result)
-        if precompleted is not None:
-            PLAN_STATS.completed += 1
-            if self.mode == "verify":
-                return self._verified(precompleted, (return_type, field_details_list, info, path, result, position_context))
-            return precompleted
         completer = self._plan(return_type, field_details_list, path)
         if completer is None:
             return self._complete_standard(return_type, field_details_list, info, path, result, position_context)
@@ -142,39 +132,6 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         PLAN_STATS.completed += 1
         if self.mode == "verify":
             await self._verify(completed, standard)
-        return completed
-
-    async def precomplete(self, info: GraphQLResolveInfo[Any], result: Any) -> Any | None:
-        """The plan's completion of a root field's resolved value, started from its resolver.
-
-        For a mutation whose answer is read inside its transaction (execution/precompletion.py);
-        `complete_value` then hands out this answer for the same value. None when the plan gives
-        up or there is none: the field is completed as usual, after the resolver returns.
-        """
-        if self.mode == "off" or not self._plannable() or info.path.prev is not None:
-            return None
-        details = [FieldDetails(node, None, None) for node in info.field_nodes]
-        completer = self._plan(info.return_type, details, info.path)
-        if completer is None:
-            return None
-        run = Run(self)
-        try:
-            completed = completer(result, info.path, run)
-            await run.drain()
-        except GiveUp:
-            run.discard()
-            return None
-        return completed
-
-    def _precompleted(self, path: Path, result: Any) -> Any | None:
-        found = getattr(self.context_value, "precompleted", None)
-        entry = found.pop(path.key, None) if found else None
-        if entry is None or entry[0] is not result:
-            return None
-        return entry[1]
-
-    async def _verified(self, completed: Any, standard: tuple[Any, ...]) -> Any:
-        await self._verify(completed, standard)
         return completed
 
     async def _verify(self, completed: Any, standard: tuple[Any, ...]) -> None:

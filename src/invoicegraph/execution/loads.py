@@ -9,77 +9,37 @@ compares every such result with graphql-core's, which calls the resolver.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, cast
 
 from graphql import ListValueNode, ObjectValueNode, VariableNode
 from strawberry.permission import PermissionExtension
 
+from invoicegraph.execution.hints import HINTS, PageLoad, PlanLoad, PlanPage
+
 if TYPE_CHECKING:
     from graphql import GraphQLField
+    from strawberry.types.field import StrawberryField
+
+__all__ = ["PageLoad", "PlanLoad", "has_variable", "page_plan", "plan_load", "prefetches"]
 
 
-class PlanLoad(Protocol):
-    """What a resolver awaits, described so that the plan can do it without calling the resolver.
-
-    A resolver function may carry one as its `plan_load` attribute (schema/loading.py does for its
-    loader fields). `start(parent, context)` returns what the resolver would await (a loader's
-    future) or its result when it awaits nothing; `finish(value, context)` turns the awaited value
-    into the resolver's result. The plan uses it only for fields without arguments and without field
-    extensions, where Strawberry's wrapper adds nothing but the call itself: no argument conversion,
-    no `Info`, no coroutine to step. Verify mode compares every such result with graphql-core's,
-    which calls the resolver. Either may raise: the plan then gives up (graphql-core calls the
-    resolver and reports its error).
-
-    A load of records by id may also say which ids it loads for a parent (`keys(parent)`): fields of
-    those records that load by the record's own id (`PageLoad`) are then started with it, in the
-    same loop tick, so that their reads join the records' statement instead of costing a level.
-    """
-
-    def start(self, parent: Any, context: Any) -> Any: ...
-
-    def finish(self, value: Any, context: Any) -> Any: ...
+def _resolver_of(strawberry_field: StrawberryField | None) -> Any:
+    resolver = strawberry_field.base_resolver if strawberry_field is not None else None
+    return resolver.wrapped_func if resolver is not None else None
 
 
-class PageLoad(PlanLoad, Protocol):
-    """A prepared load of a field with arguments, keyed by its parent's id (`PlanPage.prepare`)."""
-
-    def prefetch(self, key: str, context: Any) -> None:
-        """Start the load for the parent whose id is `key`, if the request may; its result is cached."""
-        ...
-
-
-class PlanPage(Protocol):
-    """A resolver with arguments (a connection, say) whose load the plan can start itself.
-
-    A resolver function may carry one as its `plan_page` attribute. For a document whose arguments
-    to the field are literals (no variables), the plan calls `prepare` once with their values
-    (graphql-core's, defaults applied) and a function that tells which field names are selected at a
-    path below the field (None: not selected); it returns the load, or None to leave the field to its
-    resolver. The field's extensions must all be permission checks of `enforces`, which the load makes
-    itself (raising when refused, so that the resolver reports it).
-    """
-
-    enforces: tuple[type, ...]
-
-    def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> PageLoad | None: ...
-
-
-def plan_load(strawberry_field: Any, definition: GraphQLField) -> PlanLoad | None:
+def plan_load(strawberry_field: StrawberryField | None, definition: GraphQLField) -> PlanLoad | None:
     """The resolver's `PlanLoad`, when nothing but the call itself stands between it and graphql-core."""
-    resolver = getattr(strawberry_field, "base_resolver", None)
-    loads = getattr(getattr(resolver, "wrapped_func", None), "plan_load", None)
-    if loads is None or definition.args or getattr(strawberry_field, "extensions", None):
+    loads = HINTS.loads.get(_resolver_of(strawberry_field))
+    if loads is None or definition.args or (strawberry_field is not None and strawberry_field.extensions):
         return None
-    plan_load: PlanLoad = loads
-    return plan_load
+    return loads
 
 
-def page_plan(strawberry_field: Any) -> PlanPage | None:
+def page_plan(strawberry_field: StrawberryField | None) -> PlanPage | None:
     """The resolver's `PlanPage`, when the field's only extensions are permission checks it makes itself."""
-    resolver = getattr(strawberry_field, "base_resolver", None)
-    page: PlanPage | None = getattr(getattr(resolver, "wrapped_func", None), "plan_page", None)
-    if page is None or not _only_permissions(getattr(strawberry_field, "extensions", None) or (), page.enforces):
+    page = HINTS.pages.get(_resolver_of(strawberry_field))
+    if page is None or strawberry_field is None or not _only_permissions(strawberry_field.extensions, page.enforces):
         return None
     return page
 
@@ -94,21 +54,25 @@ def has_variable(value: Any) -> bool:
     return False
 
 
-def _only_permissions(extensions: Any, enforced: tuple[type, ...]) -> bool:
-    """Every field extension is a permission check the load makes itself."""
+def _only_permissions(extensions: Any, enforced: frozenset[str]) -> bool:
+    """Every field extension is a permission check requiring only what the load checks itself."""
     return all(
-        isinstance(extension, PermissionExtension) and all(type(permission) in enforced for permission in extension.permissions)
+        isinstance(extension, PermissionExtension)
+        and all(frozenset(getattr(permission, "permissions", ("?",))) <= enforced for permission in extension.permissions)
         for extension in extensions
     )
 
 
 def prefetches(complete: Any) -> tuple[PageLoad, ...]:
     """The page loads of the fields of the object(s) `complete` completes (through non-null and lists)."""
-    while not hasattr(complete, "fields"):
-        inner = getattr(complete, "inner", None) or getattr(complete, "item", None)
-        if inner is None:
+    from invoicegraph.execution.plan import ListCompleter, NonNullCompleter, ObjectCompleter
+
+    while not isinstance(complete, ObjectCompleter):
+        if isinstance(complete, NonNullCompleter):
+            complete = complete.inner
+        elif isinstance(complete, ListCompleter):
+            complete = complete.item
+        else:
             return ()
-        complete = inner
-    fields: tuple[Any, ...] = complete.fields
-    pages: list[PageLoad] = [f.loads for f in fields if callable(getattr(f.loads, "prefetch", None))]
+    pages = [cast("PageLoad", f.loads) for f in complete.fields if callable(getattr(f.loads, "prefetch", None))]
     return tuple(pages)

@@ -38,6 +38,7 @@ from graphql.type.introspection import TypeNameMetaFieldDef
 from invoicegraph.execution.loads import PageLoad, PlanLoad, has_variable, page_plan, plan_load, prefetches
 from invoicegraph.execution.stepping import await_all
 from invoicegraph.execution.unrolled import object_completer
+from invoicegraph.library_internals import is_default_resolver
 
 if TYPE_CHECKING:
     from graphql import GraphQLField
@@ -143,9 +144,7 @@ class Compiler:
             if planned is None:
                 return None
             fields.append(planned)
-        complete = self.object(type_.name, tuple(fields))
-        complete.fields = tuple(fields)  # type: ignore[attr-defined]  # read by `_prefetches`
-        return complete, any(f.needs_path for f in fields)
+        return ObjectCompleter(self.object(type_.name, tuple(fields)), tuple(fields)), any(f.needs_path for f in fields)
 
     def _field(self, parent: GraphQLObjectType, key: str, details: list[FieldDetails]) -> _Field | None:
         node = details[0].node
@@ -162,7 +161,7 @@ class Compiler:
             return None
         complete, below = inner
         strawberry_field = (definition.extensions or {}).get("strawberry-definition")
-        if getattr(definition.resolve, "_is_default", False) and strawberry_field is not None:
+        if is_default_resolver(definition.resolve) and strawberry_field is not None:
             # Strawberry's basic-field wrapper calls `default_resolver(source, python_name)` and nothing else.
             getter = strawberry_field.default_resolver
             return _Field(key, parent, getter, strawberry_field.python_name, None, definition, details, complete, below)
@@ -265,24 +264,41 @@ def _leaf(coerce: Callable[[Any], Any]) -> Completer:
     return complete
 
 
-def _non_null(inner: Completer) -> Completer:
-    def complete(value: Any, path: Path | None, run: Run) -> Any:
-        completed = inner(value, path, run)
+class NonNullCompleter:
+    """Completes a non-null value: the item's completion, refusing null (graphql-core reports it)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Completer) -> None:
+        self.inner = inner  # generated object code inlines the check (unrolled.py)
+
+    def __call__(self, value: Any, path: Path | None, run: Run) -> Any:
+        completed = self.inner(value, path, run)
         if completed is None:
             raise GiveUp
         return completed
 
-    complete.inner = inner  # type: ignore[attr-defined]  # generated object code inlines the check (unrolled.py)
-    return complete
+
+def _non_null(inner: Completer) -> Completer:
+    return NonNullCompleter(inner)
 
 
-def _list(item: Completer, needs_path: bool) -> Completer:
-    def complete(value: Any, path: Path | None, run: Run) -> Any:
+class ListCompleter:
+    """Completes a list value item by item; awaitable items complete when they resolve."""
+
+    __slots__ = ("item", "needs_path")
+
+    def __init__(self, item: Completer, needs_path: bool) -> None:
+        self.item = item
+        self.needs_path = needs_path
+
+    def __call__(self, value: Any, path: Path | None, run: Run) -> Any:
         if value is None or value is Undefined:
             return None
         if type(value) is not list and (isinstance(value, Exception) or not is_iterable(value) or run.context.is_async_iterable(value)):
             raise GiveUp  # (a list is iterable and not async-iterable: its checks are skipped)
         is_awaitable = run.context.is_awaitable
+        item, needs_path = self.item, self.needs_path
         completed: list[Any] = []
         for index, element in enumerate(value):
             item_path = Path(path, index, None) if needs_path else None
@@ -293,8 +309,22 @@ def _list(item: Completer, needs_path: bool) -> Completer:
                 completed.append(item(element, item_path, run))
         return completed
 
-    complete.item = item  # type: ignore[attr-defined]  # read by `_prefetches`
-    return complete
+
+def _list(item: Completer, needs_path: bool) -> Completer:
+    return ListCompleter(item, needs_path)
+
+
+class ObjectCompleter:
+    """Completes an object value with the completer built for its selection; knows its fields."""
+
+    __slots__ = ("complete", "fields")
+
+    def __init__(self, complete: Completer, fields: tuple[_Field, ...]) -> None:
+        self.complete = complete
+        self.fields = fields  # read by `prefetches` (loads.py)
+
+    def __call__(self, value: Any, path: Path | None, run: Run) -> Any:
+        return self.complete(value, path, run)
 
 
 def _object_unrolled(typename: str, fields: tuple[_Field, ...]) -> Completer:

@@ -6,12 +6,12 @@ plan's time. The function generated here reads each field in its own lines inste
 shortcuts that cannot change a result:
 
 - a dict key is read with `dict.get`: for names the default resolver (`schema/resolving.py`) derives
-  or defaults (its `reads_key` says which), only a missing or null key goes through it; for the
+  or defaults (execution/hints.py says which), only a missing or null key goes through it; for the
   others `dict.get` is its whole answer;
 - a null value of a nullable field completes to null, without a call;
 - a `String` or `ID` value that is already a `str`, or a `Boolean` that is a `bool`, is the value
   graphql-core's `serialize_string`/`serialize_id`/`serialize_boolean` return for it, and so is a
-  `str` for our scalars whose serializer returns an exact `str` unchanged (`keeps_str`: Decimal,
+  `str` for our scalars whose serializer returns an exact `str` unchanged (execution/hints.py `exact_str_scalar`: Decimal,
   DateTime, Date, the codes, JSON); anything else goes through the field's own completer, so errors
   still give up to graphql-core.
 
@@ -27,6 +27,9 @@ from types import CodeType
 from typing import Any, Protocol
 
 from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLNonNull, GraphQLScalarType, GraphQLString, GraphQLType
+
+from invoicegraph.execution.hints import HINTS
+from invoicegraph.library_internals import enum_value_names
 
 # Builtin types whose instances are never awaitable.
 PLAIN_TYPES = frozenset({str, int, bool, float, dict, list, tuple, type(None)})
@@ -55,6 +58,13 @@ class PlannedField(Protocol):
     def loads(self) -> object | None: ...
 
 
+def non_null_inner(complete: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any] | None:
+    """The item completer of a non-null completer (plan.NonNullCompleter), else None."""
+    from invoicegraph.execution.plan import NonNullCompleter  # plan.py imports this module
+
+    return complete.inner if isinstance(complete, NonNullCompleter) else None
+
+
 def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: dict[str, Any]) -> Callable[[Any, Any, Any], Any]:
     """The completer of one object selection; `helpers` names GiveUp, Undefined, Path, _Later, _call_resolver, _start_load."""
     namespace: dict[str, Any] = {**helpers, "_PLAIN": PLAIN_TYPES, "_MISSING": _MISSING, "_fields": fields, "_typename": typename}
@@ -75,8 +85,7 @@ def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: d
         if planned.getter is not None:
             namespace[f"_g{index}"] = planned.getter
             name = repr(planned.python_name)
-            reads_key = getattr(planned.getter, "reads_key", None)
-            if reads_key is not None and reads_key(planned.python_name):
+            if HINTS.reads_key(planned.python_name):
                 # The default resolver would answer `value.get(name)` for a dict (schema/resolving.py).
                 lines.append(f"    result = value.get({name}) if is_dict else _g{index}(value, {name})")
             else:
@@ -97,7 +106,7 @@ def object_completer(typename: str, fields: tuple[PlannedField, ...], helpers: d
                 namespace[f"_e{index}"] = enum_names
                 branches.append((f"type(result) is str and result in _e{index}", [f"completed[{key}] = _e{index}[result]"]))
             branches.append(("type(result) not in _PLAIN and is_awaitable(result)", ["raise GiveUp"]))
-            inner = getattr(planned.complete, "inner", None)  # a non-null wrapper (plan._non_null)
+            inner = non_null_inner(planned.complete)
             if inner is not None and len(branches) == 1:
                 namespace[f"_i{index}"] = inner
                 otherwise = [
@@ -165,20 +174,19 @@ def _enum_names(return_type: GraphQLType | None) -> dict[Any, str] | None:
         return_type = return_type.of_type
     if not isinstance(return_type, GraphQLEnumType):
         return None
-    lookup: dict[Any, str] = return_type._value_lookup  # a cached table; read only
-    return lookup
+    return enum_value_names(return_type)
 
 
 def _identity_type(return_type: GraphQLType | None) -> str | None:
     """`str`/`bool` when a value of that exact type completes to itself for `return_type`.
 
     graphql-core's String, ID and Boolean, and our scalars whose serializer returns an exact `str`
-    unchanged (schema/scalars.py `keeps_str`: Decimal, DateTime, Date, the codes, JSON).
+    unchanged (execution/hints.py `exact_str_scalar`: Decimal, DateTime, Date, the codes, JSON).
     """
     if isinstance(return_type, GraphQLNonNull):
         return_type = return_type.of_type
     if return_type is None:
         return None
-    if isinstance(return_type, GraphQLScalarType) and getattr(return_type.serialize, "keeps_str", False):
+    if isinstance(return_type, GraphQLScalarType) and return_type.name in HINTS.exact_str_scalars:
         return "str"
     return _IDENTITY_TYPES.get(return_type)

@@ -158,7 +158,7 @@ class ReplicaSkipCollector(Collector):
 
 
 class ExecutionPlanCollector(Collector):
-    """Compiled completion plans (execution/context.py): how often a plan answered, gave up, differed; direct executions."""
+    """Compiled completion plans (execution/context.py): how often a plan answered, gave up, differed."""
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(
@@ -172,16 +172,6 @@ class ExecutionPlanCollector(Collector):
         family.add_metric(["fallback"], PLAN_STATS.gave_up)
         family.add_metric(["mismatch"], PLAN_STATS.mismatched)
         yield family
-        direct = CounterMetricFamily(
-            "invoicegraph_direct_operations",
-            "GraphQL operations executed without Strawberry's operation pipeline (known documents, execution/direct.py), "
-            "by operation type and outcome: clean, or errors (the pipeline then reported the result). Per process.",
-            labels=["operation_type", "outcome"],
-        )
-        for operation_type in ("query", "mutation"):
-            for outcome in ("clean", "errors"):
-                direct.add_metric([operation_type, outcome], PLAN_STATS.direct[(operation_type, outcome)])
-        yield direct
 
 
 def metrics_route(metrics: Metrics) -> Route:

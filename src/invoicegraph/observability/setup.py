@@ -1,21 +1,20 @@
 """Everything observability adds to an app, built once per app from the settings.
 
-`create_app` puts `middleware` outermost, adds `routes` and `schema_extensions`, and calls
+`create_app` puts `middleware` outermost, adds `routes`, and calls
 `shutdown` when the app stops (flushes spans still queued for export).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from invoicegraph.db.engine import Database
-from invoicegraph.observability.access import AccessLogMiddleware
+from invoicegraph.middleware.access_log import AccessLogMiddleware
 from invoicegraph.observability.facts import Telemetry
-from invoicegraph.observability.graphql import RequestFactsExtension
 from invoicegraph.observability.metrics import Metrics, metrics_route
 from invoicegraph.settings import Settings
 
@@ -31,7 +30,6 @@ TRACING_EXTRA_MISSING = (
 class Observability:
     telemetry: Telemetry
     tracer_provider: TracerProvider | None = None
-    schema_extensions: list[Any] = field(default_factory=list)
     routes: list[BaseRoute] = field(default_factory=list)
 
     @property
@@ -45,7 +43,6 @@ class Observability:
 
 def instrument(settings: Settings, database: Database) -> Observability:
     metrics = Metrics(database) if settings.metrics_enabled else None
-    extensions: list[Any] = [RequestFactsExtension]
     provider = None
     if settings.tracing_enabled:
         try:
@@ -54,10 +51,8 @@ def instrument(settings: Settings, database: Database) -> Observability:
             raise RuntimeError(TRACING_EXTRA_MISSING) from error
         provider = tracing.tracer_provider(settings)
         tracing.instrument_database(provider, database)
-        extensions.insert(0, tracing.operation_tracing(provider))
     return Observability(
         telemetry=Telemetry(metrics=metrics, tracer=provider.get_tracer("invoicegraph") if provider else None),
         tracer_provider=provider,
-        schema_extensions=extensions,
         routes=[metrics_route(metrics)] if metrics is not None else [],
     )

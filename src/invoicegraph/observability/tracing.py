@@ -3,8 +3,8 @@
 Spans, nested as they happen:
 - `POST /graphql` (server span, per HTTP request, continuing a caller's `traceparent`), with the
   status, route, request id and outcome;
-- `query GetInvoice` (Strawberry's OpenTelemetryExtension: operation, parsing, validation), made the
-  current span so that what runs inside nests under it;
+- `query GetInvoice`: the GraphQL operation (graphql/endpoint.py), the current span while it executes,
+  so that what runs inside nests under it;
 - `loader invoice_by_id` per DataLoader batch, with its size;
 - one span per SQL statement (opentelemetry-instrumentation-sqlalchemy, on this app's engines only:
   the primary's and each read replica's).
@@ -16,10 +16,10 @@ Each app has its own TracerProvider (nothing global), so tests and embedders can
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-from opentelemetry import context, metrics, propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -28,8 +28,6 @@ from opentelemetry.sdk.trace.sampling import ParentBasedTraceIdRatio
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.datastructures import Headers
 from starlette.types import Scope
-from strawberry.extensions import LifecycleStep, SchemaExtension
-from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from invoicegraph.db.engine import Database
 from invoicegraph.observability.facts import OK, RequestFacts
@@ -69,49 +67,25 @@ def instrument_database(provider: TracerProvider, database: Database) -> None:
         EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]  # untyped library
 
 
-def operation_tracing(provider: TracerProvider) -> type[SchemaExtension]:
-    """Strawberry's OpenTelemetryExtension bound to `provider`, as a class (one instance per operation)."""
+@contextmanager
+def operation_span(tracer: trace.Tracer, query: str | None, facts: RequestFacts) -> Iterator[trace.Span]:
+    """The span of one GraphQL operation (graphql/endpoint.py), current while it executes.
 
-    class OperationTracing(OpenTelemetryExtension):
-        # No span per field (see the module docstring): opt out of Strawberry's resolver middleware.
-        resolve = SchemaExtension.resolve  # type: ignore[assignment]
-        # Operations are traced through the extension pipeline: no direct execution (execution/direct.py).
-        traces_operations = True
-
-        def __init__(self) -> None:
-            super().__init__(tracer_provider=provider)
-
-        def on_operation(self) -> Generator[None, None, None]:
-            execution = self.execution_context
-            span = self._tracer.start_span("GraphQL operation", kind=SpanKind.INTERNAL)
-            self._span_holder[LifecycleStep.OPERATION] = span  # the parent of parsing and validation
-            if execution.query:
-                span.set_attribute("graphql.document", execution.query)
-            token = context.attach(trace.set_span_in_context(span))
-            try:
-                yield
-            finally:
-                context.detach(token)
-                name = execution.operation_name
-                kind = _operation_type(self)
-                span.update_name(" ".join(part for part in (kind, name) if part) or "GraphQL operation")
-                if name:
-                    span.set_attribute("graphql.operation.name", name)
-                if kind:
-                    span.set_attribute("graphql.operation.type", kind)
-                errors = execution.result.errors if execution.result is not None else execution.pre_execution_errors
-                if errors:
-                    span.set_status(Status(StatusCode.ERROR, errors[0].message))
-                span.end()
-
-    return OperationTracing
-
-
-def _operation_type(extension: SchemaExtension) -> str | None:
-    try:
-        return extension.execution_context.operation_type.value
-    except Exception:  # no document (it did not parse), or no such operation
-        return None
+    Named `<type> <name>` (`query GetInvoice`) once the operation is known; its status is the
+    outcome's (an error outcome is an error span).
+    """
+    with tracer.start_as_current_span("GraphQL operation", kind=SpanKind.INTERNAL, record_exception=False) as span:
+        if query:
+            span.set_attribute("graphql.document", query)
+        try:
+            yield span
+        finally:
+            kind, name = facts.operation_type, facts.operation_name
+            span.update_name(" ".join(part for part in (kind, name) if part) or "GraphQL operation")
+            if name:
+                span.set_attribute("graphql.operation.name", name)
+            if kind:
+                span.set_attribute("graphql.operation.type", kind)
 
 
 @contextmanager

@@ -8,18 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from invoicegraph.auth.permissions import INVOICE_VIEW
 from invoicegraph.auth.principal import Principal
-from invoicegraph.context import RequestContext
-from invoicegraph.db.invoice_queries import InvoicePage, invoice_page
+from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, invoice_page
+from invoicegraph.db.loaders import settled
 from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.errors import InvalidField, Unauthorised
+from invoicegraph.graphql.context import RequestContext
 from invoicegraph.resolvers.invoice_shape import node_shape, shape_of
-from invoicegraph.resolvers.paging import checked_first, checked_first_of, connection, to_query
+from invoicegraph.resolvers.paging import checked_first, checked_first_of, connection
 from invoicegraph.resolvers.selection import selects
 from invoicegraph.resolvers.types import Info, Row
-from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
-from invoicegraph.schema.loading import settled
-from invoicegraph.schema.permissions import INVOICE_VIEW, RequireInvoiceView
 
 
 def _principal(info: Info) -> Principal:
@@ -34,13 +33,10 @@ async def resolve_invoice(info: Info, id: str) -> Row | None:
     return result
 
 
-async def resolve_invoices(
-    info: Info, filter: InvoiceFilter | None, order_by: InvoiceOrder | None, first: int | None, after: str | None
-) -> Row:
+async def resolve_invoices(info: Info, query: InvoiceQuery, first: int | None, after: str | None) -> Row:
     principal = _principal(info)
     size = checked_first(info, first)
-    query = to_query(filter, order_by)
-    async with info.context.database.read() as session:
+    async with info.context.database.session() as session:
         page = await invoice_page(
             session, principal.platform_id, query, first=size, after=after, with_total=selects(info, "totalCount"), shape=node_shape(info)
         )
@@ -55,11 +51,8 @@ def _prime(info: Info, page: InvoicePage) -> None:
         info.context.loaders.prime_invoices(page.invoices)
 
 
-async def resolve_customer_invoices(
-    info: Info, customer: Row, filter: InvoiceFilter | None, order_by: InvoiceOrder | None, first: int | None, after: str | None
-) -> Row:
+async def resolve_customer_invoices(info: Info, customer: Row, query: InvoiceQuery, first: int | None, after: str | None) -> Row:
     size = checked_first(info, first)
-    query = to_query(filter, order_by, from_filter=False)
     page: InvoicePage = await info.context.loaders.customer_invoices(query, size, after, node_shape(info)).load(customer["id"])
     _prime(info, page)
     return connection(page)
@@ -101,7 +94,7 @@ def _history_connection(page: HistoryPage | None) -> Row:
     }
 
 
-# Plans (execution/loads.py `PlanPage`) start the pages of `Customer.invoices` and
+# Plans (execution/hints.py `PlanPage`) start the pages of `Customer.invoices` and
 # `Invoice.refreshHistory` themselves when a document fixes their arguments: what the resolvers above
 # do, without Strawberry's resolver wrapper, and early: a customer's page or an invoice's history
 # is read in the statement that reads the customer or the invoice's other records.
@@ -145,12 +138,12 @@ class _PageLoad:
 
 
 class _CustomerInvoicesPlan:
-    enforces = (RequireInvoiceView,)
+    enforces = frozenset({INVOICE_VIEW})
 
     def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> _PageLoad | None:
         if arguments.get("filter") is not None or arguments.get("orderBy") is not None:
             return None  # input objects: left to the resolver's own conversion
-        query = to_query(None, None, from_filter=False)
+        query = InvoiceQuery()
         after: str | None = arguments.get("after")
         shape = shape_of(selected(("edges", "node")))
 
@@ -167,7 +160,7 @@ def _page_connection(page: InvoicePage, context: RequestContext) -> Row:
 
 
 class _RefreshHistoryPlan:
-    enforces = (RequireInvoiceView,)
+    enforces = frozenset({INVOICE_VIEW})
 
     def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> _PageLoad | None:
         try:

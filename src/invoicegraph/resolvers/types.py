@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from invoicegraph.context import RequestContext
+from invoicegraph.graphql.context import RequestContext
 
 Info = strawberry.Info[RequestContext, None]
 Row = dict[str, Any]

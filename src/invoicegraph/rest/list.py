@@ -29,11 +29,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_VIEW
-from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, numbered_page_statements
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.loaders import Loaders
+from invoicegraph.db.request import RequestDatabase
 from invoicegraph.errors import ApiError, InvalidField, reflected
+from invoicegraph.rest.access import read_database, require
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import boolean, identifier, instant_range, one, page_number, reject_unknown, whole_number
@@ -114,8 +115,8 @@ def _link(request: Request, page: int | None) -> str | None:
     return f"{request.url.path}?{urlencode([*params, ('page', str(page))])}"
 
 
-async def _rows(database: Database, platform_id: str, query: InvoiceQuery, *, page: int, limit: int) -> tuple[list[Any], int]:
-    async with database.read() as session:
+async def _rows(database: RequestDatabase, platform_id: str, query: InvoiceQuery, *, page: int, limit: int) -> tuple[list[Any], int]:
+    async with database.session() as session:
         statement, total = numbered_page_statements(platform_id, query, page=page, limit=limit, dialect=session.get_bind().dialect.name)
         rows = (await session.execute(statement)).all()
         count = int((await session.execute(total)).scalar_one())
@@ -124,8 +125,6 @@ async def _rows(database: Database, platform_id: str, query: InvoiceQuery, *, pa
 
 async def list_invoices(request: Request) -> Response:
     """`GET /v1/invoices`: one page of the caller's platform's invoices, newest first by default."""
-    from invoicegraph.rest.routes import read_database, require
-
     try:
         principal = require(request, INVOICE_VIEW)
         reject_unknown(request, PARAMETERS)
@@ -135,12 +134,15 @@ async def list_invoices(request: Request) -> Response:
         # As the vendor's list: periods and lines only when asked for (vendor-invoice.md §2.3, docs/decisions.md).
         periods, lines = boolean(request, "include_periods") is True, boolean(request, "include_lines") is True
         database = read_database(request)
-        rows, count = await _rows(database, principal.platform_id, query, page=page, limit=limit)
-        invoices = [invoice_row_to_dict(row) for row in rows]
-        loaders = Loaders(database, principal.platform_id)
-        loaders.prime_invoices(invoices)
-        # Gathered, so that each embedded record type is one batched statement for the whole page.
-        whole = await asyncio.gather(*(vendor_invoice(invoice, loaders) for invoice in invoices))
+        try:
+            rows, count = await _rows(database, principal.platform_id, query, page=page, limit=limit)
+            invoices = [invoice_row_to_dict(row) for row in rows]
+            loaders = Loaders(database, principal.platform_id)
+            loaders.prime_invoices(invoices)
+            # Gathered, so that each embedded record type is one batched statement for the whole page.
+            whole = await asyncio.gather(*(vendor_invoice(invoice, loaders) for invoice in invoices))
+        finally:
+            await database.close()
         data = [_trimmed(item, periods=periods, lines=lines) for item in whole]
         pages = max(1, -(-count // limit))
         body: dict[str, Any] = {

@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from invoicegraph import strict_json
 from invoicegraph.auth.permissions import INVOICE_PREVIEW, INVOICE_REFRESH
+from invoicegraph.auth.principal import Principal
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, UserNotAllowed, reflected
+from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, reflected
+from invoicegraph.observability.facts import note_refresh_result
+from invoicegraph.rest.access import allow, database_of, require
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import reject_unknown
 from invoicegraph.rest.vendor import vendor_invoice, vendor_invoice_in
+from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
-from invoicegraph.services.refresh.service import RefreshCommand, RefreshService, Responder
-from invoicegraph.services.refresh.sources import Sources
+from invoicegraph.services.refresh.service import RefreshCommand, preview, refresh
 from invoicegraph.services.refresh.types import ALL_TYPES, normalize_types
+from invoicegraph.settings import Settings
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -30,9 +34,9 @@ async def _body(request: Request) -> dict[str, Any]:
     if media_type != "application/json":
         raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).", field="Content-Type")
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise InvalidField("The request body is not valid JSON.", field="body") from None
+        body = strict_json.loads(raw)
+    except strict_json.MalformedJSON as error:
+        raise InvalidField(str(error), field="body") from None
     if not isinstance(body, dict):
         raise InvalidField("The request body must be a JSON object.", field="body")
     unknown = sorted(set(body) - {"type", "types"})
@@ -56,7 +60,7 @@ def _types(body: dict[str, Any]) -> tuple[str, ...]:
     return normalize_types([*([single] if single is not None else []), *(many or [])], field="types")
 
 
-def _dry_run(request: Request) -> bool:
+def _dry_run_of(request: Request) -> bool:
     """`?dry_run=true|false`; anything else is refused, never taken for a real refresh."""
     reject_unknown(request, ("dry_run",))
     values = {value.strip().lower() for value in request.query_params.getlist("dry_run")}
@@ -67,16 +71,6 @@ def _dry_run(request: Request) -> bool:
     return values == {"true"}
 
 
-def _responder(platform_id: str) -> Responder:
-    """The route's answer to a refreshed invoice, rendered in the refresh's transaction (services/refresh)."""
-
-    async def respond(session: AsyncSession, invoice: dict[str, Any], _sources: Sources | None) -> RawResponse:
-        body = await vendor_invoice_in(session, platform_id, invoice)
-        return RawResponse(status=200, media_type=JSONBody.media_type, body=orjson.dumps(body))
-
-    return respond
-
-
 def _sent(response: RawResponse, *, replayed: bool) -> Response:
     """A response as rendered (or as stored, for a replay: the same bytes, status and media type)."""
     headers = {REPLAYED_HEADER: "true"} if replayed else {}
@@ -84,35 +78,54 @@ def _sent(response: RawResponse, *, replayed: bool) -> Response:
 
 
 async def refresh_invoice(request: Request) -> Response:
-    from invoicegraph.rest.routes import require
-
     try:
         principal = require(request)
-        dry_run = _dry_run(request)
-        needed = (INVOICE_REFRESH, INVOICE_PREVIEW) if dry_run else (INVOICE_REFRESH,)
-        if not any(principal.has(p) for p in needed):
-            raise UserNotAllowed(f"The credential lacks the {' or '.join(needed)} permission.")
+        dry_run = _dry_run_of(request)
+        allow(principal, *((INVOICE_REFRESH, INVOICE_PREVIEW) if dry_run else (INVOICE_REFRESH,)))
         invoice_id = request.path_params["id"]
-        body = await _body(request)
-        types = _types(body)
-        service = RefreshService(request.app.state.database, lock_timeout=request.app.state.settings.lock_timeout_seconds)
+        types = _types(await _body(request))
         if dry_run:
-            loaders = Loaders(request.app.state.database, principal.platform_id)
-            preview = await service.preview(principal, RefreshCommand(invoice_id=invoice_id, types=types))
-            return JSONBody(
-                {
-                    "invoice": await vendor_invoice(preview.invoice, loaders),
-                    "types": list(preview.types),
-                    "based_on_version": preview.based_on_version,
-                    "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in preview.changes],
-                }
-            )
-        key = parse_key(request.headers.get(HEADER))
-        idempotency = IdempotencyRequest(key, fingerprint("rest", "refresh", invoice_id, types)) if key else None
-        command = RefreshCommand(invoice_id=invoice_id, types=types, idempotency=idempotency, respond=_responder(principal.platform_id))
-        result = await service.refresh(principal, command)
-        if result.response is None:
-            raise RuntimeError("the refresh service rendered no response")  # it does whenever `respond` is given
-        return _sent(result.response, replayed=result.replayed)
+            return await _preview(request, principal, invoice_id, types)
+        return await _refresh(request, principal, invoice_id, types)
     except ApiError as error:
         return error_response(error)
+
+
+async def _refresh(request: Request, principal: Principal, invoice_id: str, types: tuple[str, ...]) -> Response:
+    """The refresh, in a unit of work this route owns: the body it answers is rendered and, with an
+    Idempotency-Key, recorded before the commit, so a replay sends those bytes again."""
+    key = parse_key(request.headers.get(HEADER))
+    keyed = IdempotencyRequest(key, fingerprint("rest", "refresh", invoice_id, types)) if key else None
+    settings: Settings = request.app.state.settings
+    command = RefreshCommand(invoice_id=invoice_id, types=types, idempotency_key=key, lock_timeout=settings.lock_timeout_seconds)
+    with idempotency.in_flight(principal, keyed):
+        async with database_of(request).write() as unit:
+            if keyed is not None:
+                stored = await idempotency.claim(unit, principal, keyed)
+                if stored is not None:
+                    note_refresh_result(changed=False, replayed=True)
+                    return _sent(stored, replayed=True)
+            result = await refresh(unit, principal, command)
+            body = await vendor_invoice_in(unit, principal.platform_id, result.invoice)
+            response = RawResponse(status=200, media_type=JSONBody.media_type, body=orjson.dumps(body))
+            if keyed is not None:
+                await idempotency.record(unit, principal, keyed, response)
+    note_refresh_result(changed=result.changed, replayed=False)
+    return _sent(response, replayed=False)
+
+
+async def _preview(request: Request, principal: Principal, invoice_id: str, types: tuple[str, ...]) -> Response:
+    """`?dry_run=true`: the same computation on the primary's current data, nothing written."""
+    database = database_of(request).for_request(primary=True)
+    try:
+        async with database.session() as session:
+            preview_ = await preview(session, principal, RefreshCommand(invoice_id=invoice_id, types=types))
+        body = {
+            "invoice": await vendor_invoice(preview_.invoice, Loaders(database, principal.platform_id)),
+            "types": list(preview_.types),
+            "based_on_version": preview_.based_on_version,
+            "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in preview_.changes],
+        }
+    finally:
+        await database.close()
+    return JSONBody(body)

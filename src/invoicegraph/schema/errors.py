@@ -15,14 +15,7 @@ from collections.abc import Iterable
 from graphql import GraphQLError
 
 from invoicegraph.errors import ApiError, InternalError
-
-
-def api_error_of(error: GraphQLError) -> ApiError | None:
-    original = error.original_error
-    # A GraphQLError may wrap another GraphQLError that wraps the ApiError.
-    while isinstance(original, GraphQLError) and original.original_error is not None:
-        original = original.original_error
-    return original if isinstance(original, ApiError) else None
+from invoicegraph.graphql.errors import api_error_of
 
 
 def add_api_error_extensions(errors: Iterable[GraphQLError]) -> None:

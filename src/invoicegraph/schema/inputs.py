@@ -10,6 +10,8 @@ from datetime import datetime
 
 import strawberry
 
+from invoicegraph.db.invoice_queries import InvoiceQuery
+from invoicegraph.errors import InvalidField
 from invoicegraph.schema.enums.invoice import InvoiceOrderField, InvoiceStatus, OrderDirection
 
 
@@ -80,4 +82,34 @@ class InvoiceOrder:
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC,
         description="Direction; default DESC.",
+    )
+
+
+def to_query(filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, from_filter: bool = True) -> InvoiceQuery:
+    """The data layer's query for a connection's `filter` and `orderBy` (`customerId` ignored unless `from_filter`)."""
+    statuses: tuple[str, ...] = ()
+    subscription_id = paid = on_hold = date_from = date_to = None
+    customer_id = None
+    if filter is not None:
+        statuses = tuple(sorted({status.name for status in filter.statuses or ()}))
+        customer_id = filter.customer_id if from_filter else None
+        subscription_id = filter.pricing_plan_subscription_id
+        paid, on_hold = filter.paid, filter.on_hold
+        if filter.invoice_date is not None:
+            date_from, date_to = filter.invoice_date.from_, filter.invoice_date.to
+            if date_from is not None and date_to is not None and date_to <= date_from:
+                raise InvalidField("`invoiceDate.to` must be after `invoiceDate.from`.", field="filter.invoiceDate.to")
+    order_field, descending = "INVOICE_DATE", True
+    if order_by is not None:
+        order_field, descending = order_by.field.name, order_by.direction.name == "DESC"
+    return InvoiceQuery(
+        statuses=statuses,
+        customer_id=None if customer_id is None else str(customer_id),
+        subscription_id=None if subscription_id is None else str(subscription_id),
+        paid=paid,
+        on_hold=on_hold,
+        date_from=date_from,
+        date_to=date_to,
+        order_field=order_field,
+        descending=descending,
     )

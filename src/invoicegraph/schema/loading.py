@@ -16,7 +16,9 @@ from typing import Any, TypeAlias
 
 import strawberry
 
-from invoicegraph.context import RequestContext
+from invoicegraph.db.loaders import ready, settled
+from invoicegraph.execution import hints
+from invoicegraph.graphql.context import RequestContext
 
 Row: TypeAlias = dict[str, Any]
 Info: TypeAlias = strawberry.Info[RequestContext, Any]
@@ -33,7 +35,7 @@ def _dig(row: Row, path: tuple[str, ...]) -> Any:
 
 @dataclass(frozen=True)
 class _LoadOne:
-    """The live record whose id is at `key_path` in the parent dict (execution/loads.py `PlanLoad`)."""
+    """The live record whose id is at `key_path` in the parent dict (execution/hints.py `PlanLoad`)."""
 
     loader: str
     key_path: tuple[str, ...]
@@ -66,7 +68,7 @@ class _LoadMany:
             return []
         loader = getattr(context.loaders, self.loader)
         futures = [loader.load(key) for key in keys]
-        if all(_ready(future) for future in futures):
+        if all(ready(future) for future in futures):
             return [future.result() for future in futures]
         return asyncio.gather(*futures)  # what aiodataloader's load_many does
 
@@ -74,25 +76,12 @@ class _LoadMany:
         return [row for row in value if row is not None]
 
 
-def _ready(future: asyncio.Future[Any]) -> bool:
-    return future.done() and not future.cancelled() and future.exception() is None
-
-
-def settled(future: asyncio.Future[Any]) -> Any:
-    """A loaded value already in the request's cache (primed, or read earlier) as the value itself.
-
-    Awaiting a done future costs a loop iteration and, in a compiled plan, a pending entry; most of a
-    refresh's response is records the refresh already read. A failed or pending load stays a future.
-    """
-    return future.result() if _ready(future) else future
-
-
 def load_one(loader: str, *key_path: str) -> Any:
     """Resolver: the live record whose id is at `key_path` in the parent dict, or None.
 
     None when the key is absent or null, and when the loader finds nothing (deleted, or another
     platform's id: the loaders are scoped to the caller's platform). The compiled plans run the same
-    `_LoadOne` without calling the resolver (its `plan_load`).
+    `_LoadOne` without calling the resolver (execution/hints.py).
     """
     load = _LoadOne(loader, key_path)
 
@@ -102,7 +91,7 @@ def load_one(loader: str, *key_path: str) -> Any:
         return result
 
     resolve.__name__ = f"load_{loader}"
-    resolve.plan_load = load  # type: ignore[attr-defined]
+    hints.load(resolve, load)
     return returns_rows(resolve)
 
 
@@ -116,7 +105,7 @@ def load_many(loader: str, ids_key: str) -> Any:
         return rows
 
     resolve.__name__ = f"load_many_{loader}"
-    resolve.plan_load = load  # type: ignore[attr-defined]
+    hints.load(resolve, load)
     return returns_rows(resolve)
 
 

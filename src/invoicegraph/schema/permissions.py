@@ -1,9 +1,8 @@
 """Permission checks for GraphQL fields (api.md "Permissions").
 
 Each check reads the request's Principal from `info.context`. No principal means the request is
-anonymous, or its credential or platform was refused: the context's `auth_error` says why (e.g.
-MISSING_FIELD for an absent x-platform-id), else UNAUTHORISED. A principal without the permission gets
-USER_NOT_ALLOWED. The checks raise the coded errors themselves, so `extensions.code` reaches the client
+anonymous (a refused credential or platform never gets this far): UNAUTHORISED. A principal without
+the permission gets USER_NOT_ALLOWED. The checks raise the coded errors themselves, so `extensions.code` reaches the client
 (see `errors.py`).
 
 Attach them with `requires(...)`, which adds Strawberry's PermissionExtension without printing a schema
@@ -29,11 +28,8 @@ INVOICE_PREVIEW = "INVOICE.PREVIEW"
 
 def require_principal(info: Info) -> Principal:
     """The caller's Principal, or the coded error that explains why there is none."""
-    context = info.context
-    principal = context.principal
+    principal = info.context.principal
     if principal is None:
-        if context.auth_error is not None:
-            raise context.auth_error
         raise Unauthorised("Authentication required: send an X-API-KEY header or an Authorization bearer token.")
     return principal
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from strawberry.types.base import StrawberryList, StrawberryObjectDefinition
 
+from invoicegraph.execution import hints
+
 DefaultResolver = Callable[[Any, str], object]
 
 # Values that are derived from other keys of the same dict, used only when the data layer left the
@@ -67,7 +69,7 @@ def make_default_resolver(lists: set[str] | frozenset[str]) -> DefaultResolver:
         """Whether, for a dict, this resolver answers `source.get(name)` (no derived value, no list default)."""
         return name not in derived and name not in lists
 
-    resolve.reads_key = reads_key  # type: ignore[attr-defined]  # compiled plans read such keys themselves (execution/unrolled.py)
+    hints.default_reads_key(reads_key)  # compiled plans read such keys themselves (execution/unrolled.py)
     return resolve
 
 

@@ -1,7 +1,7 @@
 """Query and Mutation: thin fields that check permissions and call `invoicegraph.resolvers`.
 
-The resolver functions are imported inside the fields: resolvers import this package's input types and
-enums, and a module-level import would make the two packages import each other.
+Fields turn their arguments into plain values (names, data-layer queries) before calling a resolver:
+resolvers never see this package's types.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import strawberry
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
-from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
+from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
 from invoicegraph.schema.permissions import (
     RequireCredential,
@@ -73,7 +73,7 @@ async def query_invoices(
 ) -> Row:
     from invoicegraph.resolvers.invoices import resolve_invoices
 
-    return await resolve_invoices(info, unset_to_none(filter), unset_to_none(order_by), page_size(first), unset_to_none(after))
+    return await resolve_invoices(info, to_query(unset_to_none(filter), unset_to_none(order_by)), page_size(first), unset_to_none(after))
 
 
 async def query_customer(
@@ -92,7 +92,7 @@ async def query_invoice_refresh_preview(
 ) -> Row | None:
     from invoicegraph.resolvers.refresh import resolve_refresh_preview
 
-    return await resolve_refresh_preview(info, id, unset_to_none(types))
+    return await resolve_refresh_preview(info, id, type_names(types))
 
 
 async def mutation_refresh_invoice(
@@ -105,7 +105,12 @@ async def mutation_refresh_invoice(
 ) -> Row:
     from invoicegraph.resolvers.refresh import resolve_refresh_invoice
 
-    return await resolve_refresh_invoice(info, id, unset_to_none(types))
+    return await resolve_refresh_invoice(info, id, type_names(types))
+
+
+def type_names(types: list[InvoiceRefreshType] | None) -> list[str]:
+    """The refresh types as the service names them (absent: none, which means FULL)."""
+    return [t.name for t in unset_to_none(types) or ()]
 
 
 def query_service(info: Info) -> Service:

@@ -18,7 +18,6 @@ Decimal, DateTime and Date replace Strawberry's built-in scalars of the same Pyt
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -29,6 +28,8 @@ import pycountry
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from invoicegraph.execution import hints
+
 CurrencyCode = NewType("CurrencyCode", str)
 CountryCode = NewType("CountryCode", str)
 JSON = NewType("JSON", object)
@@ -37,16 +38,9 @@ _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?P<fraction>
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
-def keeps_str(serialize: Callable[[object], str]) -> Callable[[object], str]:
-    """Mark a serializer that returns an exact `str` unchanged: compiled plans take such values as they are."""
-    serialize.keeps_str = True  # type: ignore[attr-defined]  # read by execution/unrolled.py
-    return serialize
-
-
 # --- Decimal -------------------------------------------------------------------------------------
 
 
-@keeps_str
 def serialize_decimal(value: object) -> str:
     if type(value) is str:
         return value
@@ -79,7 +73,6 @@ def parse_decimal(value: object) -> Decimal:
 # --- DateTime ------------------------------------------------------------------------------------
 
 
-@keeps_str
 def serialize_datetime(value: object) -> str:
     if type(value) is str:
         return value
@@ -110,7 +103,6 @@ def parse_datetime(value: object) -> datetime:
 # --- Date ----------------------------------------------------------------------------------------
 
 
-@keeps_str
 def serialize_date(value: object) -> str:
     if type(value) is str:
         return value
@@ -148,7 +140,6 @@ def country_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
-@keeps_str
 def serialize_code(value: object) -> str:
     if type(value) is str:
         return value
@@ -178,7 +169,6 @@ def parse_country_code(value: object) -> CountryCode:
 # --- JSON ----------------------------------------------------------------------------------------
 
 
-@keeps_str
 def _identity(value: Any) -> Any:
     return value
 
@@ -264,6 +254,10 @@ JSONScalar: ScalarDefinition = strawberry.scalar(
     serialize=_identity,
     parse_value=_identity,
 )
+
+# Their serializers return an exact `str` unchanged: compiled plans take such values as they are.
+for _name in ("Decimal", "DateTime", "Date", "CurrencyCode", "CountryCode", "JSON"):
+    hints.exact_str_scalar(_name)
 
 SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     Decimal: DecimalScalar,

@@ -20,6 +20,7 @@ from tests.support.graph_query import full_selection
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
+from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.settings import Settings
 
 HEADERS = {"X-API-KEY": EXAMPLE_KEY}
@@ -105,7 +106,7 @@ def roomy(settings: Settings) -> Settings:
 
 async def test_whole_invoice_graph_costs_the_same_for_1_10_and_100_items(roomy: Settings, database: Database, tmp_path: Path) -> None:
     app = create_app(roomy, database)
-    selection = full_selection(app.state.schema._schema, "Invoice", 4)
+    selection = full_selection(graphql_core_schema(app.state.schema), "Invoice", 4)
     counts: dict[int, int] = {}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         for size in (1, 10, 100):
@@ -178,7 +179,7 @@ async def test_the_whole_graph_of_an_invoice_reads_its_related_records_in_one_st
     # Given the example invoice (no linked invoices), refreshed so that it has a history.
     await load(database, tmp_path, example(), "example.json")
     app = create_app(roomy, database)
-    query = 'query { invoice(id: "invo_globex_2026_11") {\n' + full_selection(app.state.schema._schema, "Invoice", 4) + "\n} }"
+    query = 'query { invoice(id: "invo_globex_2026_11") {\n' + full_selection(graphql_core_schema(app.state.schema), "Invoice", 4) + "\n} }"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         refreshed = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", json={}, headers=HEADERS)
         assert refreshed.status_code == 200, refreshed.text

@@ -22,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
 from invoicegraph.db.migrate import upgrade
+from invoicegraph.db.outage import is_database_unavailable
 from invoicegraph.db.reads import InvoicesRead
-from invoicegraph.http.faults import is_database_unavailable
 from invoicegraph.settings import Settings
 from tests.support.postgres import PostgresCluster
 from tests.support.seed import add_key, add_platforms, bearer

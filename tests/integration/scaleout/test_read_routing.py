@@ -20,6 +20,7 @@ from tests.support.data import INVOICE_ID, load
 from tests.support.engines import Statements, assert_read_where_routed, assert_written_on_primary
 
 from invoicegraph.db.engine import Database
+from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.routing import RoutingError
 from invoicegraph.settings import Settings
 
@@ -244,30 +245,30 @@ async def test_reads_carry_on_when_the_replica_stops(split_settings: Settings, r
 
 async def test_a_request_never_mixes_servers(split: Database, loaded: dict[str, Any]) -> None:
     view = split.for_request()
-    assert view.route is None
+    assert view.route_name is None
     # Reads that start together (sibling loaders) make one decision.
     servers = await asyncio.gather(*(_server_of(view) for _ in range(5)))
-    assert set(servers) == {split.replicas.replicas[0].name} == {view.route}
+    assert set(servers) == {split.replicas.replicas[0].name} == {view.route_name}
     with pytest.raises(RoutingError):
-        async with view.write():
+        async with view.unit_of_work():
             pass
     with pytest.raises(RoutingError):
-        view.use_primary()
+        view.route.use_primary()
+    await view.close()
 
     writer = split.for_request()
-    async with writer.write() as session:
-        assert session.get_bind() is split.engine.sync_engine
-    assert writer.route == "primary"
-    async with writer.read() as session:  # after a write, the request keeps reading the primary
-        assert session.get_bind() is split.engine.sync_engine
-    assert split.for_request(primary=True).route == "primary"
-    assert split.route == "primary"  # the process-wide handle: always the primary
+    async with writer.unit_of_work() as unit:
+        assert unit.session.get_bind() is split.engine.sync_engine
+        async with writer.session() as session:  # a request that writes reads inside its unit of work
+            assert session is unit.session
+    assert writer.route_name == "primary"
+    assert split.for_request(primary=True).route_name == "primary"
 
 
-async def _server_of(view: Database) -> str | None:
-    async with view.read():
+async def _server_of(view: RequestDatabase) -> str | None:
+    async with view.session():
         await asyncio.sleep(0)
-    return view.route
+    return view.route_name
 
 
 async def test_the_app_takes_its_replicas_from_the_settings(

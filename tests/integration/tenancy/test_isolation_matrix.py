@@ -156,7 +156,8 @@ async def test_5_entities_resolve_only_the_callers_platform(client: httpx.AsyncC
 
 
 async def test_6_loader_caches_never_carry_one_platform_into_another(database: Database, tenants: Tenants) -> None:
-    a, b = Loaders(database, tenants.a.platform_id), Loaders(database, tenants.b.platform_id)
+    requests = [database.for_request() for _ in range(3)]
+    a, b = Loaders(requests[0], tenants.a.platform_id), Loaders(requests[1], tenants.b.platform_id)
     # The same ids in both tenants (composite keys): each loader answers its own platform's row.
     entity_a = await a.billing_entity_by_id.load("enti_nl")
     entity_b = await b.billing_entity_by_id.load("enti_nl")
@@ -169,7 +170,9 @@ async def test_6_loader_caches_never_carry_one_platform_into_another(database: D
     assert (await b.invoice_by_id.load(tenants.b.invoice_id))["platform_id"] == tenants.b.platform_id
     assert await b.invoice_by_id.load(tenants.a.invoice_id) is None
     # A loader without a platform (anonymous) loads nothing at all.
-    assert await Loaders(database, None).invoice_by_id.load(tenants.a.invoice_id) is None
+    assert await Loaders(requests[2], None).invoice_by_id.load(tenants.a.invoice_id) is None
+    for request in requests:
+        await request.close()
 
 
 async def test_6_requests_in_turn_on_one_app_do_not_share_caches(client: httpx.AsyncClient, tenants: Tenants) -> None:

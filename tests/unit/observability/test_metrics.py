@@ -11,7 +11,6 @@ from sqlalchemy import text
 
 from invoicegraph.db.engine import Database
 from invoicegraph.observability import metrics as metrics_module
-from invoicegraph.observability.graphql import outcome_of
 from invoicegraph.observability.metrics import OTHER, Metrics
 
 
@@ -65,12 +64,3 @@ async def test_each_app_has_its_own_registry(database: Database) -> None:
     one, two = Metrics(database), Metrics(database)
     one.observe_request("Q", "OK", 0.1, client_named=True)
     assert ("invoicegraph_requests_total", (("operation", "Q"), ("outcome", "OK"))) not in _samples(two)
-
-
-def test_outcome_is_the_first_error_code() -> None:
-    from graphql import GraphQLError
-
-    assert outcome_of(None) == "OK"
-    assert outcome_of([GraphQLError("x", extensions={"code": "RESOURCE_NOT_FOUND"}), GraphQLError("y")]) == "RESOURCE_NOT_FOUND"
-    assert outcome_of([GraphQLError("Syntax Error")]) == "INVALID_REQUEST"
-    assert outcome_of([GraphQLError("boom", path=["invoice"])]) == "INTERNAL_ERROR"

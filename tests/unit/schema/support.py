@@ -14,8 +14,7 @@ from typing import Any, cast
 from aiodataloader import DataLoader
 
 from invoicegraph.auth.principal import Principal
-from invoicegraph.context import RequestContext
-from invoicegraph.errors import ApiError
+from invoicegraph.graphql.context import RequestContext
 
 Row = dict[str, Any]
 
@@ -66,16 +65,12 @@ def make_context(
     *,
     who: Principal | None = None,
     anonymous: bool = False,
-    auth_error: ApiError | None = None,
     max_entities: int = 100,
 ) -> RequestContext:
     return RequestContext(
-        request=cast(Any, None),
-        response=cast(Any, None),
         settings=cast(Any, SimpleNamespace(max_entities=max_entities, max_page_size=100)),
         database=cast(Any, None),
         principal=None if anonymous else (who or principal()),
-        auth_error=auth_error,
         loaders=cast(Any, loaders or FakeLoaders()),
         request_id="reqr_test",
     )

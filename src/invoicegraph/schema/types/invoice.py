@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import REFRESH_HISTORY_PLAN
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
 from invoicegraph.schema.enums.invoice import ApprovalStatus, BillingType, InvoiceStatus, InvoiceType, PaymentStatus, PricingAmountType
@@ -55,7 +56,7 @@ async def refresh_history(
     return await resolve_refresh_history(info, root, page_size(first), unset_to_none(after))
 
 
-refresh_history.plan_page = REFRESH_HISTORY_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/loads.py)
+hints.page(refresh_history, REFRESH_HISTORY_PLAN)  # compiled plans load it (execution/hints.py)
 
 
 @strawberry.federation.type(

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import strawberry
 
+from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import CUSTOMER_INVOICES_PLAN
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
 from invoicegraph.schema.enums.parties import CustomerRole, CustomerStatus, CustomerType, NotificationChannelType, NotificationType
 from invoicegraph.schema.federation import load_entity
-from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
+from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
 from invoicegraph.schema.permissions import RequireInvoiceView, requires
 from invoicegraph.schema.scalars import CountryCode, CurrencyCode
@@ -116,12 +117,11 @@ async def customer_invoices(
 ) -> Row:
     from invoicegraph.resolvers.invoices import resolve_customer_invoices
 
-    return await resolve_customer_invoices(
-        info, root, unset_to_none(filter), unset_to_none(order_by), page_size(first), unset_to_none(after)
-    )
+    query = to_query(unset_to_none(filter), unset_to_none(order_by), from_filter=False)
+    return await resolve_customer_invoices(info, root, query, page_size(first), unset_to_none(after))
 
 
-customer_invoices.plan_page = CUSTOMER_INVOICES_PLAN  # type: ignore[attr-defined]  # compiled plans load it (execution/loads.py)
+hints.page(customer_invoices, CUSTOMER_INVOICES_PLAN)  # compiled plans load it (execution/hints.py)
 
 
 @strawberry.federation.type(

@@ -78,6 +78,13 @@ class InvoiceRefreshRecord:
     changed_paths: list[str] = strawberry.field(
         description="Changed leaf paths, in the format of InvoiceChange.path; empty when changed is false.",
     )
+    changes: list[InvoiceChange] = strawberry.field(
+        description=(
+            "Each changed leaf with its value before and after, as the refresh wrote them (the same entries as\n"
+            "the INVOICE.UPDATED event). Empty when changed is false, and for records written before values\n"
+            "were kept (their changedPaths still list the paths)."
+        ),
+    )
 
 
 @strawberry.type(
@@ -90,7 +97,7 @@ class InvoiceChange:
             "dots and zero-based list indexes, e.g.\n"
             '"periods.0.groups.1.lines.2.amount_excluding_tax.quantity" or\n'
             '"customer.organization.registered_address.city". The same paths appear in\n'
-            "the REST dry run and in InvoiceRefreshRecord.changedPaths."
+            "the REST dry run and in InvoiceRefreshRecord.changes."
         ),
     )
     before: JSON | None = strawberry.field(

@@ -34,7 +34,7 @@ async def compute_open_invoices(
     """
     restored = 0
     for invoice_id in sorted(set(invoice_ids)):
-        row = await read_invoice(session, platform_id, invoice_id, lock=False)
+        row = await read_invoice(session, platform_id, invoice_id)
         if row is None or row.status not in ("OPEN", "DRAFT"):
             continue
         after = await compute_refresh(session, platform_id, invoice_row_to_dict(row), FULL)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from invoicegraph.errors import ApiError
+from invoicegraph.middleware.refusal import send_refusal
 
 
 class BodyTooLarge(ApiError):
@@ -56,12 +56,7 @@ class BodySizeLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         error = BodyTooLarge(f"Request body too large: the limit is {self.max_bytes} bytes (setting INVOICEGRAPH_MAX_BODY_BYTES).")
-        if scope["path"].startswith("/graphql"):
-            body = orjson.dumps({"errors": [{"message": error.message, "extensions": error.to_extensions()}]})
-        else:
-            body = orjson.dumps(error.to_rest())
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
+        await send_refusal(scope, send, error)
 
 
 class _Overflow(Exception):

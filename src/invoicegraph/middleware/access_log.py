@@ -23,9 +23,11 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from invoicegraph.auth.middleware import _VALID_REQUEST_ID, REQUEST_ID_HEADER, RequestAuth, new_request_id
 from invoicegraph.db.statements import current_tally, start_tally
 from invoicegraph.errors import InternalError
+from invoicegraph.ids import REQUEST_ID_HEADER, request_id_of
+from invoicegraph.middleware.auth import RequestAuth
+from invoicegraph.middleware.refusal import send_refusal
 from invoicegraph.observability.facts import OK, RequestFacts, Telemetry, enter, leave
 
 log = logging.getLogger("invoicegraph.access")
@@ -36,6 +38,7 @@ _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scra
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _STATUS_OUTCOMES = {401: "UNAUTHORISED", 403: "USER_NOT_ALLOWED", 404: "RESOURCE_NOT_FOUND", 415: "UNSUPPORTED_MEDIA_TYPE"}
 _REFRESH_ROUTE_SUFFIX = "/invoices/{id}/refresh"
+_REQUEST_ID_BYTES = REQUEST_ID_HEADER.encode()
 
 
 class AccessLogMiddleware:
@@ -66,7 +69,7 @@ class AccessLogMiddleware:
         # keeps counting this request's statements too.
         tally = current_tally() or start_tally()
         baseline = tally.count
-        response = _ResponseWatch(send)
+        response = _ResponseWatch(send, facts.request_id)
         started = time.perf_counter()
         try:
             await self.app(scope, receive, response.send)
@@ -76,7 +79,7 @@ class AccessLogMiddleware:
             if response.status is not None:
                 raise  # the response has begun: nothing better to send
             response.status = 500
-            await _internal_error(scope, facts.request_id, send)
+            await _internal_error(scope, facts.request_id, response.send)
         finally:
             self._record(scope, facts, response, tally.count - baseline, time.perf_counter() - started)
 
@@ -127,12 +130,12 @@ def _line(scope: Scope, facts: RequestFacts, statements: int, seconds: float) ->
 
 
 def _with_request_id(scope: Scope) -> tuple[Scope, str]:
-    """The request id and a scope whose headers carry it (the same rule as the auth middleware)."""
+    """The request id and a scope whose headers carry it, so that every layer further in reads the same one."""
     header = REQUEST_ID_HEADER.encode()
     incoming = next((value for name, value in scope["headers"] if name == header), b"").decode("latin-1")
-    if _VALID_REQUEST_ID.match(incoming):
+    request_id = request_id_of(incoming)
+    if request_id == incoming:
         return scope, incoming
-    request_id = new_request_id()
     headers = [(name, value) for name, value in scope["headers"] if name != header]
     return {**scope, "headers": [*headers, (header, request_id.encode())]}, request_id
 
@@ -153,14 +156,18 @@ def _status_outcome(status: int) -> str:
 class _ResponseWatch:
     """Passes messages on, noting the status and keeping the body of an error response."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, request_id: str) -> None:
         self._send = send
+        self._request_id = request_id.encode()
         self.status: int | None = None
         self.body = bytearray()
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = int(message["status"])
+            # Every response, refusals and errors included, names its request.
+            headers = [(name, value) for name, value in message.get("headers", ()) if name.lower() != _REQUEST_ID_BYTES]
+            message = {**message, "headers": [*headers, (_REQUEST_ID_BYTES, self._request_id)]}
         elif message["type"] == "http.response.body" and (self.status or 0) >= 400 and len(self.body) < _MAX_ERROR_BODY:
             self.body += message.get("body", b"")
         await self._send(message)
@@ -182,14 +189,4 @@ class _ResponseWatch:
 
 async def _internal_error(scope: Scope, request_id: str, send: Send) -> None:
     error = InternalError(f"Internal error. Quote request id {request_id} to support.")
-    if scope["path"].startswith("/graphql"):
-        body = orjson.dumps({"errors": [{"message": error.message, "extensions": {**error.to_extensions(), "requestId": request_id}}]})
-    else:
-        body = orjson.dumps(error.to_rest())
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (REQUEST_ID_HEADER.encode(), request_id.encode()),
-    ]
-    await send({"type": "http.response.start", "status": 500, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_refusal(scope, send, error, extensions={"requestId": request_id})

@@ -29,7 +29,6 @@ otherwise), as Apollo Router does.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections import OrderedDict
@@ -37,11 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
-from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
 
 from invoicegraph.errors import ApiError, InvalidField
+from invoicegraph.graphql.request import GraphQLRequest
 from invoicegraph.settings import Settings
 
 APQ_VERSION = 1
@@ -115,7 +112,7 @@ class PersistedQueries:
         trusted = load_trusted_documents(settings.trusted_documents_file) if settings.trusted_documents_file else None
         return cls(apq=settings.persisted_queries, trusted=trusted, required=settings.trusted_documents_required)
 
-    def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
+    def resolve(self, request: GraphQLRequest) -> GraphQLRequest:
         """The request with its document in `query`; raises a coded ApiError to refuse it."""
         extensions = request.extensions
         persisted = extensions.get("persistedQuery") if extensions else None
@@ -130,7 +127,7 @@ class PersistedQueries:
                 if not self.apq and not self.required:
                     raise PersistedQueryNotSupported("PersistedQueryNotSupported", field=_HASH_FIELD)
                 raise PersistedQueryNotFound("PersistedQueryNotFound", field=_HASH_FIELD)
-            return dataclasses.replace(request, query=document)
+            return request.with_query(document)
         if document_hash(request.query) != digest:
             raise InvalidField("provided sha does not match query", field=_HASH_FIELD)
         if digest in self.trusted:
@@ -166,9 +163,3 @@ class PersistedQueries:
         self._stored.move_to_end(digest)
         while len(self._stored) > self.size:
             self._stored.popitem(last=False)
-
-
-def refusal(error: ApiError) -> ExecutionResult:
-    """A request error result (no `data`) for the view's usual rendering and status rules."""
-    graphql_error = GraphQLError(error.message, original_error=error, extensions=error.to_extensions())
-    return ExecutionResult(data=None, errors=[graphql_error])

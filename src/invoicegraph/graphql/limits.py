@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -31,6 +32,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
+    IntValueNode,
     Node,
     OperationDefinitionNode,
     OperationType,
@@ -38,8 +40,8 @@ from graphql import (
 )
 from graphql.language import Visitor, visit
 
-from invoicegraph.errors import LimitExceeded, MissingField
-from invoicegraph.http.complexity import Complexity
+from invoicegraph.errors import InvalidField, LimitExceeded
+from invoicegraph.graphql.complexity import Complexity
 from invoicegraph.settings import Settings
 
 _TOKENS_MESSAGE = re.compile(r"Document contains more than (\d+) tokens")
@@ -114,6 +116,7 @@ def check_limits(document: DocumentNode, limits: Limits, schema: GraphQLSchema |
                 [field],
             )
         )
+    errors += _page_sizes(measure, limits)
     for operation in measure.operations:
         name = operation.name.value if operation.name else "anonymous"
         depth = measure.depth(operation.selection_set)
@@ -155,6 +158,37 @@ def check_limits(document: DocumentNode, limits: Limits, schema: GraphQLSchema |
                     )
                 )
     return errors
+
+
+# Page-size arguments of the connections; a literal out of range is refused before any cost is counted.
+PAGE_ARGUMENTS = ("first", "last")
+
+
+def _page_sizes(measure: _Measure, limits: Limits) -> list[GraphQLError]:
+    """`INVALID_FIELD` naming `first` (or `last`) for the first literal page size outside 0…max_page_size.
+
+    A variable's value is checked when the field runs (the same error, at the field's path).
+    """
+    collector = _PageSizeCollector(limits.max_page_size)
+    visit(measure.document, collector)
+    if collector.found is None:
+        return []
+    node, name, value = collector.found
+    error = InvalidField(f"`{name}` must be between 0 and {limits.max_page_size}, got {value}.", field=name)
+    return [GraphQLError(error.message, nodes=[node], original_error=error)]
+
+
+class _PageSizeCollector(Visitor):
+    def __init__(self, maximum: int) -> None:
+        super().__init__()
+        self.maximum = maximum
+        self.found: tuple[Node, str, int] | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_args: object) -> None:
+        if self.found is None and node.name.value in PAGE_ARGUMENTS and isinstance(node.value, IntValueNode):
+            value = int(node.value.value)
+            if not 0 <= value <= self.maximum:
+                self.found = (node, node.name.value, value)
 
 
 def recode_parse_error(error: GraphQLError) -> None:
@@ -298,17 +332,3 @@ class _RepeatCollector(Visitor):
                 seen[name] = seen.get(name, 0) + 1
                 if self.worst is None or seen[name] > self.worst[1]:
                     self.worst = (selection, seen[name])
-
-
-def operation_choice_errors(document: DocumentNode, operation_name: str | None) -> list[GraphQLError]:
-    """GraphQL's "GetOperation": without an operationName, a document must hold exactly one operation.
-
-    Strawberry passes the first operation's name on when none was sent, so graphql-core would run it
-    and never report the ambiguity (a client that meant the second one would get the first's effects).
-    A name that matches no operation is Strawberry's own 400 (graphql_view.py codes it).
-    """
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None or len(operations) < 2:
-        return []
-    error = MissingField("Must provide operationName: the document contains several operations.", field="operationName")
-    return [GraphQLError(error.message, original_error=error, extensions=error.to_extensions())]

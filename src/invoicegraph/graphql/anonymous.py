@@ -8,7 +8,7 @@ any resolver reads anything. Federation's `_service` and `_entities` are data fi
 (clients may reach the subgraph directly).
 
 This gate is the safety net behind those checks: a root field that has no permission check (none
-today; a test walks the schema) is refused for anonymous requests before execution.
+today; a test walks the schema) is refused for anonymous requests before execution (graphql/endpoint.py).
 """
 
 from __future__ import annotations
@@ -18,17 +18,15 @@ from collections.abc import Iterator
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
 )
 from graphql.language import FragmentDefinitionNode
-from strawberry.extensions import SchemaExtension
 from strawberry.permission import PermissionExtension
 
-from invoicegraph.context import RequestContext
 from invoicegraph.errors import Unauthorised
 
 _INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
@@ -45,38 +43,16 @@ def checks_credential(root: GraphQLObjectType | None, name: str) -> bool:
     return definition is not None and any(isinstance(extension, PermissionExtension) for extension in definition.extensions)
 
 
-class AnonymousGate(SchemaExtension):
-    def on_validate(self) -> Iterator[None]:
-        # Before the yield: Strawberry checks `pre_execution_errors` inside the validation step,
-        # before the code after an extension's yield runs. Listed after ValidationCache, so an
-        # invalid document keeps its validation errors.
-        self._check()
-        yield
-
-    def _check(self) -> None:
-        context = self.execution_context.context
-        if not isinstance(context, RequestContext) or context.principal is not None:
-            return
-        document = self.execution_context.graphql_document
-        if document is None or self.execution_context.pre_execution_errors:
-            return
-        allowed = {"__typename"} | (_INTROSPECTION_ROOTS if context.settings.introspection_enabled else set())
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        schema = self.execution_context.schema._schema
-        refused = sorted(
-            {
-                name
-                for definition in document.definitions
-                if isinstance(definition, OperationDefinitionNode)
-                for name in _root_fields(definition.selection_set, fragments, set())
-                if name not in allowed and not checks_credential(schema.get_root_type(definition.operation), name)
-            }
-        )
-        if refused:
-            error = Unauthorised("A credential is required: send X-API-KEY or Authorization: Bearer.")
-            self.execution_context.pre_execution_errors = [
-                GraphQLError(error.message, original_error=error, extensions=error.to_extensions())
-            ]
+def anonymous_refusal(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode], schema: GraphQLSchema, *, introspection: bool
+) -> Unauthorised | None:
+    """For a request without a credential: the refusal when the operation asks for a root field that
+    does not check the credential itself (none today), else None (the fields answer for themselves)."""
+    allowed = {"__typename"} | (_INTROSPECTION_ROOTS if introspection else set())
+    root = schema.get_root_type(operation.operation)
+    if any(name not in allowed and not checks_credential(root, name) for name in _root_fields(operation.selection_set, fragments, set())):
+        return Unauthorised("A credential is required: send X-API-KEY or Authorization: Bearer.")
+    return None
 
 
 def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]) -> Iterator[str]:

@@ -1,7 +1,23 @@
-"""The two response media types of GraphQL over HTTP, and which one a client's Accept header prefers."""
+"""One renderer for "refuse this request": the vendor's ApiError on REST, a GraphQL error body on /graphql.
+
+Middleware refuses requests before any route runs (a bad credential, a body too large, a database
+outage); the GraphQL endpoint refuses malformed GraphQL requests. All of them answer here, so a client
+reads every refusal the same way: REST gets the vendor's `ApiError` body; GraphQL gets
+`{"errors": [{"message", "extensions": {"code", …}}]}` without `data`, in the media type its Accept
+header prefers (GraphQL over HTTP defines `application/json` and `application/graphql-response+json`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import Scope, Send
+
+from invoicegraph.errors import ApiError
+
+GRAPHQL_PATH = "/graphql"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 _EXACT = 2  # specificity of a media range naming the type (vs 1 for `type/*`, 0 for `*/*`)
@@ -54,3 +70,29 @@ def _quality(ranges: list[tuple[str, float]], media_type: str) -> tuple[float, i
     if best is None:
         return (0.0, 0)
     return (best[1], best[0])
+
+
+def refusal(
+    error: ApiError, *, graphql: bool, accept: str | None = None, extensions: dict[str, Any] | None = None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """(status, headers, body) of a refused request; `extensions` adds to a GraphQL error's extensions."""
+    if graphql:
+        body = orjson.dumps({"errors": [{"message": error.message, "extensions": {**error.to_extensions(), **(extensions or {})}}]})
+        media_type = GRAPHQL_RESPONSE_JSON if prefers_graphql_response_json(accept) else APPLICATION_JSON
+    else:
+        body = orjson.dumps(error.to_rest())
+        media_type = APPLICATION_JSON
+    headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+    return error.http_status, headers, body
+
+
+def is_graphql(scope: Scope) -> bool:
+    return bool(scope["path"] == GRAPHQL_PATH or scope["path"].startswith(GRAPHQL_PATH + "/"))
+
+
+async def send_refusal(scope: Scope, send: Send, error: ApiError, *, extensions: dict[str, Any] | None = None) -> None:
+    """Answer a refused request from ASGI middleware, in the shape of the route it was meant for."""
+    status, headers, body = refusal(error, graphql=is_graphql(scope), accept=Headers(scope=scope).get("accept"), extensions=extensions)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

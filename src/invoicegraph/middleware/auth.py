@@ -12,15 +12,12 @@ Runs once per request before any route. It never reads the body. Outcomes:
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 
-import orjson
 from sqlalchemy import select
 from sqlmodel import col
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from invoicegraph.auth.api_keys import verify_api_key
 from invoicegraph.auth.principal import CredentialKind, Principal
@@ -28,9 +25,9 @@ from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import Platform
 from invoicegraph.errors import ApiError, InvalidField, MissingField, Unauthorised, UserNotAllowed
+from invoicegraph.ids import REQUEST_ID_HEADER, request_id_of
+from invoicegraph.middleware.refusal import send_refusal
 
-REQUEST_ID_HEADER = "x-request-id"
-_VALID_REQUEST_ID = re.compile(r"^reqr_[A-Za-z0-9_-]{1,64}$")
 # Routes that need no credential at all (probes, metrics, the IDE's static assets).
 _PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
 
@@ -49,10 +46,6 @@ class _Credential:
     permissions: frozenset[str]
 
 
-def new_request_id() -> str:
-    return "reqr_" + secrets.token_hex(12)
-
-
 class AuthMiddleware:
     def __init__(self, app: ASGIApp, *, database: Database, tokens: TokenVerifier) -> None:
         self.app = app
@@ -64,22 +57,16 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        incoming = headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
-
-        async def send_with_request_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-
+        # The access log settled the id (middleware/access_log.py): a valid one is adopted as it is.
+        request_id = request_id_of(headers.get(REQUEST_ID_HEADER))
         public = scope["path"].startswith(_PUBLIC_PREFIXES)
         try:
             principal = await self._authenticate(headers, request_id, choose_platform=not public)
         except ApiError as error:
-            await _refuse(scope, error, send_with_request_id)
+            await send_refusal(scope, send, error)
             return
         scope.setdefault("state", {})["auth"] = RequestAuth(request_id=request_id, principal=principal)
-        await self.app(scope, receive, send_with_request_id)
+        await self.app(scope, receive, send)
 
     async def _authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
         credential = await self._verify(headers)
@@ -139,19 +126,3 @@ class AuthMiddleware:
         async with self.database.read() as session:
             found = await session.scalar(select(col(Platform.id)).where(col(Platform.id) == platform_id))
         return found is not None
-
-
-async def _refuse(scope: Scope, error: ApiError, send: Send) -> None:
-    """Answer a refused request: the vendor ApiError on REST, a GraphQL error body on /graphql."""
-    if scope["path"].startswith("/graphql"):
-        body = orjson.dumps({"errors": [{"message": error.message, "extensions": error.to_extensions()}]})
-    else:
-        body = orjson.dumps(error.to_rest())
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.http_status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

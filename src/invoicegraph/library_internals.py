@@ -1,0 +1,60 @@
+"""Every use of a library's private attribute, in one place, each with why and what it buys.
+
+Nothing else in the package reads a name with a leading underscore from a library. When a library
+upgrade breaks one of these, this file is the one to read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.util import await_
+
+if TYPE_CHECKING:
+    from graphql import GraphQLEnumType, GraphQLSchema
+    from strawberry import Schema
+
+
+def graphql_core_schema(schema: Schema) -> GraphQLSchema:
+    """The graphql-core schema a Strawberry schema built.
+
+    Strawberry keeps it as `Schema._schema` and offers no public accessor; its own `execute` passes
+    it to graphql-core the same way. Our endpoint (graphql/endpoint.py) calls graphql-core's
+    `parse`, `validate` and `execute` itself, because its unit of work spans the operation.
+    """
+    core: GraphQLSchema = schema._schema
+    return core
+
+
+def is_default_resolver(resolve: object) -> bool:
+    """Whether a graphql-core field's resolver is Strawberry's wrapper around the default resolver.
+
+    Strawberry marks that wrapper with `_is_default`; it calls `config.default_resolver(source,
+    python_name)` and nothing else, so a compiled plan calls our default resolver directly instead
+    (execution/plan.py). One call less per plain field: the bulk of a large answer.
+    """
+    return bool(getattr(resolve, "_is_default", False))
+
+
+def enum_value_names(enum_type: GraphQLEnumType) -> dict[Any, str]:
+    """graphql-core's cached table from an enum's values to their names (`GraphQLEnumType._value_lookup`).
+
+    For an exact `str` value the table gives what `coerce_output_value` gives (Strawberry's enum type
+    first checks for members of the Python enum, which a `str` never is); generated completers read
+    it directly instead of calling the coercion per enum field (execution/unrolled.py). Read only.
+    """
+    lookup: dict[Any, str] = enum_type._value_lookup
+    return lookup
+
+
+def sqlite_create_aggregate(dbapi_connection: Any, name: str, arguments: int, aggregate: type) -> None:
+    """Register an aggregate on the sqlite3 connection behind SQLAlchemy's aiosqlite adapter.
+
+    aiosqlite offers `create_function` but no `create_aggregate`: the sqlite3 connection it owns
+    (`Connection._conn`) must be called on aiosqlite's worker thread (`Connection._execute`). Exact
+    decimal sums on SQLite (db/sqlite_decimal.py) need it: SQLite's own SUM goes through floats.
+    Runs inside SQLAlchemy's synchronous connect event, hence `await_`.
+    """
+    driver = dbapi_connection.driver_connection  # aiosqlite.Connection (SQLAlchemy's public accessor)
+    raw = driver._conn
+    await_(driver._execute(raw.create_aggregate, name, arguments, aggregate))
