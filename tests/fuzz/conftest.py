@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.tenancy.conftest import tenants
+from tests.security.tenancy.conftest import tenants
 
 __all__ = ["tenants"]
 

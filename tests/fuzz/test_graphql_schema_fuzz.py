@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 
 from invoicegraph.schema.build import build_schema
-from tests.integration.tenancy.conftest import B_MARKERS, Tenants
+from tests.security.tenancy.conftest import B_MARKERS, Tenants
 
 QUERY_EXAMPLES = 200
 MUTATION_EXAMPLES = 40

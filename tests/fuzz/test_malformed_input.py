@@ -27,7 +27,7 @@ from sqlmodel import SQLModel, col
 from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
 from invoicegraph.services.importing import import_files
-from tests.integration.tenancy.conftest import Tenants
+from tests.security.tenancy.conftest import Tenants
 from tests.support.data import example
 from tests.support.tenant_guard import tenant_tables
 

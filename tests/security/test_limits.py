@@ -1,4 +1,4 @@
-"""Every GraphQL limit of api.md over HTTP: a coded error naming the limit and its setting, never a 500."""
+"""Every GraphQL limit of docs/api.md over HTTP: a coded error naming the limit and its setting, never a 500."""
 
 from __future__ import annotations
 

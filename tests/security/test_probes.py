@@ -1,7 +1,7 @@
 """Our own equivalents of graphql-cop's probes (dolevf/graphql-cop `lib/tests/*.py`), against the
 production configuration. Each test says what graphql-cop would flag and asserts we are clean.
 
-GET query support is the one probe we answer differently on purpose: api.md serves queries over GET
+GET query support is the one probe we answer differently on purpose: docs/api.md serves queries over GET
 (never mutations). graphql-cop flags it as a CSRF vector; here it is not one, because credentials
 travel only in headers (a cross-site GET cannot carry X-API-KEY or Authorization), which the test
 below checks.

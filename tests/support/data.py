@@ -10,7 +10,7 @@ from typing import Any
 from invoicegraph.db.engine import Database
 from invoicegraph.services.importing import import_files
 
-EXAMPLE = Path(__file__).parent.parent / "integration" / "importing" / "fixtures" / "example.json"
+EXAMPLE = Path(__file__).parent.parent / "integration" / "services" / "importing" / "fixtures" / "example.json"
 EXAMPLE_KEY = "igk_test_2f9c7d1e8a4b4c6d9e0f1a2b3c4d5e6f"
 INVOICE_ID = "invo_globex_2026_11"
 

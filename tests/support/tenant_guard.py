@@ -37,7 +37,7 @@ from sqlmodel import SQLModel
 import invoicegraph.db.tables  # noqa: F401  (fills SQLModel.metadata)
 
 # `api_key_platform` joins a credential to its platforms: it is read to learn the platform, so it
-# cannot be scoped by it (the credential decides the tenant, api.md).
+# cannot be scoped by it (the credential decides the tenant, docs/api.md).
 GLOBAL_TABLES = frozenset({"platform", "api_key", "api_key_platform", "alembic_version"})
 _IGNORED_PREFIXES = (
     "CREATE",

@@ -1,4 +1,4 @@
-"""The pure billing engine (spec: billing-engine.md).
+"""The pure billing engine (its rules: docs/billing-decisions.md).
 
 Plain data in, plain data out: nothing here imports the database, HTTP, Starlette or Strawberry.
 Money is `decimal.Decimal` only, times are timezone-aware. The entry points live in `engine`:

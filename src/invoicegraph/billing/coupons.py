@@ -1,4 +1,4 @@
-"""Coupons and promotion codes (billing-engine.md §6): which apply, and the discount they give.
+"""Coupons and promotion codes (docs/billing-decisions.md): which apply, and the discount they give.
 
 A coupon is attached to a subscription directly (`coupon_ids`) or through a promotion code
 (`promotion_code_ids`); coupons of `coupon_ids` come first, each list in its order. A coupon applies
@@ -147,7 +147,7 @@ def discount_group(
 
     `lines` are the group's REVENUE lines. What remains eligible is the net of a coupon's eligible
     lines (a negative line, say a credit priced as a negative flat fee, counts against it), and no
-    discount takes the group's net below zero (billing-engine.md §6). The discount is spread over the
+    discount takes the group's net below zero (docs/billing-decisions.md). The discount is spread over the
     eligible lines that still have something left, in proportion to it.
     """
     remaining = [line.amount for line in lines]

@@ -1,4 +1,4 @@
-"""Exchange rates (billing-engine.md §4): which rate converts a pricing currency into the billing one.
+"""Exchange rates (docs/billing-decisions.md): which rate converts a pricing currency into the billing one.
 
 The rate is the latest one for (base = pricing currency, currency = billing currency) whose
 `rate_timestamp` is at or before the period's `end_at`; 1 base = rate currency. Ties on the timestamp

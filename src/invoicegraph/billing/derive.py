@@ -1,4 +1,4 @@
-"""Everything derived from an invoice's lines (refresh.md §2: recomputed by every refresh).
+"""Everything derived from an invoice's lines (docs/refresh.md: recomputed by every refresh).
 
 Input: the periods -> groups -> lines as stored, for any invoice type. A line states one amount (net
 under EXCLUDING_TAX, gross under INCLUDING_TAX); line tax, the other amount, every `tax_categories`

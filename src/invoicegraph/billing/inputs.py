@@ -1,6 +1,6 @@
 """The engine's inputs: frozen dataclasses, each with a `from_record` that reads an import-format record.
 
-The data layer reads stored records (import-format.md shapes) and builds these; the engine never sees
+The data layer reads stored records (docs/importing.md shapes) and builds these; the engine never sees
 a database row. Aggregated usage comes in already summed per (period index, pricing item id): the
 aggregation itself runs as one grouped SQL query (see `usage` for its reference semantics).
 """

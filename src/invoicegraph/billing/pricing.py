@@ -1,4 +1,4 @@
-"""Pricing models (billing-engine.md §2): the unrounded amount of one pricing item for a quantity.
+"""Pricing models (docs/billing-decisions.md): the unrounded amount of one pricing item for a quantity.
 
 Quantities and prices keep full precision; the caller rounds once, when the line amount is formed
 (after any currency conversion).

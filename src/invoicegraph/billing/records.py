@@ -1,6 +1,6 @@
 """Reading import-format record dicts (billing data as stored): exact decimals, aware instants.
 
-Records are shaped as in import-format.md: snake_case keys, decimals as strings, timestamps as ISO 8601
+Records are shaped as in docs/importing.md: snake_case keys, decimals as strings, timestamps as ISO 8601
 with `Z` or an offset. These helpers refuse what the engine cannot use exactly (floats, naive times).
 """
 

@@ -1,4 +1,4 @@
-"""Tax amounts (billing-engine.md §5): per (category, percentage) group, then back to the lines.
+"""Tax amounts (docs/billing-decisions.md): per (category, percentage) group, then back to the lines.
 
 Tax is computed once on the sum of a group's lines and distributed to the lines by largest remainder,
 so the lines' amounts add up exactly to the group's. `tax_categories` entries are sums of line parts,

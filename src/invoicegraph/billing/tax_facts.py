@@ -1,4 +1,4 @@
-"""The customer and billing-entity facts the tax decision reads (billing-engine.md §5)."""
+"""The customer and billing-entity facts the tax decision reads (docs/billing-decisions.md)."""
 
 from __future__ import annotations
 

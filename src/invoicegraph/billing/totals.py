@@ -1,4 +1,4 @@
-"""Invoice totals (billing-engine.md §8): the tax summary, open / closed amounts, payment status.
+"""Invoice totals (docs/billing-decisions.md): the tax summary, open / closed amounts, payment status.
 
 Open and closed follow §8's formulas as written: open = max(total − paid, 0), closed = total − open,
 so a credit invoice (negative total) has nothing open and its whole total closed. Its payment status
@@ -65,7 +65,7 @@ class Balance:
 
 
 def balance(total: Decimal, paid: Decimal, currency: str) -> Balance:
-    """open = max(total - paid, 0) and closed = total - open (billing-engine.md §8, field-mapping.md).
+    """open = max(total - paid, 0) and closed = total - open (docs/billing-decisions.md, docs/rest.md).
 
     Exact for any stored amount: the subtractions run in the engine's wide context, not the default
     28 digits, because this also runs outside the engine (reading a stored invoice)."""

@@ -1,4 +1,4 @@
-"""The tax treatment of an invoice (billing-engine.md §5, steps 1-5) and the tax rate lookup.
+"""The tax treatment of an invoice (docs/billing-decisions.md, steps 1-5) and the tax rate lookup.
 
 The steps run in the spec's order; the first that matches decides the treatment of the whole invoice.
 """

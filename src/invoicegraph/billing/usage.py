@@ -1,4 +1,4 @@
-"""Usage aggregation semantics (billing-engine.md §3): the reference for the data layer's SQL.
+"""Usage aggregation semantics (docs/billing-decisions.md): the reference for the data layer's SQL.
 
 In production the quantities come from one grouped SQL query per refresh. `aggregate` is the pure,
 obviously-correct statement of what that query must return; tests compare the two.

@@ -1,4 +1,4 @@
-"""Validation entries (billing-engine.md §7): `{status: ERROR | WARNING, details}`.
+"""Validation entries (docs/billing-decisions.md): `{status: ERROR | WARNING, details}`.
 
 An ERROR is blocking: the refresh puts the invoice on hold. The messages are the ones a person fixing
 the invoice reads, so they name the missing data precisely.

@@ -219,7 +219,7 @@ class InvoiceLink(SQLModel, table=True):
 
 
 class RefreshRecord(SQLModel, table=True):
-    """Append-only audit of refreshes (refresh.md §5). There is no update or delete path in code."""
+    """Append-only audit of refreshes (docs/refresh.md). There is no update or delete path in code."""
 
     __tablename__ = "refresh_record"
     __table_args__ = (Index("ix_refresh_record_invoice", "platform_id", "invoice_id", "created_at"),)

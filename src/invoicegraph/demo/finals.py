@@ -1,6 +1,6 @@
 """Computed parts of a closed (FINAL/EMPTY/VOID) invoice for demo and synthetic files.
 
-A small, self-contained version of the tax arithmetic of billing-engine.md §5 and §8 (EXCLUDING_TAX:
+A small, self-contained version of the tax and total arithmetic of docs/billing-decisions.md (EXCLUDING_TAX:
 tax per (category, percentage) on the group sum, spread over the lines by largest remainder), so that
 generated closed invoices carry amounts that add up. It is not the billing engine.
 """

@@ -1,7 +1,7 @@
 """Anonymous GraphQL requests may only ask for `__typename` (and, when enabled, introspection).
 
 GraphQL-over-HTTP tooling and IDEs connect before a key is set, so an anonymous request is not
-refused at the door; instead every data field answers `UNAUTHORISED` (api.md "Authentication"): the
+refused at the door; instead every data field answers `UNAUTHORISED` (docs/api.md): the
 operation executes, `__typename` answers, and each root field's own permission check (schema/
 permissions.py; `_entities` checks in its resolver, schema/build.py) refuses it with its path, before
 any resolver reads anything. Federation's `_service` and `_entities` are data fields like any other

@@ -1,4 +1,4 @@
-"""The GraphQL document limits of api.md, checked before (and instead of) full validation.
+"""The GraphQL document limits of docs/api.md, checked before (and instead of) full validation.
 
 Each limit is a setting (`Limits.from_settings`) and, when exceeded, answers exactly one coded error:
 `extensions.code = INVALID_REQUEST`, `type = INVALID_REQUEST`, plus `limit` and `setting`, with a

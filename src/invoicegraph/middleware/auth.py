@@ -5,7 +5,7 @@ Runs once per request before any route. It never reads the body. Outcomes:
   and, in development, introspection;
 - a credential that is refused (unknown, inactive, expired, bad signature, both headers, or one header
   sent twice): 401 on every route, before the route runs; the probes and metrics need no credential,
-  but one that is sent is checked there too (api.md: "401, on every route");
+  but one that is sent is checked there too (docs/api.md: "401, on every route");
 - a platform that cannot be chosen: `MISSING_FIELD` (400), `USER_NOT_ALLOWED` (403), or
   `INVALID_FIELD` (400) when `x-platform-id` is sent twice (probes and metrics choose no platform).
 """

@@ -1,7 +1,7 @@
 """Platforms, API keys, billing entities and customers, with their nested parts.
 
 Field names are the vendor's snake_case JSON names, which are also the snake_case names of the
-GraphQL fields (schema-sketch.graphql), so the normalized dump is what the schema reads.
+GraphQL fields (schema.graphql), so the normalized dump is what the schema reads.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pricing plans (items by pricing model, tiers, conditions) and subscriptions.
 
-The fields each pricing `model` needs are those of the table in import-format.md; an item that lacks
+The fields each pricing `model` needs are those of the table in docs/importing.md; an item that lacks
 one, or carries a field of another model, is refused. The same rules are written into the JSON Schema
 (`allOf` of if/then) so that external validators agree with the import.
 """
@@ -208,6 +208,6 @@ class SubscriptionRecord(Record):
     forward_customer_id: CustomerId | None = None
     custom_fields: list[CustomFieldValue] = Field(default_factory=list)
     next_invoice: NextInvoice | None = None
-    # Applied in this order, coupon_ids first (import-format.md).
+    # Applied in this order, coupon_ids first (docs/importing.md).
     coupon_ids: list[CouponId] = Field(default_factory=list)
     promotion_code_ids: list[PromotionCodeId] = Field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Validation problems with their JSON paths, in the style of import-format.md:
+"""Validation problems with their JSON paths, in the style of docs/importing.md:
 `customers[3].organization.registered_address.country: 'XX' is not a country code`."""
 
 from __future__ import annotations

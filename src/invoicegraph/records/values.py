@@ -1,6 +1,6 @@
 """Value types shared by every import record: decimals, instants, codes, ids, amounts.
 
-Each type validates the strict input form of import-format.md and serializes (`mode="json"`) to the
+Each type validates the strict input form of docs/importing.md and serializes (`mode="json"`) to the
 one data shape of docs/architecture.md, so `model_dump(mode="json")` of a record is the stored,
 vendor-shaped dict. Input arrives from ijson (numbers as int or Decimal) or from `json.loads`, so
 every check looks at the Python type: a JSON number where a decimal string belongs is refused
@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-# Decimal strings: at most 12 decimal places (billing-engine.md §2) and at most 15 digits before the
+# Decimal strings: at most 12 decimal places (docs/billing-decisions.md) and at most 15 digits before the
 # point (docs/decisions.md): every value then fits the NUMERIC(38, 12) money columns with room to add.
 MAX_DECIMAL_PLACES = 12
 MAX_INTEGER_DIGITS = 15

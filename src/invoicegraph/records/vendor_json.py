@@ -1,4 +1,4 @@
-"""The vendor's Invoice JSON (vendor-invoice.md §2) from our invoice dict.
+"""The vendor's Invoice JSON (docs/rest.md) from our invoice dict.
 
 Our dict is the same snake_case shape with GraphQL's split of live records and copies: the vendor's
 `customer` / `billing_entity` are our copies (`customer_details`, `billing_entity_details`), and its
@@ -16,7 +16,7 @@ from typing import Any
 
 Record = dict[str, Any]
 
-# vendor-invoice.md §2.1, in its order.
+# docs/rest.md, in its order.
 FIELDS = (
     "object_type", "id", "invoice_number", "purchase_order_number", "platform_id", "customer_id", "customer_reference",
     "sales_tax_percentage", "customer", "billing_entity_id", "billing_entity", "status", "on_hold", "paid", "type",
@@ -89,9 +89,9 @@ def _billing_entity(copy: Record | None) -> Record | None:
 
 
 # Our bookkeeping on a line: the product and category it was rated with, and a stated amount that
-# some stored FINAL lines carry. Not in the vendor's InvoiceLine (vendor-invoice.md §2.3).
+# some stored FINAL lines carry. Not in the vendor's InvoiceLine (docs/rest.md).
 _LINE_INTERNAL = frozenset({"product_id", "tax_category", "amount"})
-# The usage snapshot's live meter value id is ours ("stored, not exposed": field-mapping.md §2).
+# The usage snapshot's live meter value id is ours ("stored, not exposed": docs/rest.md).
 _METER_VALUE_INTERNAL = frozenset({"id", "meter_value_id"})
 
 
@@ -146,7 +146,7 @@ def _vendor_bank_account(bank: Record) -> Record:
 
 
 def _vendor_gateway(gateway: Record) -> Record:
-    """`link.expiry_period` and `adyen.auto_rescue.{enabled, period}`, the vendor's names (field-mapping.md
+    """`link.expiry_period` and `adyen.auto_rescue.{enabled, period}`, the vendor's names (docs/rest.md
     §2 lists `linkExpiryPeriod` and `autoRescueEnabled/Period` as GraphQL's flattenings)."""
     expiry, adyen = gateway.get("link_expiry_period"), gateway.get("adyen")
     body: Record = {

@@ -1,4 +1,4 @@
-"""`GET /v1/invoices`: the platform's invoices as the vendor lists them (vendor-invoice.md §2.4, §4.8).
+"""`GET /v1/invoices`: the platform's invoices as the vendor lists them (docs/rest.md).
 
 Page-based, like every vendor list: `page` (from 1, at most what keeps the offset within 64 bits) and
 `limit` (1 to 100, default 25), in ASCII digits, answered as
@@ -42,7 +42,7 @@ from invoicegraph.rest.vendor import vendor_invoice
 
 DEFAULT_LIMIT = 25
 PERIOD_KEYS = ("periods", "closed_periods")
-# Every parameter the vendor's list takes (vendor-invoice.md §2.4); any other is INVALID_FIELD.
+# Every parameter the vendor's list takes (docs/rest.md); any other is INVALID_FIELD.
 PARAMETERS = (
     "statuses[]",
     "statuses",
@@ -131,7 +131,7 @@ async def list_invoices(request: Request) -> Response:
         limit = whole_number(request, "limit", default=DEFAULT_LIMIT, maximum=request.app.state.settings.max_page_size)
         page = page_number(request, limit)
         query = _query(request)
-        # As the vendor's list: periods and lines only when asked for (vendor-invoice.md §2.3, docs/decisions.md).
+        # As the vendor's list: periods and lines only when asked for (docs/rest.md, docs/decisions.md).
         periods, lines = boolean(request, "include_periods") is True, boolean(request, "include_lines") is True
         database = read_database(request)
         try:

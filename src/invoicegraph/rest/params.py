@@ -80,7 +80,7 @@ def identifier(request: Request, name: str) -> str | None:
 def instant_range(request: Request, name: str) -> tuple[datetime | None, datetime | None]:
     """A half-open range `name=[from,to]` of RFC 3339 instants: `from` included, `to` excluded.
 
-    The vendor's date-range form (vendor-invoice.md §4.8) with the GraphQL filter's meaning
+    The vendor's date-range form (docs/rest.md) with the GraphQL filter's meaning
     (`DateTimeRange`: [from, to)), so that a month is `[2026-11-01T00:00:00Z,2026-12-01T00:00:00Z]`
     and consecutive ranges never count an invoice twice. Either bound may be left empty (open).
     """

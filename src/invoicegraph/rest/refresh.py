@@ -46,7 +46,7 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _types(body: dict[str, Any]) -> tuple[str, ...]:
-    """`type` and `types` merged (refresh.md §2).
+    """`type` and `types` merged (docs/refresh.md).
 
     Each is checked as the client sent it before they are merged, so a bad entry is named where the
     client put it: `type`, or `types.N` with N its index in the client's `types`.

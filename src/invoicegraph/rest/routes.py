@@ -41,7 +41,7 @@ def rest_routes() -> list[BaseRoute]:
         Route("/v{version}/invoices", list_invoices, methods=["GET"]),
         Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
         Route("/v{version}/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
-        # The vendor's paths without a version (or with an empty one) answer MISSING_VERSION (api.md), not 404.
+        # The vendor's paths without a version (or with an empty one) answer MISSING_VERSION (docs/api.md), not 404.
         *(
             Route(f"{prefix}/invoices{rest}", endpoint, methods=methods)
             for prefix in ("/v", "")

@@ -1,7 +1,7 @@
 """Input types of the invoice lists: InvoiceFilter, DateTimeRange, InvoiceOrder.
 
 Optional input fields default to `strawberry.UNSET` so that the SDL prints no `= null` default (as in
-the sketch); `__post_init__` turns UNSET into None, so resolvers only ever see None for "absent".
+schema.graphql); `__post_init__` turns UNSET into None, so resolvers only ever see None for "absent".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Permission checks for GraphQL fields (api.md "Permissions").
+"""Permission checks for GraphQL fields (docs/api.md).
 
 Each check reads the request's Principal from `info.context`. No principal means the request is
 anonymous (a refused credential or platform never gets this far): UNAUTHORISED. A principal without
@@ -6,7 +6,7 @@ the permission gets USER_NOT_ALLOWED. The checks raise the coded errors themselv
 (see `errors.py`).
 
 Attach them with `requires(...)`, which adds Strawberry's PermissionExtension without printing a schema
-directive per permission class (the SDL must stay the sketch's, and a gateway would not know those
+directive per permission class (the SDL is the committed contract, schema.graphql, and a gateway would not know those
 directives).
 """
 

@@ -159,7 +159,7 @@ class Query:
         ),
     )
     # Federation's `_service { sdl }`, defined here so that it needs a credential like every other
-    # field (api.md "Federation"); Strawberry keeps a query type's own `_service`.
+    # field (docs/api.md); Strawberry keeps a query type's own `_service`.
     service: Service = strawberry.field(
         name="_service",
         resolver=query_service,

@@ -1,4 +1,4 @@
-"""Idempotency keys (refresh.md §4): one response per key, stored in the same transaction as the work.
+"""Idempotency keys (docs/refresh.md): one response per key, stored in the same transaction as the work.
 
 A key is scoped to (platform, credential). The adapter that owns the unit of work (the GraphQL
 endpoint for a keyed mutation, the REST refresh route) calls, inside that unit:
@@ -82,7 +82,7 @@ def _record_key(principal: Principal, request: IdempotencyRequest) -> tuple[str,
     return (principal.platform_id, principal.credential_id, request.key)
 
 
-# Keys being refreshed in this process. refresh.md §4 refuses a second request while the first runs;
+# Keys being refreshed in this process. docs/refresh.md refuses a second request while the first runs;
 # PostgreSQL's advisory lock (in `claim`) also covers other processes, but SQLite serializes writers, so
 # without this a second request would wait for the first and then replay it. Process-local on purpose:
 # it is only ever a faster "no", never the record of anything.

@@ -126,7 +126,7 @@ def test_a_missing_credential_is_401_in_graphql_response_json_and_200_in_json(li
     legacy = post(live_server, query, "application/json", keyed=False)
     typename = post(live_server, {"query": "{ __typename }"}, GRAPHQL_RESPONSE_JSON, keyed=False)
 
-    # api.md: every data field answers UNAUTHORISED at its path; nothing could be served, so the
+    # docs/api.md: every data field answers UNAUTHORISED at its path; nothing could be served, so the
     # strict media type says 401 (the non-null root field made `data` null)
     assert strict.status_code == 401
     assert strict.headers["content-type"] == GRAPHQL_RESPONSE_JSON

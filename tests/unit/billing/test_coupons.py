@@ -1,4 +1,4 @@
-"""Coupons and promotion codes (billing-engine.md §6)."""
+"""Coupons and promotion codes (docs/billing-decisions.md)."""
 
 from datetime import UTC, datetime
 from decimal import Decimal as D

@@ -1,4 +1,4 @@
-"""Exchange rates (billing-engine.md §4): selection, conversion, the missing-rate error."""
+"""Exchange rates (docs/billing-decisions.md): selection, conversion, the missing-rate error."""
 
 from datetime import UTC, datetime
 from decimal import Decimal as D

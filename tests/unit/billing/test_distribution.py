@@ -1,4 +1,4 @@
-"""Largest-remainder distribution (billing-engine.md §5, §6)."""
+"""Largest-remainder distribution (docs/billing-decisions.md)."""
 
 from decimal import Decimal as D
 

@@ -25,7 +25,7 @@ from .test_records import PLAN
 
 
 def example_inputs(**overrides: object) -> RatingInputs:
-    """The import-format.md example: Globex (BE organization) billed by the NL entity with a DE registration."""
+    """The docs/importing.md example: Globex (BE organization) billed by the NL entity with a DE registration."""
     plan = PricingPlan.from_record(PLAN)
     events = [
         UsageEvent.from_record(

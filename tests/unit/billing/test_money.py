@@ -1,4 +1,4 @@
-"""Minor units, rounding and the printed Amount (billing-engine.md §4, §8)."""
+"""Minor units, rounding and the printed Amount (docs/billing-decisions.md)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Pricing models: the worked examples of billing-engine.md §2 and their edges."""
+"""Pricing models: the worked examples of docs/billing-decisions.md and their edges."""
 
 from decimal import Decimal as D
 

@@ -1,4 +1,4 @@
-"""`from_record` constructors read import-format records exactly (import-format.md)."""
+"""`from_record` constructors read import-format records exactly (docs/importing.md)."""
 
 from datetime import UTC, datetime
 from decimal import Decimal as D

@@ -1,4 +1,4 @@
-"""Tax treatment and amounts: billing-engine.md §5 worked examples and every decision branch."""
+"""Tax treatment and amounts: docs/billing-decisions.md worked examples and every decision branch."""
 
 from datetime import UTC, datetime
 from decimal import Decimal as D

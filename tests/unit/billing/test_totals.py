@@ -1,4 +1,4 @@
-"""Totals and payment status (billing-engine.md §8)."""
+"""Totals and payment status (docs/billing-decisions.md)."""
 
 from decimal import Decimal as D
 

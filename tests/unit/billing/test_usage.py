@@ -1,4 +1,4 @@
-"""Usage aggregation reference semantics (billing-engine.md §3)."""
+"""Usage aggregation reference semantics (docs/billing-decisions.md)."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D

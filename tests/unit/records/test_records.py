@@ -15,7 +15,7 @@ from invoicegraph.records import SECTIONS, ImportFile
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import json_path, problems_from
 
-EXAMPLE = Path(__file__).parents[2] / "integration" / "importing" / "fixtures" / "example.json"
+EXAMPLE = Path(__file__).parents[2] / "integration" / "services" / "importing" / "fixtures" / "example.json"
 
 
 def eur(quantity: str) -> dict[str, str]:
@@ -80,7 +80,7 @@ def test_a_json_number_for_an_amount_is_refused() -> None:
 def test_decimals_carry_at_most_twelve_places_and_fifteen_integer_digits() -> None:
     plan = example()["pricing_plans"][0]
     plan["items"][0]["price"] = "1" + "0" * 60 + ".00"
-    plan["items"][1]["tiers"][0]["unit_price"] = "0.1234567890123"  # 13 places (billing-engine.md §2: up to 12)
+    plan["items"][1]["tiers"][0]["unit_price"] = "0.1234567890123"  # 13 places (docs/billing-decisions.md: up to 12)
     plan["items"][1]["included_quantity"] = "1000000000000000"  # 16 digits
     assert messages("pricing_plans", plan) == [
         f"pricing_plans[0].items[0].price: '1{'0' * 60}.00' is too large: at most 15 digits before the decimal point are allowed",

@@ -16,7 +16,7 @@ from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.records.jsonschema import SCHEMA_PATH, import_schema, render
 
-EXAMPLE = Path(__file__).parents[2] / "integration" / "importing" / "fixtures" / "example.json"
+EXAMPLE = Path(__file__).parents[2] / "integration" / "services" / "importing" / "fixtures" / "example.json"
 DEMO = Path(__file__).parents[3] / "src" / "invoicegraph" / "demo" / "data" / "demo.json"
 
 
@@ -66,5 +66,5 @@ def test_an_invoice_survives_the_row_and_back() -> None:
         "to_be_reprocessed_at",
     }
     assert {k: v for k, v in again.items() if k not in derived} == invoice
-    assert again["payment_status"] == "PAID"  # a zero total counts as paid (billing-engine.md §8)
+    assert again["payment_status"] == "PAID"  # a zero total counts as paid (docs/billing-decisions.md)
     assert again["open_invoice_amount"] == {"quantity": "0.00", "currency": "EUR"}

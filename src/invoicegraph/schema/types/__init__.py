@@ -1,1 +1,1 @@
-"""GraphQL object types, one module per domain (the split follows field-mapping.md)."""
+"""GraphQL object types, one module per domain (the split follows docs/rest.md)."""

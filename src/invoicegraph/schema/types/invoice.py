@@ -1,4 +1,4 @@
-"""The Invoice entity (field-mapping.md §1)."""
+"""The Invoice entity (docs/rest.md)."""
 
 from __future__ import annotations
 

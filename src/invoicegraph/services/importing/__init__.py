@@ -1,4 +1,4 @@
-"""The import service: `invoicegraph import FILE.json …` (import-format.md)."""
+"""The import service: `invoicegraph import FILE.json …` (docs/importing.md)."""
 
 from invoicegraph.services.importing.compute import compute_open_invoices
 from invoicegraph.services.importing.report import FileReport, ImportReport

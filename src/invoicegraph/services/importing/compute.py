@@ -1,6 +1,6 @@
 """The hook that computes the OPEN and DRAFT invoices of an imported file.
 
-import-format.md: such a record carries inputs; after the file is written, each is computed as a
+docs/importing.md: such a record carries inputs; after the file is written, each is computed as a
 `FULL` refresh would compute it, inside the file's transaction. Invoices not in the file are never
 touched by an import.
 """

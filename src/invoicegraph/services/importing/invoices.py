@@ -1,8 +1,8 @@
 """Writing invoices: the row and its document, snapshots taken when the file gives none, and the
 payment, link and subscription rows kept in their own tables.
 
-An invoice that is FINAL, EMPTY or VOID in the database is done (vendor-invoice.md: FINAL is
-"irreversible and unchangeable", VOID "never changes again"; refresh.md refuses all three): a file
+An invoice that is FINAL, EMPTY or VOID in the database is done (docs/rest.md: FINAL is
+"irreversible and unchangeable", VOID "never changes again"; docs/refresh.md refuses all three): a file
 may repeat it as it is, and may record its payments, but any other change is refused with a problem
 at the changed field, and the file is then not written.
 """

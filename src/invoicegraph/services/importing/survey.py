@@ -36,7 +36,7 @@ class Survey:
     problem_count: int = 0
     sections: list[str] = field(default_factory=list)
     records: dict[str, int] = field(default_factory=dict)
-    # OPEN/DRAFT invoices of the file, per platform: computed after the write (import-format.md).
+    # OPEN/DRAFT invoices of the file, per platform: computed after the write (docs/importing.md).
     open_invoices: dict[str, list[str]] = field(default_factory=dict)
     invoice_numbers: dict[Key, str | None] = field(default_factory=dict)
     credits: list[tuple[str, str, str]] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Computing a refreshed invoice: the selected re-reads, then every derived value (refresh.md §2).
+"""Computing a refreshed invoice: the selected re-reads, then every derived value (docs/refresh.md).
 
 Input: the invoice as stored (vendor-shaped dict), its sources, the requested types. Output: the
 invoice as it should now be stored. Nothing here touches the database, so the preview and the refresh

@@ -1,6 +1,6 @@
 """What a refresh changed: whether anything stored differs, and the changed leaves as vendor JSON paths.
 
-Two questions with two answers (refresh.md §3, §6):
+Two questions with two answers (docs/refresh.md):
 
 - `differs` decides whether the refresh writes (version + 1, audit `changed`, the outbox event). It
   compares our whole invoice dicts, internal keys included: a refresh that only changes what the
@@ -81,5 +81,5 @@ def differs(before: dict[str, Any], after: dict[str, Any]) -> bool:
 
 
 def vendor_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
-    """The changed leaves of two invoice dicts, as paths and values of the vendor JSON (refresh.md §6)."""
+    """The changed leaves of two invoice dicts, as paths and values of the vendor JSON (docs/refresh.md)."""
     return changes(vendor_projection(before), vendor_projection(after))

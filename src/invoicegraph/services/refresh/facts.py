@@ -1,6 +1,6 @@
 """The tax facts of an invoice, read from its own copies of the customer and billing entity.
 
-The treatment follows what the invoice holds (refresh.md §2): a CUSTOMER refresh that moves the
+The treatment follows what the invoice holds (docs/refresh.md): a CUSTOMER refresh that moves the
 customer abroad changes the treatment because it changes the copy, not because the live record moved.
 """
 

@@ -70,7 +70,7 @@ class RefreshResult:
 
 
 async def refresh(unit: AsyncSession, principal: Principal, command: RefreshCommand) -> RefreshResult:
-    """Refresh one invoice in the caller's unit of work (refresh.md); the caller commits."""
+    """Refresh one invoice in the caller's unit of work (docs/refresh.md); the caller commits."""
     try:
         row = _refreshable(await _lock(unit, principal.platform_id, command.invoice_id, command.lock_timeout), command.invoice_id)
     except DBAPIError as error:
@@ -97,7 +97,7 @@ async def refresh(unit: AsyncSession, principal: Principal, command: RefreshComm
 
 
 async def preview(session: AsyncSession, principal: Principal, command: RefreshCommand) -> RefreshResult:
-    """The same computation on what `session` reads, writing nothing (refresh.md §6)."""
+    """The same computation on what `session` reads, writing nothing (docs/refresh.md)."""
     row = _refreshable(await read_invoice(session, principal.platform_id, command.invoice_id), command.invoice_id)
     before = invoice_row_to_dict(row)
     after, sources = await _compute(session, principal.platform_id, before, command.types)
@@ -205,7 +205,7 @@ async def _audit(
     found: list[Change],
     now: datetime,
 ) -> None:
-    """Append the audit record (refresh.md §5)."""
+    """Append the audit record (docs/refresh.md)."""
     await session.execute(
         insert(table_of(RefreshRecord)).values(
             platform_id=principal.platform_id,
@@ -231,7 +231,7 @@ async def _audit(
 
 
 async def _emit(session: AsyncSession, platform_id: str, invoice: Document, found: list[Change], now: datetime) -> None:
-    """The INVOICE.UPDATED event of a refresh that changed the invoice, in the same transaction (refresh.md §7)."""
+    """The INVOICE.UPDATED event of a refresh that changed the invoice, in the same transaction (docs/refresh.md)."""
     await session.execute(
         insert(table_of(OutboxEvent)).values(
             platform_id=platform_id,

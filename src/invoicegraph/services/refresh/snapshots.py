@@ -1,4 +1,4 @@
-"""The copies a refresh writes onto an invoice (refresh.md §2), built from live records.
+"""The copies a refresh writes onto an invoice (docs/refresh.md), built from live records.
 
 Pure functions over record dicts (import-format shape). `copied_at` moves only when the copy's
 content changed, so refreshing an unchanged customer writes nothing.
@@ -164,7 +164,7 @@ _BANK_FIELDS = (
 
 
 def _gateway_action(gateway: Record) -> Record:
-    """PaymentActionPaymentGateway of a gateway acceptor (vendor-invoice.md §2.3).
+    """PaymentActionPaymentGateway of a gateway acceptor (docs/rest.md).
 
     The provider is the integration's, which an acceptor does not carry; Adyen settings on the acceptor
     say it is Adyen, anything else leaves it unknown (null). The Adyen session and the Stripe payment

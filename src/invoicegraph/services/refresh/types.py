@@ -1,4 +1,4 @@
-"""Refresh types (refresh.md §2): parsing, merging and what FULL stands for."""
+"""Refresh types (docs/refresh.md): parsing, merging and what FULL stands for."""
 
 from __future__ import annotations
 
