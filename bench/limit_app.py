@@ -121,7 +121,9 @@ def build(database: Sqlite | Postgres) -> Starlette:
         limit = int(request.query_params.get("limit", "25"))
         rows = await database.fetch(database.sql(PAGE), (platform, limit))
         customer_ids = sorted({row[0] for row in rows if row[0] is not None})
-        customers = await database.fetch(database.sql(CUSTOMERS, len(customer_ids), "data"), (platform, *customer_ids)) if customer_ids else []
+        customers = (
+            await database.fetch(database.sql(CUSTOMERS, len(customer_ids), "data"), (platform, *customer_ids)) if customer_ids else []
+        )
         body = b'{"data":[' + b",".join(_body(row[1]) for row in rows) + b'],"customers":['
         return Response(body + b",".join(_body(row[0]) for row in customers) + b"]}", media_type="application/json")
 
