@@ -186,6 +186,7 @@ def derive(
 def rerun(rated: RatedInvoice, inputs: RatingInputs) -> DerivedInvoice:
     """A later non-FULL refresh of the same invoice: stored rates kept, nothing re-rated."""
     from invoicegraph.billing.inputs import StoredTaxRate
+    from invoicegraph.billing.local_amounts import shown_rates
 
     return recompute_derived(
         rated.derived.periods,
@@ -196,5 +197,8 @@ def rerun(rated: RatedInvoice, inputs: RatingInputs) -> DerivedInvoice:
             stored_tax_rates=tuple(StoredTaxRate.from_record(r) for r in rated.derived.tax_rates),
             tax_rate_table=inputs.tax_rates,
             paid_amount=inputs.paid_amount,
+            invoice_type="STANDARD",
+            exchange_rates=inputs.exchange_rates,
+            shown_exchange_rates=shown_rates(rated.derived.as_dict()),
         ),
     )

@@ -171,7 +171,7 @@ def test_line_tax_categories_and_amounts_shape() -> None:
             "category": "STANDARD",
             "local_amounts": None,
             "notes": [],
-            "rates": [],
+            "rates": [{"name": "BTW", "percentage": "21", "tax_amount": {"quantity": "21.00", "currency": "EUR"}}],
         }
     ]
     assert rated.derived.tax_summary == {
@@ -183,7 +183,15 @@ def test_line_tax_categories_and_amounts_shape() -> None:
         "country_code": "NL",
     }
     assert rated.derived.tax_rates == [
-        {"category": "STANDARD", "country": "NL", "percentage": "21", "name": "BTW", "tax_rate_id": "txrt_nl_std"}
+        {
+            "category": "STANDARD",
+            "country": "NL",
+            "percentage": "21",
+            "name": "BTW",
+            "tax_rate_id": "txrt_nl_std",
+            "period_end_at": "2026-12-01T00:00:00Z",
+            "source": "TABLE",
+        }
     ]
 
 

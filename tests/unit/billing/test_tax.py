@@ -213,7 +213,15 @@ def test_a_rate_not_stored_yet_is_looked_up_even_without_a_tax_rates_refresh() -
     )
     assert q(invoice.tax_summary["tax_amount"]) == "19.00"
     assert invoice.tax_rates == [
-        {"category": "STANDARD", "country": "DE", "percentage": "19", "name": "MwSt", "tax_rate_id": "txrt_de_std"}
+        {
+            "category": "STANDARD",
+            "country": "DE",
+            "percentage": "19",
+            "name": "MwSt",
+            "tax_rate_id": "txrt_de_std",
+            "period_end_at": "2026-12-01T00:00:00Z",
+            "source": "TABLE",
+        }
     ]
 
 
