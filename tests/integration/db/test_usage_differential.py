@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -72,7 +73,11 @@ def usage_database(database_url: str, loop: asyncio.AbstractEventLoop) -> Iterat
     loop.run_until_complete(database.dispose())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("INVOICEGRAPH_TEST_EXAMPLES", 60)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(generated=events, condition_sets=rules)
 def test_the_sql_agrees_with_the_reference(
     usage_database: Database,

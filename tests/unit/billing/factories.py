@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,6 +27,14 @@ from invoicegraph.billing.inputs import (
 )
 
 D = Decimal
+
+
+def examples(default: int) -> int:
+    """Hypothesis examples per property test. `make mutate` runs the covering tests once per mutant and
+    asks for fewer through INVOICEGRAPH_TEST_EXAMPLES; `make test` runs the default."""
+    return int(os.environ.get("INVOICEGRAPH_TEST_EXAMPLES", default))
+
+
 NOV_1 = datetime(2026, 11, 1, tzinfo=UTC)
 DEC_1 = datetime(2026, 12, 1, tzinfo=UTC)
 JAN_1 = datetime(2027, 1, 1, tzinfo=UTC)

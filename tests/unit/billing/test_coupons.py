@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from invoicegraph.billing.inputs import BillingPeriod, Coupon, ExchangeRate, InvoicePeriodInput, PromotionCode, Subscription
 
-from .factories import DEC_1, JAN_1, NOV_1, flat, lines_of, q, rate
+from .factories import DEC_1, JAN_1, NOV_1, examples, flat, lines_of, q, rate
 
 BASE = flat("94.50")
 
@@ -74,7 +74,7 @@ def test_a_group_that_nets_below_zero_gets_no_discount() -> None:
     assert discounts(rate(items, coupons=[pct("coup_20", "20"), fixed("coup_1", "1.00")], coupon_ids=["coup_20", "coup_1"])) == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     prices=st.lists(st.decimals(min_value=D("-50"), max_value=D("80"), places=2), min_size=1, max_size=4),
     products=st.lists(st.sampled_from(("prod_std", "prod_red", "prod_api")), min_size=4, max_size=4),

@@ -24,7 +24,7 @@ from invoicegraph.billing.inputs import (
 )
 from invoicegraph.billing.money import minor_units
 
-from .factories import PRODUCTS, RATE_TABLE, rerun, tax_facts
+from .factories import PRODUCTS, RATE_TABLE, examples, rerun, tax_facts
 
 NOV_1 = datetime(2026, 11, 1, tzinfo=UTC)
 PERIODS = (
@@ -157,7 +157,7 @@ def sum_categories(entries: list[dict[str, Any]], key: str) -> Decimal:
     return sum((dec(entry[key]) for entry in entries), Decimal(0))
 
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
