@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,15 @@ from invoicegraph.billing.inputs import (
 )
 
 D = Decimal
+
+
+def refusal(call: Callable[[], object]) -> str:
+    """The message of the ValueError `call` raises (the whole message, for an exact comparison)."""
+    try:
+        call()
+    except ValueError as error:
+        return str(error)
+    raise AssertionError("no ValueError was raised")
 
 
 def examples(default: int) -> int:

@@ -6,9 +6,10 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invoicegraph.billing.coupons import add_period
 from invoicegraph.billing.inputs import BillingPeriod, Coupon, ExchangeRate, InvoicePeriodInput, PromotionCode, Subscription
 
-from .factories import DEC_1, JAN_1, NOV_1, examples, flat, lines_of, q, rate
+from .factories import DEC_1, JAN_1, NOV_1, examples, flat, lines_of, q, rate, refusal
 
 BASE = flat("94.50")
 
@@ -204,3 +205,15 @@ def test_amount_coupon_without_a_rate_is_zero_and_a_blocking_error() -> None:
 
 def test_unknown_coupon_ids_are_ignored() -> None:
     assert discounts(rate([BASE], coupon_ids=["coup_missing"])) == []
+
+
+def test_add_period_counts_calendar_periods_and_clamps_month_ends() -> None:
+    start = datetime(2028, 1, 31, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("DAY", 2)) == datetime(2028, 2, 2, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("WEEK", 2)) == datetime(2028, 2, 14, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("MONTH", 1)) == datetime(2028, 2, 29, 6, tzinfo=UTC)  # a leap year
+    assert add_period(start, BillingPeriod("MONTH", 13)) == datetime(2029, 2, 28, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("MONTH", 11)) == datetime(2028, 12, 31, 6, tzinfo=UTC)
+    assert add_period(datetime(2028, 2, 29, tzinfo=UTC), BillingPeriod("YEAR", 1)) == datetime(2029, 2, 28, tzinfo=UTC)
+    assert add_period(datetime(2028, 3, 15, tzinfo=UTC), BillingPeriod("YEAR", 2)) == datetime(2030, 3, 15, tzinfo=UTC)
+    assert refusal(lambda: add_period(start, BillingPeriod("QUARTER", 1))) == "unknown period type 'QUARTER'"

@@ -16,6 +16,7 @@ from typing import Any
 
 from invoicegraph.billing.country_currency import country_currency
 from invoicegraph.billing.inputs import ExchangeRate, InvoicePeriodInput, TaxRate
+from invoicegraph.billing.local_amounts import shown_rates
 
 from .factories import DEC_1, JAN_1, PERIOD, RATE_TABLE, flat, lines_of, q, rate, tax_facts
 
@@ -117,3 +118,29 @@ def test_the_country_currency_comes_from_the_iso_tables() -> None:
     ]  # fmt: skip
     assert country_currency("AQ") is None  # Antarctica has no currency of its own
     assert country_currency("PA") == "PAB"  # Panama: its own balboa before the US dollar it also uses
+
+
+def test_country_names_are_matched_across_the_two_tables() -> None:
+    # Accents (TÜRKİYE), a leading "the" and punctuation (KOREA (THE REPUBLIC OF)), a shortened name
+    # (HOLY SEE (THE)), an apostrophe (CÔTE D'IVOIRE); funds codes are not currencies (CHE, USN, BOV);
+    # one currency per country: its own (El Salvador: SVC, not USD), the first listed on a tie (UYU).
+    expected = {"TR": "TRY", "KR": "KRW", "VA": "EUR", "CI": "XOF", "CH": "CHF", "US": "USD", "BO": "BOB", "SV": "SVC", "UY": "UYU"}
+    assert {country: country_currency(country) for country in expected} == expected
+    assert country_currency("XX") is None
+
+
+def test_the_rates_a_stored_invoice_shows_are_read_back_from_every_level() -> None:
+    def shown(currency: str, rate: str, at: str) -> dict[str, Any]:
+        used = {"currency": currency, "base_currency": "EUR", "rate_timestamp": at, "rate": rate, "source": "ECB"}
+        return {"local_amounts": {"used_exchange_rate": used}}
+
+    invoice = {
+        "tax_summary": shown("SEK", "11.5", "2026-12-20T00:00:00Z"),
+        "tax_categories": [shown("SEK", "11.5", "2026-12-20T00:00:00Z"), {"local_amounts": None}],
+        "periods": [{"tax_categories": [shown("SEK", "11.2345", "2026-11-28T00:00:00Z")]}, {"tax_categories": []}],
+    }
+    assert shown_rates(invoice) == (
+        ExchangeRate("", "EUR", "SEK", D("11.2345"), NOV_28, "ECB"),
+        ExchangeRate("", "EUR", "SEK", D("11.5"), datetime(2026, 12, 20, tzinfo=UTC), "ECB"),
+    )
+    assert shown_rates({}) == ()
