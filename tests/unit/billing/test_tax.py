@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from invoicegraph.billing import DerivationInputs, recompute_derived
-from invoicegraph.billing.inputs import StoredTaxRate, TaxIdFact, TaxRate
+from invoicegraph.billing import DerivationInputs, DerivedInvoice, recompute_derived
+from invoicegraph.billing.inputs import StoredTaxRate, TaxFacts, TaxIdFact, TaxRate
 from invoicegraph.billing.treatment import EU_MEMBER_STATES, decide, lookup_rate
 
 from .factories import RATE_TABLE, derive, flat, q, rate, stored_periods, tax_facts
@@ -265,3 +265,76 @@ def test_a_group_discounted_to_nothing_gets_no_rounding_unit_of_tax() -> None:
     assert sum(line.net for line in group_a) == Decimal("0.00")
     # The tax group's total is the same either way.
     assert sum(line.tax for line in lines) == sum(line.tax for line in flat)
+
+
+def test_a_rate_stored_per_period_is_kept_for_its_period_and_one_without_a_period_for_all() -> None:
+    two = [
+        *stored_periods(["100.00"]),
+        {**stored_periods(["100.00"])[0], "period_order": 1, "start_at": "2026-12-01T00:00:00Z", "end_at": "2027-01-01T00:00:00Z"},
+    ]
+    nov, dec = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    per_period = (
+        StoredTaxRate("STANDARD", "NL", D("20"), "BTW 20", "txrt_a", nov, "TABLE"),
+        StoredTaxRate("STANDARD", "NL", D("22"), "BTW 22", "txrt_b", dec, "TABLE"),
+    )
+    invoice = recompute_derived(two, DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), per_period, RATE_TABLE))
+    assert [q(p["tax_categories"][0]["tax_amount"]) for p in invoice.periods] == ["20.00", "22.00"]
+    # Stored before rates were kept per period: it stands for both periods, and is now stored for each.
+    legacy = (StoredTaxRate("STANDARD", "NL", D("20"), "BTW (old)", "txrt_old"),)
+    kept = recompute_derived(two, DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), legacy, RATE_TABLE))
+    assert [q(p["tax_categories"][0]["tax_amount"]) for p in kept.periods] == ["20.00", "20.00"]
+    assert kept.tax_rates == [
+        {
+            "category": "STANDARD",
+            "country": "NL",
+            "percentage": "20",
+            "name": "BTW (old)",
+            "tax_rate_id": "txrt_old",
+            "period_end_at": end,
+            "source": "TABLE",
+        }
+        for end in ("2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z")
+    ]
+    # A sales tax entry is not a country's rate, even for the same category name.
+    other = (StoredTaxRate("STANDARD", "NL", D("5"), "Sales tax", None, None, "SUBSCRIPTION"),)
+    looked_up = recompute_derived(stored_periods(["100.00"]), DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), other, RATE_TABLE))
+    assert q(looked_up.tax_summary["tax_amount"]) == "21.00"
+
+
+def test_the_sales_tax_rate_is_stored_with_where_it_came_from() -> None:
+    def run(facts: TaxFacts, stored: tuple[StoredTaxRate, ...] = (), relookup: bool = False) -> DerivedInvoice:
+        return recompute_derived(
+            stored_periods(["100.00"]), DerivationInputs("USD", "EXCLUDING_TAX", facts, stored, RATE_TABLE, relookup_tax_rates=relookup)
+        )
+
+    from_subscription = run(tax_facts("US", "US", subscription_pct="6"))
+    assert from_subscription.tax_rates == [
+        {
+            "category": "SALES_TAX",
+            "country": "US",
+            "percentage": "6",
+            "name": "Sales tax",
+            "tax_rate_id": None,
+            "period_end_at": None,
+            "source": "SUBSCRIPTION",
+        }
+    ]
+    stored = (StoredTaxRate("SALES_TAX", "US", D("8.875"), "Sales tax", None, None, "SUBSCRIPTION"),)
+    assert q(run(tax_facts("US", "US", subscription_pct="6"), stored).tax_summary["tax_amount"]) == "8.88"
+    assert q(run(tax_facts("US", "US", subscription_pct="6"), stored, relookup=True).tax_summary["tax_amount"]) == "6.00"
+    own = run(tax_facts("US", "US", invoice_pct="7", subscription_pct="6"), stored)
+    assert q(own.tax_summary["tax_amount"]) == "7.00"
+    assert own.tax_rates[0]["source"] == "INVOICE"
+    assert own.sales_tax == StoredTaxRate("SALES_TAX", "US", D("7"), "Sales tax", None, None, "INVOICE")
+    # A stored entry of the invoice's own percentage is not kept in place of the subscription's.
+    mine = (StoredTaxRate("SALES_TAX", "US", D("7"), "Sales tax", None, None, "INVOICE"),)
+    assert q(run(tax_facts("US", "US", subscription_pct="6"), mine).tax_summary["tax_amount"]) == "6.00"
+    missing = run(tax_facts("US", "US"))
+    assert missing.validation_result == [
+        {
+            "status": "ERROR",
+            "details": "Sales tax percentage is missing: the billing entity and the customer are both in US; "
+            "set sales_tax_percentage on the invoice or its first subscription",
+        }
+    ]
+    assert missing.tax_categories[0]["rates"] == []
