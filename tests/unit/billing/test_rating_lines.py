@@ -110,3 +110,51 @@ def test_used_rates_print_exactly_and_are_listed_once_in_a_fixed_order() -> None
     none = used_rate_dict(ExchangeRate("fxrt_3", "USD", "EUR", D("0.9"), at, None))
     # Same pair, time and rate: a rate without source sorts before one with (its source reads as "").
     assert unique_used_rates([ecb, none, ecb]) == [none, ecb]
+
+
+def test_the_whole_rated_period_in_the_vendor_shape() -> None:
+    # One FLAT 100.00 EUR at NL 21 %: 21.00 tax, 121.00 total, at every level.
+    eur = {"currency": "EUR"}
+    net, tax, gross = {"quantity": "100.00", **eur}, {"quantity": "21.00", **eur}, {"quantity": "121.00", **eur}
+    entry = {
+        "base_amount": net,
+        "tax_amount": tax,
+        "total_amount": gross,
+        "percentage": "21",
+        "name": "BTW",
+        "category": "STANDARD",
+        "local_amounts": None,
+        "notes": [],
+        "rates": [{"name": "BTW", "percentage": "21", "tax_amount": tax}],
+    }
+    details = {
+        "amount": net, "pricing_currency": None, "pricing_amount": None, "conversion": None, "band": None, "meter_value": None,
+        "tiering_meter_value": None, "price_bound": None, "meter_values": [], "report_meter_values": [], "description": None,
+        "used_exchange_rates": [], "included_volume_details": None, "wallet_balance_details": None, "split_pricing": None,
+        "meter_value_share_of_total": None, "meter_value_share_of_processing_only_customer_total": None,
+    }  # fmt: skip
+    line = {
+        "id": f"invl_{hashlib.sha256(b'invo_1|0|psub_1|pitm_flat').hexdigest()[:24]}", "line_order": 0, "description": "Flat pitm_flat",
+        "pricing_item_id": "pitm_flat", "pricing_item_config_id": None, "product_items": [], "type": "REVENUE", "pricing_type": "FLAT",
+        "commitment_type": None, "discount_type": None, "coupon_data": None, "tax_categories": [entry], "amount_excluding_tax": net,
+        "amount_including_tax": gross, "conditions": None, "meter_value": None, "details": details, "sub_lines": [],
+        "product_id": "prod_std", "tax_category": "STANDARD",
+    }  # fmt: skip
+    group = {
+        "group_order": 0, "amount_excluding_tax": net, "amount_including_tax": gross, "billing_period": None, "start_at": None,
+        "end_at": None, "type": None, "product_category": None, "products": [], "pricing": {"id": "ppln_1", "name": "Plan"},
+        "description": "Plan", "pricing_plan_subscription_id": "psub_1", "pricing_plan_schedule_id": None, "billing_customer_id": None,
+        "forwarded_from_customer_id": None, "tax_categories": [entry], "lines": [line],
+    }  # fmt: skip
+    assert rate([flat("100.00")]).derived.periods == [
+        {
+            "period_order": 0,
+            "amount_excluding_tax": net,
+            "amount_including_tax": gross,
+            "billing_period": {"type": "MONTH", "value": 1},
+            "start_at": "2026-11-01T00:00:00Z",
+            "end_at": "2026-12-01T00:00:00Z",
+            "tax_categories": [entry],
+            "groups": [group],
+        }
+    ]

@@ -338,3 +338,41 @@ def test_the_sales_tax_rate_is_stored_with_where_it_came_from() -> None:
         }
     ]
     assert missing.tax_categories[0]["rates"] == []
+
+
+def test_whole_invoice_treatments_are_named() -> None:
+    names = {
+        "EXEMPT": derive(["100.00"], tax=tax_facts("NL", "NL", exempt=True)),
+        "REVERSE_CHARGE": derive(["100.00"], tax=tax_facts("NL", "DE")),
+        "OUTSIDE_SCOPE": derive(["100.00"], tax=tax_facts("NL", "US")),
+    }
+    assert {kind: invoice.tax_categories[0]["name"] for kind, invoice in names.items()} == {
+        "EXEMPT": "Tax exempt",
+        "REVERSE_CHARGE": "Reverse charge",
+        "OUTSIDE_SCOPE": "Outside scope",
+    }
+
+
+def test_overlapping_rates_prefer_the_latest_start_then_the_greatest_id() -> None:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    open_start = TaxRate("txrt_z", "NL", "STANDARD", D("19"), "BTW", None)
+    started = TaxRate("txrt_a", "NL", "STANDARD", D("21"), "BTW", datetime(2012, 10, 1, tzinfo=UTC))
+    later = TaxRate("txrt_b", "NL", "STANDARD", D("22"), "BTW", datetime(2020, 1, 1, tzinfo=UTC))
+    same_start = TaxRate("txrt_c", "NL", "STANDARD", D("23"), "BTW", datetime(2020, 1, 1, tzinfo=UTC))
+    assert lookup_rate((open_start, started), "NL", "STANDARD", at) == started
+    assert lookup_rate((started, open_start), "NL", "STANDARD", at) == started
+    assert lookup_rate((later, started, open_start), "NL", "STANDARD", at) == later
+    assert lookup_rate((same_start, later), "NL", "STANDARD", at) == same_start
+    assert lookup_rate((later, same_start), "NL", "STANDARD", at) == same_start
+    assert lookup_rate((open_start,), "NL", "REDUCED", at) is None
+
+
+def test_a_stored_line_without_category_takes_its_product_s_else_standard() -> None:
+    periods = stored_periods(["100.00", "100.00", "100.00"], categories=["", "REDUCED", ""])
+    periods[0]["groups"][0]["lines"][2]["product_id"] = None
+    invoice = recompute_derived(
+        periods,
+        DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), tax_rate_table=RATE_TABLE, product_tax_categories={"prod_std": "REDUCED"}),
+    )
+    lines = invoice.periods[0]["groups"][0]["lines"]
+    assert [line["tax_categories"][0]["category"] for line in lines] == ["REDUCED", "REDUCED", "STANDARD"]
