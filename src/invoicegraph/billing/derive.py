@@ -128,7 +128,8 @@ def _recompute(periods: Sequence[Mapping[str, Any]], inputs: DerivationInputs) -
     invoice_categories = category_entries(taxed, currency)
     notes = [note for entry in invoice_categories for note in entry["notes"]]
     summary = tax_summary(taxed, decision.country, list(dict.fromkeys(notes)), currency)
-    local.add([*invoice_categories, summary], invoice_end)
+    if ends:  # an invoice without periods has nothing to convert, and no period end to look a rate up at
+        local.add([*invoice_categories, summary], invoice_end)
     totals = balance(parse_amount(summary["total_amount"]), inputs.paid_amount, currency)
     entries = [*decision.validation, *book.missing, *_exchange_rate_errors(result, currency), *local.missing]
     if inputs.invoice_type == "STANDARD" and totals.total < 0:

@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 from typing import Any
 
+from invoicegraph.billing import DerivationInputs, recompute_derived
 from invoicegraph.billing.country_currency import country_currency
 from invoicegraph.billing.inputs import ExchangeRate, InvoicePeriodInput, TaxRate
 from invoicegraph.billing.local_amounts import shown_rates
 
-from .factories import DEC_1, JAN_1, PERIOD, RATE_TABLE, flat, lines_of, q, rate, tax_facts
+from .factories import DEC_1, JAN_1, PERIOD, RATE_TABLE, flat, lines_of, q, rate, stored_periods, tax_facts
 
 TABLE = (*RATE_TABLE, TaxRate("txrt_se_std", "SE", "STANDARD", D("25"), "Moms", datetime(1990, 7, 1, tzinfo=UTC)))
 NOV_28 = datetime(2026, 11, 28, tzinfo=UTC)
@@ -144,3 +145,17 @@ def test_the_rates_a_stored_invoice_shows_are_read_back_from_every_level() -> No
         ExchangeRate("", "EUR", "SEK", D("11.5"), datetime(2026, 12, 20, tzinfo=UTC), "ECB"),
     )
     assert shown_rates({}) == ()
+
+
+def test_an_invoice_without_periods_shows_no_local_amounts_and_needs_no_rate() -> None:
+    empty = recompute_derived([], DerivationInputs("EUR", "EXCLUDING_TAX", SWEDEN, tax_rate_table=TABLE))
+    assert (empty.tax_summary["local_amounts"], empty.validation_result) == (None, [])
+
+
+def test_periods_are_read_in_their_order() -> None:
+    # Listed December first: period_order puts November (order 0, or no order at all) first.
+    november = stored_periods(["1.00"])[0]
+    december = {**stored_periods(["2.00"])[0], "period_order": 1, "start_at": "2026-12-01T00:00:00Z", "end_at": "2027-01-01T00:00:00Z"}
+    for first in ({**november}, {k: v for k, v in november.items() if k != "period_order"}):
+        derived = recompute_derived([december, first], DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), tax_rate_table=TABLE))
+        assert [p["start_at"] for p in derived.periods] == ["2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"]
