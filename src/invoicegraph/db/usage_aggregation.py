@@ -46,10 +46,11 @@ def _property(name: str) -> ColumnElement[Any]:
 
 def _condition(condition: Condition) -> ColumnElement[bool]:
     actual = _property(condition.property)
+    # As in the reference: a condition without a value equals nothing (and differs from everything).
     if condition.comparator == "EQUALS":
-        return and_(actual.is_not(None), actual == (condition.value or ""))
+        return and_(actual.is_not(None), actual == condition.value) if condition.value is not None else literal(False)
     if condition.comparator == "NOT_EQUALS":
-        return or_(actual.is_(None), actual != (condition.value or ""))
+        return or_(actual.is_(None), actual != condition.value) if condition.value is not None else literal(True)
     if condition.comparator == "IN":
         return and_(actual.is_not(None), actual.in_(condition.values)) if condition.values else literal(False)
     if condition.comparator == "NOT_IN":

@@ -19,7 +19,7 @@ import pytest
 
 from invoicegraph.billing.usage import Condition
 from invoicegraph.db.engine import Database
-from invoicegraph.db.usage_aggregation import UsageQuestion
+from invoicegraph.db.usage_aggregation import UsageQuestion, _condition
 
 from .conftest import ask, event, store
 
@@ -61,6 +61,10 @@ CASES = [
     ("all conditions hold", question("SUM", Condition("region", "IN", values=("eu", "us")), Condition("user", "NOT_EQUALS", "b")), "17"),
     ("LATEST under a condition", question("LATEST", Condition("region", "EQUALS", "eu")), "7"),  # e3
     ("MAX under a condition", question("MAX", Condition("region", "NOT_IN", values=EU)), "9"),  # e2, e4
+    ("EQUALS without a value matches nothing", question("COUNT", Condition("region", "EQUALS")), "0"),
+    ("NOT_EQUALS without a value matches everything", question("COUNT", Condition("region", "NOT_EQUALS")), "4"),
+    ("IN an empty list matches nothing", question("COUNT", Condition("region", "IN")), "0"),
+    ("NOT_IN an empty list matches everything", question("COUNT", Condition("region", "NOT_IN")), "4"),
     ("the end is excluded, the start included", question("SUM", start=DEC_1, end=JAN_1), "100"),  # e5 only
     ("an instant before the start is out", question("SUM", start=NOV_1 - timedelta(seconds=1), end=NOV_1), "50"),  # e6
 ]
@@ -101,3 +105,29 @@ async def test_sums_and_maxima_are_exact(database: Database) -> None:
     await store(database, [event("a", NOV_1, "0.000000000001"), event("b", NOV_1, "999999999999999.999999999999")])
     found = await ask(database, "cust_1", [question("SUM"), UsageQuestion(0, "pitm_max", "metv_calls", "MAX", NOV_1, DEC_1)])
     assert found == {(0, "pitm"): Decimal("1000000000000000"), (0, "pitm_max"): Decimal("999999999999999.999999999999")}
+
+
+async def test_latest_is_the_latest_instant_before_the_greatest_reference(database: Database) -> None:
+    # "z-early" has the greater reference but the earlier instant: LATEST is "a-late"'s 3.
+    # On a tie, the greatest reference wins whatever order the events were stored in.
+    await store(database, [event("z-early", NOV_1, "8"), event("a-late", NOV_3_NOON, "3")])
+    await store(database, [event("t-b", NOV_3_NOON, "5", customer="cust_2"), event("t-a", NOV_3_NOON, "6", customer="cust_2")])
+    await store(database, [event("u-a", NOV_3_NOON, "6", customer="cust_3"), event("u-b", NOV_3_NOON, "5", customer="cust_3")])
+    assert await ask(database, "cust_1", [question("LATEST")]) == {(0, "pitm"): Decimal(3)}
+    assert await ask(database, "cust_2", [question("LATEST")]) == {(0, "pitm"): Decimal(5)}
+    assert await ask(database, "cust_3", [question("LATEST")]) == {(0, "pitm"): Decimal(5)}
+
+
+async def test_sums_are_exact_where_binary_floating_point_is_not(database: Database) -> None:
+    # 0.1 + 0.2 = 0.3 exactly (a float sum gives 0.30000000000000004); twice 999999999999999.999999999999
+    # is 1999999999999999.999999999998 (a float has 16 significant digits).
+    big = "999999999999999.999999999999"
+    await store(database, [event("a", NOV_1, "0.1"), event("b", NOV_1, "0.2")])
+    await store(database, [event("c", NOV_1, big, customer="cust_2"), event("d", NOV_1, big, customer="cust_2")])
+    assert await ask(database, "cust_1", [question("SUM")]) == {(0, "pitm"): Decimal("0.3")}
+    assert await ask(database, "cust_2", [question("SUM")]) == {(0, "pitm"): Decimal("1999999999999999.999999999998")}
+
+
+def test_an_unsupported_comparator_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^unsupported comparator 'CONTAINS'$"):
+        _condition(Condition("region", "CONTAINS", "e"))

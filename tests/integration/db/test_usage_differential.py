@@ -47,9 +47,10 @@ properties = st.fixed_dictionaries({}, optional={name: st.sampled_from(VALUES) f
 def conditions(draw: st.DrawFn) -> Condition:
     comparator = draw(st.sampled_from(("EQUALS", "NOT_EQUALS", "IN", "NOT_IN")))
     prop = draw(st.sampled_from(PROPERTIES))
+    # A missing value and an empty list are refused at import, but the reference gives them a meaning too.
     if comparator in ("EQUALS", "NOT_EQUALS"):
-        return Condition(prop, comparator, value=draw(st.sampled_from(VALUES)))
-    return Condition(prop, comparator, values=tuple(draw(st.lists(st.sampled_from(VALUES), min_size=1, max_size=3, unique=True))))
+        return Condition(prop, comparator, value=draw(st.one_of(st.sampled_from(VALUES), st.none())))
+    return Condition(prop, comparator, values=tuple(draw(st.lists(st.sampled_from(VALUES), max_size=3, unique=True))))
 
 
 events = st.lists(

@@ -15,7 +15,7 @@ from decimal import Decimal as D
 from typing import Any
 
 from invoicegraph.billing import DerivationInputs, recompute_derived
-from invoicegraph.billing.country_currency import country_currency
+from invoicegraph.billing.country_currency import _by_country, _country_code, _words, country_currency
 from invoicegraph.billing.inputs import ExchangeRate, InvoicePeriodInput, TaxRate
 from invoicegraph.billing.local_amounts import shown_rates
 
@@ -126,6 +126,7 @@ def test_country_names_are_matched_across_the_two_tables() -> None:
     # (HOLY SEE (THE)), an apostrophe (CÔTE D'IVOIRE); funds codes are not currencies (CHE, USN, BOV);
     # one currency per country: its own (El Salvador: SVC, not USD), the first listed on a tie (UYU).
     expected = {"TR": "TRY", "KR": "KRW", "VA": "EUR", "CI": "XOF", "CH": "CHF", "US": "USD", "BO": "BOB", "SV": "SVC", "UY": "UYU"}
+    _by_country.cache_clear()  # joined afresh here, not taken from an earlier test's cache
     assert {country: country_currency(country) for country in expected} == expected
     assert country_currency("XX") is None
 
@@ -159,3 +160,21 @@ def test_periods_are_read_in_their_order() -> None:
     for first in ({**november}, {k: v for k, v in november.items() if k != "period_order"}):
         derived = recompute_derived([december, first], DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), tax_rate_table=TABLE))
         assert [p["start_at"] for p in derived.periods] == ["2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"]
+
+
+def test_names_are_compared_without_case_accents_punctuation_or_the_word_the() -> None:
+    assert _words("TÜRKİYE") == "turkiye"
+    assert _words("Korea (the Republic of)") == "korea republic of"
+    assert _words("CÔTE D'IVOIRE") == "cote d ivoire"
+    assert _words("Theland") == "theland"
+    names = {
+        "netherlands": "NL",
+        "netherlands antilles": "AN",
+        "holy see vatican city state": "VA",
+        "korea republic of": "KR",
+        "korea democratic": "KP",
+    }
+    assert _country_code("netherlands", names) == "NL"  # an exact name first
+    assert _country_code("holy see", names) == "VA"  # else the one name that begins so
+    assert _country_code("korea", names) is None  # two do: none
+    assert _country_code("atlantis", names) is None
