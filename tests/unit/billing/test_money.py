@@ -71,3 +71,15 @@ def test_format_decimal_prints_plain_digits_at_any_length() -> None:
 def test_proportional_shares_of_nothing_are_zero() -> None:
     assert proportional_shares(Decimal("10.00"), [Decimal(0), Decimal(0)]) == [Decimal(0), Decimal(0)]
     assert proportional_shares(Decimal("10.00"), [Decimal(1), Decimal(3)]) == [Decimal("2.5"), Decimal("7.5")]
+
+
+def test_currency_codes_and_their_decimals() -> None:
+    from invoicegraph.billing.money import has_valid_scale, is_currency
+
+    assert (is_currency("EUR"), is_currency("XAU"), is_currency("XYZ")) == (True, False, False)  # gold has no minor unit
+    assert has_valid_scale(Decimal("1.23"), "EUR")
+    assert not has_valid_scale(Decimal("1.234"), "EUR")
+    assert has_valid_scale(Decimal("1.234"), "BHD")
+    assert has_valid_scale(Decimal("100"), "JPY")
+    assert not has_valid_scale(Decimal("1.5"), "JPY")
+    assert has_valid_scale(Decimal("1E+2"), "JPY")
