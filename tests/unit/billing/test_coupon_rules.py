@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 from typing import Any
 
+from invoicegraph.billing.coupons import add_period
 from invoicegraph.billing.inputs import BillingPeriod, Coupon, InvoicePeriodInput, PromotionCode, Subscription
 
 from .factories import DEC_1, JAN_1, NOV_1, flat, lines_of, q, rate
@@ -124,3 +125,14 @@ def test_a_group_netting_to_zero_gets_no_discount_line_even_for_a_coupon_without
     rated = rate([flat("100.00"), flat("-100.00", "pitm_credit")], coupons=[usd], coupon_ids=["coup_1"])
     assert [q(line["amount_excluding_tax"]) for line in lines_of(rated)] == ["100.00", "-100.00"]
     assert rated.derived.validation_result == []
+
+
+def test_a_code_for_another_customer_does_not_stop_the_next_code() -> None:
+    elsewhere = PromotionCode("prom_other", "OTHER", "coup_1", limited_to_customer_ids=("cust_9",))
+    mine = PromotionCode("prom_1", "TEN", "coup_1", limited_to_customer_ids=("cust_1",))
+    found = amounts(items=[flat("100.00")], coupons=[ten()], promotion_codes=[elsewhere, mine], promotion_code_ids=["prom_other", "prom_1"])
+    assert found == ["100.00", "-10.00"]
+
+
+def test_twelve_months_is_the_same_day_a_year_later() -> None:
+    assert add_period(datetime(2026, 1, 15, tzinfo=UTC), BillingPeriod("MONTH", 12)) == datetime(2027, 1, 15, tzinfo=UTC)

@@ -376,3 +376,16 @@ def test_a_stored_line_without_category_takes_its_product_s_else_standard() -> N
     )
     lines = invoice.periods[0]["groups"][0]["lines"]
     assert [line["tax_categories"][0]["category"] for line in lines] == ["REDUCED", "REDUCED", "STANDARD"]
+
+
+def test_the_latest_start_wins_whatever_the_ids_say() -> None:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    later = TaxRate("txrt_a", "NL", "STANDARD", D("22"), "BTW", datetime(2020, 1, 1, tzinfo=UTC))
+    earlier = TaxRate("txrt_z", "NL", "STANDARD", D("21"), "BTW", datetime(2012, 10, 1, tzinfo=UTC))
+    assert lookup_rate((earlier, later), "NL", "STANDARD", at) == later
+
+
+def test_every_distinct_finding_is_kept_errors_first() -> None:
+    # A missing rate (ERROR) and a tax id marked not valid (WARNING), each once, the error first.
+    invoice = derive(["100.00", "5.00"], tax=tax_facts("NL", "FR", kind="INDIVIDUAL", tax_ids=[TaxIdFact("FR1", "NOT_VALID")]))
+    assert [entry["status"] for entry in invoice.validation_result] == ["ERROR", "WARNING"]
