@@ -53,10 +53,9 @@ soak: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
-## Regenerate the generated docs (settings table in README.md and docs/configuration.md).
+## Regenerate the generated docs (docs/configuration.md, from the Settings class).
 docs: $(STAMP)
 	$(BIN)/python -m invoicegraph.settings_doc > docs/configuration.md
-	$(BIN)/python -c "from pathlib import Path; from invoicegraph.settings_doc import readme_with_table as f; p = Path('README.md'); p.write_text(f(p.read_text()))"
 
 ## Regenerate the committed SDL after a schema change.
 schema: $(STAMP)
