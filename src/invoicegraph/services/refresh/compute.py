@@ -123,7 +123,7 @@ def _apply_derived(invoice: Record, derived: DerivedInvoice) -> Record:
     result = {**invoice, **derived.as_dict()}
     registration_id = result.pop("used_tax_registration_id", None)
     result["used_tax_registration"] = snapshots.used_tax_registration(invoice.get("billing_entity_details"), registration_id)
-    # The hold (§2): a blocking problem puts the invoice on hold; a later clean refresh lifts only
+    # The hold (docs/refresh.md): a blocking problem puts the invoice on hold; a later clean refresh lifts only
     # a hold that a refresh set, never one a person set.
     if derived.has_blocking_error:
         if not invoice.get("on_hold"):
