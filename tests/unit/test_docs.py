@@ -37,6 +37,7 @@ TEXT_SUFFIXES = frozenset({".py", ".md", ".json", ".mjs", ".sh", ".toml", ".grap
 WALK_PAIR = re.compile(r"`([\w/]+\.py)` `([\w.]+)`")
 DOC_PATH = re.compile(r"docs/([\w-]+\.md)")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
+CODE_PATH = re.compile(r"`((?:[\w.-]+/)+[\w.-]*)`")
 
 
 def _text_files(*folders: Path) -> Iterator[Path]:
@@ -127,6 +128,21 @@ def test_every_doc_the_code_and_the_docs_point_at_exists() -> None:
                 dead.append(f"{path.relative_to(ROOT)}: {link} (no such heading)")
         dead += [f"{path.relative_to(ROOT)}: docs/{name}" for name in named - IN_PROGRESS if not (DOCS / name).is_file()]
     assert not dead, "dead references to docs:\n" + "\n".join(dead)
+
+
+def test_every_file_and_folder_the_docs_name_exists() -> None:
+    # history.md names what was removed, on purpose.
+    pages = [README, *(page for page in sorted(DOCS.glob("*.md")) if page.name not in IN_PROGRESS | {"history.md"})]
+    missing = []
+    for page in pages:
+        for path in CODE_PATH.findall(page.read_text(encoding="utf-8")):
+            rooted = path.split("/", 1)[0] in {"src", "tests", "bench", "scripts", "docs"}
+            written_by_bench = path.startswith("bench/") and not path.endswith((".py", "/", ".md"))
+            if not (rooted or path.endswith(".py")) or written_by_bench:
+                continue  # a media type or a route is not a file
+            if not ((ROOT / path).exists() or (PACKAGE / path).exists()):
+                missing.append(f"{page.relative_to(ROOT)}: {path}")
+    assert not missing, "the docs name files that do not exist:\n" + "\n".join(missing)
 
 
 def test_nothing_cites_the_product_spec() -> None:
