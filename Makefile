@@ -65,10 +65,9 @@ mutate: $(STAMP)
 	@$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); t = s['total'] - s['skipped']; k = s['killed'] + s['timeout']; print(f'mutants killed: {k} of {t} ({100 * k / t:.1f} %), survived: {s[\"survived\"]}, no tests: {s[\"no_tests\"]}')"
 	$(BIN)/mutmut results
 
-## Regenerate the generated docs (settings table in README.md and docs/configuration.md).
+## Regenerate the generated docs (docs/configuration.md, from the Settings class).
 docs: $(STAMP)
 	$(BIN)/python -m invoicegraph.settings_doc > docs/configuration.md
-	$(BIN)/python -c "from pathlib import Path; from invoicegraph.settings_doc import readme_with_table as f; p = Path('README.md'); p.write_text(f(p.read_text()))"
 
 ## Regenerate the committed SDL after a schema change.
 schema: $(STAMP)

@@ -132,7 +132,7 @@ def _apply_derived(invoice: Record, derived: DerivedInvoice, platform: Record) -
     )
     result.pop(snapshots.FOOTNOTE_FROM_PLATFORM, None)
     result.update(snapshots.footnote(invoice, platform))
-    # The hold (§2): a blocking problem puts the invoice on hold; a later clean refresh lifts only
+    # The hold (docs/refresh.md): a blocking problem puts the invoice on hold; a later clean refresh lifts only
     # a hold that a refresh set, never one a person set.
     if derived.has_blocking_error:
         if not invoice.get("on_hold"):

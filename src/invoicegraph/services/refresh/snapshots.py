@@ -1,6 +1,6 @@
 """The copies a refresh writes onto an invoice (docs/refresh.md), built from live records.
 
-Pure functions over record dicts (import-format shape). `copied_at` moves only when the copy's
+Pure functions over record dicts (as an import file gives them: docs/importing.md). `copied_at` moves only when the copy's
 content changed, so refreshing an unchanged customer writes nothing.
 """
 
@@ -88,7 +88,7 @@ def keep_copied_at(new: Record, old: Record | None, now: str) -> Record:
 
 
 def used_tax_registration(entity_snapshot: Record | None, registration_id: str | None) -> Record | None:
-    """The registration the tax decision chose (§5 step 3a), from the entity's copy."""
+    """The registration the tax treatment chose (billing/treatment.py), from the entity's copy."""
     if entity_snapshot is None or registration_id is None:
         return None
     for registration in entity_snapshot.get("tax_registrations") or []:
@@ -221,7 +221,7 @@ def payment_action(acceptor: Record) -> Record:
 
 def pay_invoice_link(acceptors: Sequence[Record], stored: Record | None) -> Record | None:
     """The hosted page where the customer pays (PortalUrlLink), from the first acceptor, in the
-    refresh's order, that has one to give (docs/decisions.md):
+    refresh's order, that has one to give (docs/refresh.md):
 
     - a CUSTOM_REDIRECT acceptor with a URL: that page (it does not expire, no portal URL resource);
     - a PAYMENT_GATEWAY acceptor collecting by LINK: the link the payment portal issued for this
