@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.records.vendor_json import EMBEDDED_BY_ID, Record, acceptor_ids, embedded_ids, vendor_body
+from invoicegraph.records.vendor_json import EMBEDDED_BY_ID, Body, acceptor_ids, embedded_ids, vendor_body
 from invoicegraph.services.refresh.sources import records_of_kinds
 
 # The table of each embedded record list (vendor_json.EMBEDDED_BY_ID).
@@ -23,7 +23,7 @@ _EMBEDDED_TABLES: dict[str, type[tables.TenantRecord]] = {
 }
 
 
-async def vendor_invoice(invoice: Record, loaders: Loaders) -> Record:
+async def vendor_invoice(invoice: Body, loaders: Loaders) -> Body:
     """The vendor JSON of an invoice; embedded records come through the request's loaders.
 
     Every load starts before any is awaited, so they fall in one loop tick and the record loaders
@@ -38,14 +38,14 @@ async def vendor_invoice(invoice: Record, loaders: Loaders) -> Record:
     pending = {name: loader.load_many(ids) for name, loader in by_name.items() if (ids := embedded_ids(invoice, name))}
     wanted = acceptor_ids(invoice)
     pending_acceptors = loaders.payment_acceptor_by_id.load_many(wanted) if wanted else None
-    embedded: dict[str, list[Record]] = {name: [] for name in by_name}
+    embedded: dict[str, list[Body]] = {name: [] for name in by_name}
     for name, rows in pending.items():
         embedded[name] = [row for row in await rows if row is not None]
     acceptors = [row for row in await pending_acceptors if row is not None] if pending_acceptors is not None else []
     return vendor_body(invoice, embedded, {row["id"]: row for row in acceptors})
 
 
-async def vendor_invoice_in(session: AsyncSession, platform_id: str, invoice: Record) -> Record:
+async def vendor_invoice_in(session: AsyncSession, platform_id: str, invoice: Body) -> Body:
     """The vendor JSON of an invoice with its embedded records read in `session`, in one statement.
 
     The refresh renders its answer with this inside its transaction, so the body an Idempotency-Key
