@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.routing import Replica, ReplicaSet, Route
@@ -41,11 +41,16 @@ _JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserialize
 def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) -> AsyncEngine:
     """An async engine with the settings this service needs on each backend."""
     if url.startswith("sqlite"):
-        # One connection per checkout, no pool: SQLite serializes writers anyway, and a pooled
-        # aiosqlite connection outliving its event loop (tests, CLI) raises on close.
+        # Pooled connections: opening one costs a thread and a file open (about 3 ms of a request's
+        # time before pooling, docs/performance.md). The owner of the engine disposes of it on the
+        # loop that used it (the app's lifespan, each CLI command), as a pooled aiosqlite connection
+        # cannot be closed from another event loop.
         engine = create_async_engine(
             url,
-            poolclass=NullPool,
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=connect_timeout,
             connect_args={"timeout": connect_timeout},
             **_JSON_CODEC,
         )
