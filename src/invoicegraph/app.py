@@ -70,7 +70,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # A database outage anywhere below (credential lookup included) answers a retryable 503.
             Middleware(DatabaseOutageMiddleware),
             # Every response, refusals included, carries X-REQUEST-ID.
-            Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings)),
+            Middleware(
+                AuthMiddleware,
+                database=database,
+                tokens=TokenVerifier(settings),
+                credential_cache_seconds=settings.credential_cache_seconds,
+            ),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.
