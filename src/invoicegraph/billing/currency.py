@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
-from invoicegraph.billing.fields import format_instant
 from invoicegraph.billing.inputs import ExchangeRate
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import CONTEXT
 
 

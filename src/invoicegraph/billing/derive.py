@@ -17,8 +17,8 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import validation
-from invoicegraph.billing.fields import parse_instant
 from invoicegraph.billing.inputs import DerivationInputs, StoredTaxRate
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.billing.local_amounts import LocalAmounts, local_currency
 from invoicegraph.billing.money import CONTEXT, amount, parse_amount, round_money
 from invoicegraph.billing.rate_book import SALES_TAX, RateBook

@@ -16,17 +16,16 @@ from typing import Any
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
 from invoicegraph.billing.fields import (
     Fields,
-    format_instant,
     opt_decimal,
     opt_instant,
     opt_int,
     opt_str,
-    parse_instant,
     req_decimal,
     req_str,
     str_tuple,
     sub,
 )
+from invoicegraph.billing.instants import format_instant, parse_instant
 from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 from invoicegraph.billing.usage import Condition, UsageEvent

@@ -28,16 +28,16 @@ def test_decimal_refuses_to_serialize_inexact_values(value: object) -> None:
 
 
 def test_decimal_parses_strings_only() -> None:
-    assert scalars.parse_decimal("12.30") == Decimal("12.30")
-    assert str(scalars.parse_decimal("12.30")) == "12.30"
+    assert scalars.parse_decimal_input("12.30") == Decimal("12.30")
+    assert str(scalars.parse_decimal_input("12.30")) == "12.30"
     with pytest.raises(ValueError, match=r"must be given as a string.*not as a number \(1\.5\)"):
-        scalars.parse_decimal(1.5)
+        scalars.parse_decimal_input(1.5)
     with pytest.raises(ValueError, match="not as a number"):
-        scalars.parse_decimal(12)
+        scalars.parse_decimal_input(12)
     with pytest.raises(ValueError, match="is not a decimal number"):
-        scalars.parse_decimal("12,30")
+        scalars.parse_decimal_input("12,30")
     with pytest.raises(ValueError, match="not a finite"):
-        scalars.parse_decimal("NaN")
+        scalars.parse_decimal_input("NaN")
 
 
 def test_datetime_serializes_to_utc_whole_seconds() -> None:
