@@ -1,4 +1,4 @@
-"""Real database faults at a chosen statement: nothing of ours is patched, the connection itself breaks.
+"""Real faults for the error paths: nothing of ours is patched to raise.
 
 `connection_lost_before(database, table)` waits for the first statement that reads `table` (on the
 primary or a replica) and breaks the connection it is about to run on:
@@ -8,6 +8,8 @@ primary or a replica) and breaks the connection it is about to run on:
 - SQLite (one connection per checkout, db/engine.py): the database file is replaced by a directory
   just after the credential check, so the next connection cannot open it ("unable to open database
   file", what a lost volume or a removed file gives).
+
+`add_unreadable_invoice` stores a row that our readers cannot read: the unexpected-error path.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from invoicegraph.db.engine import Database
+from invoicegraph.db.tables import Invoice
 from tests.support.postgres import _binary
 
 
@@ -78,3 +82,27 @@ def connection_lost_before(database: Database, table: str) -> Iterator[Fault]:
             original = fault.moved.with_name(fault.moved.name.removesuffix(".lost"))
             original.rmdir()
             fault.moved.rename(original)
+
+
+async def add_unreadable_invoice(database: Database, platform_id: str, invoice_id: str) -> None:
+    """An invoice row whose stored document is a JSON list, not the object every reader expects.
+
+    What a hand edit or a faulty migration leaves behind: reading the invoice fails inside our own
+    code with a real exception that no coded error covers (the unexpected-error path), on every backend.
+    """
+    now = datetime.now(UTC)
+    async with database.write() as session:
+        session.add(
+            Invoice(
+                platform_id=platform_id,
+                id=invoice_id,
+                status="DRAFT",
+                type="STANDARD",
+                customer_id="cust_x",
+                billing_entity_id="enti_x",
+                billing_currency="EUR",
+                created_at=now,
+                updated_at=now,
+                document=cast(Any, ["not", "an", "invoice"]),
+            )
+        )
