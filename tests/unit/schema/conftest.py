@@ -6,6 +6,7 @@ service (support.py). SQLite only: the same code paths run on PostgreSQL in test
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from invoicegraph.db.engine import Database
+from invoicegraph.db.migrate import upgrade
 from tests.integration.conftest import api
 from tests.support.api import Api
 from tests.support.data import load
@@ -25,11 +27,30 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated file with the data set imported once; each test gets its own copy of it
+    (tests/conftest.py `database_url`), so a test that writes changes only its copy."""
+    directory = tmp_path_factory.mktemp("schema-template")
+    path = directory / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+
+    async def imported() -> None:
+        database = Database(url)
+        try:
+            await load(database, directory, schema_data(), "schema.json")
+        finally:
+            await database.dispose()
+
+    asyncio.run(imported())
+    return path
+
+
 @pytest.fixture
-async def data(database: Database, tmp_path: Path) -> dict[str, Any]:
-    loaded = schema_data()
-    await load(database, tmp_path, loaded, "schema.json")
-    return loaded
+def data(database: Database) -> dict[str, Any]:
+    """The data set, imported in this test's database (a copy of the template above)."""
+    return schema_data()
 
 
 __all__ = ["api"]  # the example key's client (over this module's `data`)
