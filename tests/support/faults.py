@@ -6,8 +6,10 @@ primary or a replica) and breaks the connection it is about to run on:
 - PostgreSQL: the server terminates that backend (`pg_terminate_backend`, what an administrator, a
   failover or an idle-session killer does), so the statement meets a dead socket;
 - SQLite (one connection per checkout, db/engine.py): the database file is replaced by a directory
-  just after the credential check, so the next connection cannot open it ("unable to open database
-  file", what a lost volume or a removed file gives).
+  just before the request opens the connection of that read, so it cannot open the file ("unable to
+  open database file", what a lost volume or a removed file gives). Which connect that is, is measured
+  (`connects_of`) on the same request beforehand: it is the request's last, whether or not the
+  credential check opened one before it.
 
 `add_unreadable_invoice` stores a row that our readers cannot read: the unexpected-error path.
 """
@@ -52,32 +54,51 @@ def _terminate(conn: Connection) -> int:
 
 
 @contextmanager
-def connection_lost_before(database: Database, table: str) -> Iterator[Fault]:
+def connects_of(database: Database) -> Iterator[list[int]]:
+    """Counts the DBAPI connections opened while the block runs (one element per connect)."""
+    opened: list[int] = []
+
+    def note(*_: Any) -> None:
+        opened.append(len(opened))
+
+    event.listen(database.engine.sync_engine, "do_connect", note)
+    try:
+        yield opened
+    finally:
+        event.remove(database.engine.sync_engine, "do_connect", note)
+
+
+@contextmanager
+def connection_lost_before(database: Database, table: str, *, sqlite_connects: int) -> Iterator[Fault]:
+    """`sqlite_connects`: how many connections the request opens on SQLite, the last one for the read."""
     fault = Fault()
     reads = re.compile(rf"\bFROM {table}\b")
     engines = [database.engine.sync_engine, *(replica.engine.sync_engine for replica in database.replicas.replicas)]
     sqlite = database.engine.dialect.name == "sqlite"
+    connects: list[int] = []
 
     def before(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
         if not sqlite and not fault.terminated and reads.search(statement):
             fault.terminated.append(_terminate(conn))
 
-    def after(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
-        # The credential check has read its key: from here on the file cannot be opened.
-        if sqlite and fault.moved is None and "FROM api_key" in statement:
-            path = Path(str(conn.engine.url.database))
+    def connecting(*_: Any) -> None:
+        connects.append(len(connects))
+        if len(connects) == sqlite_connects and fault.moved is None:
+            path = Path(str(database.engine.url.database))
             fault.moved = path.rename(path.with_name(path.name + ".lost"))
             path.mkdir()
 
     for engine in engines:
         event.listen(engine, "before_cursor_execute", before)
-        event.listen(engine, "after_cursor_execute", after)
+    if sqlite:
+        event.listen(database.engine.sync_engine, "do_connect", connecting)
     try:
         yield fault
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", before)
-            event.remove(engine, "after_cursor_execute", after)
+        if sqlite:
+            event.remove(database.engine.sync_engine, "do_connect", connecting)
         if fault.moved is not None:
             original = fault.moved.with_name(fault.moved.name.removesuffix(".lost"))
             original.rmdir()

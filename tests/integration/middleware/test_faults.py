@@ -23,7 +23,7 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.migrate import upgrade
 from invoicegraph.db.outage import is_database_unavailable
 from invoicegraph.settings import Settings
-from tests.support.faults import connection_lost_before
+from tests.support.faults import connection_lost_before, connects_of
 from tests.support.postgres import PostgresCluster
 from tests.support.seed import add_key, add_platforms, bearer
 
@@ -103,9 +103,11 @@ async def test_a_connection_lost_inside_a_resolver_is_a_retryable_graphql_error(
     key = await add_key(database, ["plat_a"])
     query = {"query": '{ invoice(id: "invo_1") { id } }'}
     assert (await client.post("/graphql", json=query, headers=key.headers)).json() == {"data": {"invoice": None}}
+    with connects_of(database) as opened:  # the same request again, as the faulted one will run
+        assert (await client.post("/graphql", json=query, headers=key.headers)).json() == {"data": {"invoice": None}}
 
     # The credential is checked, then the invoice loader's connection breaks under it.
-    with connection_lost_before(database, "invoice") as fault:
+    with connection_lost_before(database, "invoice", sqlite_connects=len(opened)) as fault:
         response = await client.post("/graphql", json=query, headers=key.headers)
     assert fault.terminated or fault.moved, "the fault was not reached"
 
