@@ -5,11 +5,11 @@ primary or a replica) and breaks the connection it is about to run on:
 
 - PostgreSQL: the server terminates that backend (`pg_terminate_backend`, what an administrator, a
   failover or an idle-session killer does), so the statement meets a dead socket;
-- SQLite (one connection per checkout, db/engine.py): the database file is replaced by a directory
-  just before the request opens the connection of that read, so it cannot open the file ("unable to
-  open database file", what a lost volume or a removed file gives). Which connect that is, is measured
-  (`connects_of`) on the same request beforehand: it is the request's last, whether or not the
-  credential check opened one before it.
+- SQLite: the database file is replaced by a directory just before the request opens the connection
+  of that read, so it cannot open the file ("unable to open database file", what a lost volume or a
+  removed file gives). The test empties the pool first; which connect is the read's is measured
+  (`connects_of`) on the same request on an empty pool beforehand: the request's last, whether or not
+  the credential check opened one before it.
 
 `add_unreadable_invoice` stores a row that our readers cannot read: the unexpected-error path.
 """
