@@ -39,7 +39,7 @@ class Conversion:
 
 
 def convert(value: Decimal, from_currency: str, to_currency: str, rates: Iterable[ExchangeRate], at: datetime) -> Conversion:
-    """`value` (unrounded) in `to_currency`. Without a rate the amount is 0 (a blocking error, §7)."""
+    """`value` (unrounded) in `to_currency`. Without a rate the amount is 0 (a blocking error)."""
     if from_currency == to_currency:
         return Conversion(value, None, needed=False)
     rate = select_rate(rates, from_currency, to_currency, at)

@@ -306,9 +306,9 @@ class DerivationInputs:
     paid_amount: Decimal = Decimal(0)
     # Fallback for lines stored without `tax_category` (e.g. imported ONE_OFF lines): product id -> category.
     product_tax_categories: Mapping[str, str] = field(default_factory=dict)
-    # The invoice's type: a STANDARD invoice may not total below 0 (§9.16). None: not checked.
+    # The invoice's type: a STANDARD invoice may not total below 0 (docs/billing-decisions.md). None: not checked.
     invoice_type: str | None = None
-    # The exchange rate table, for the tax amounts in local currency (§9.18), and the rates the stored
+    # The exchange rate table, for the tax amounts in local currency (docs/billing-decisions.md), and the rates the stored
     # invoice's local amounts show: kept before the table (empty for a FULL refresh, which reads it again).
     exchange_rates: tuple[ExchangeRate, ...] = ()
     shown_exchange_rates: tuple[ExchangeRate, ...] = ()

@@ -1,6 +1,6 @@
 """Tax amounts in the currency of the country of taxation (docs/billing-decisions.md).
 
-When a country's rates tax the invoice (§5 step 5: the rate table's, not US sales tax) and its currency is
+When a country's rates tax the invoice (the rate table's, not US sales tax) and its currency is
 not the billing currency, every `tax_categories` entry (invoice, period, group and line level) and the
 tax summary carry `local_amounts`: base, tax and total, each converted on its own from the
 billing-currency amount and rounded half-up to the local minor unit. The rate is the exchange rate
