@@ -15,12 +15,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, Row, Select, String, and_, bindparam, func, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Row,
+    Select,
+    String,
+    Update,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from invoicegraph.db import tables
-from invoicegraph.db.invoice_reads import select_invoices
+from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, select_invoices
 
 
 async def fetch(session: AsyncSession, statement: Select[Any] | CompoundSelect[Any], parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
@@ -205,4 +221,36 @@ def api_key_by_hash() -> Select[Any]:
         select(*columns)
         .outerjoin(tables.ApiKeyPlatform, col(tables.ApiKeyPlatform.api_key_id) == col(tables.ApiKey.id))
         .where(col(tables.ApiKey.key_hash) == bindparam("key_hash"))
+    )
+
+
+@cache
+def invoice_row(*, locked: bool) -> Select[Any]:
+    """One invoice's row (:platform_id, :invoice_id); `locked`: `FOR UPDATE` (PostgreSQL; SQLite ignores it)."""
+    statement = select(*INVOICE_COLUMNS).where(
+        col(tables.Invoice.platform_id) == bindparam("platform_id"), col(tables.Invoice.id) == bindparam("invoice_id")
+    )
+    return statement.with_for_update() if locked else statement
+
+
+@cache
+def save_invoice_row() -> Update:
+    """Write a computed invoice over its row and return the row as stored, in one statement (RETURNING).
+
+    Parameters (not named after columns, which an UPDATE reserves): :in_platform, :invoice_id, and the
+    new :new_document, :new_on_hold, :new_amount, :new_version, :new_updated_at.
+    """
+    invoice = tables.Invoice
+    columns = invoice.__table__.c  # type: ignore[attr-defined]
+    return (
+        update(invoice)
+        .where(col(invoice.platform_id) == bindparam("in_platform"), col(invoice.id) == bindparam("invoice_id"))
+        .values(
+            document=bindparam("new_document", type_=columns.document.type),
+            on_hold=bindparam("new_on_hold", type_=columns.on_hold.type),
+            invoice_amount_including_tax=bindparam("new_amount", type_=columns.invoice_amount_including_tax.type),
+            version=bindparam("new_version", type_=columns.version.type),
+            updated_at=bindparam("new_updated_at", type_=columns.updated_at.type),
+        )
+        .returning(*INVOICE_COLUMNS)
     )

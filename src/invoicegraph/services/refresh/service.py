@@ -18,16 +18,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from invoicegraph.auth.principal import Principal
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import parse_amount
-from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
-from invoicegraph.db.tables import Invoice, OutboxEvent, RefreshRecord, table_of
+from invoicegraph.db.invoice_reads import invoice_row_to_dict
+from invoicegraph.db.prepared import invoice_row, save_invoice_row
+from invoicegraph.db.tables import OutboxEvent, RefreshRecord, table_of
 from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableError, reflected
 from invoicegraph.ids import new_id
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
@@ -129,17 +129,16 @@ async def _lock(session: AsyncSession, platform_id: str, invoice_id: str, lock_t
 
     On SQLite the unit of work's `BEGIN IMMEDIATE` already holds the database's write lock.
     """
-    statement = select(*INVOICE_COLUMNS).where(col(Invoice.platform_id) == platform_id, col(Invoice.id) == invoice_id)
+    parameters = {"platform_id": platform_id, "invoice_id": invoice_id}
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'"))
-        statement = statement.with_for_update()
-    return (await session.execute(statement)).one_or_none()
+        return (await session.execute(invoice_row(locked=True), parameters)).one_or_none()
+    return (await session.execute(invoice_row(locked=False), parameters)).one_or_none()
 
 
 async def read_invoice(session: AsyncSession, platform_id: str, invoice_id: str) -> Any:
     """The invoice row as `session` reads it (unlocked); None when the platform has no such invoice."""
-    statement = select(*INVOICE_COLUMNS).where(col(Invoice.platform_id) == platform_id, col(Invoice.id) == invoice_id)
-    return (await session.execute(statement)).one_or_none()
+    return (await session.execute(invoice_row(locked=False), {"platform_id": platform_id, "invoice_id": invoice_id})).one_or_none()
 
 
 def _refreshable(row: Any, invoice_id: str) -> Any:
@@ -159,18 +158,18 @@ async def save_invoice(
 ) -> Document:
     """Write a computed invoice over `row` (by default version + 1, updated_at now); return it as stored."""
     values = invoice_dict_to_row_values(after)
-    await session.execute(
-        update(Invoice)
-        .where(col(Invoice.platform_id) == platform_id, col(Invoice.id) == row.id)
-        .values(
-            document=values["document"],
-            on_hold=values["on_hold"],
-            invoice_amount_including_tax=values["invoice_amount_including_tax"],
-            version=row.version + 1 if version is None else version,
-            updated_at=updated_at or datetime.now(UTC),
-        )
+    written = await session.execute(
+        save_invoice_row(),
+        {
+            "in_platform": platform_id,
+            "invoice_id": row.id,
+            "new_document": values["document"],
+            "new_on_hold": values["on_hold"],
+            "new_amount": values["invoice_amount_including_tax"],
+            "new_version": row.version + 1 if version is None else version,
+            "new_updated_at": updated_at or datetime.now(UTC),
+        },
     )
-    written = await session.execute(select(*INVOICE_COLUMNS).where(col(Invoice.platform_id) == platform_id, col(Invoice.id) == row.id))
     return invoice_row_to_dict(written.one())
 
 
