@@ -10,11 +10,12 @@ from typing import Annotated
 
 import strawberry
 
-from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
+from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, checked_ids, page_size
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import (
     RequireCredential,
     RequireInvoiceRefresh,
@@ -108,6 +109,24 @@ async def mutation_refresh_invoice(
     return await resolve_refresh_invoice(info, id, type_names(types))
 
 
+async def query_node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Id of any Node (invo_…, cust_…, enti_…).")],
+) -> Row | None:
+    from invoicegraph.resolvers.nodes import resolve_node
+
+    return await resolve_node(info, id)
+
+
+async def query_nodes(
+    info: Info,
+    ids: Annotated[list[strawberry.ID], strawberry.argument(description="Ids of any Nodes; at most the page size limit (100).")],
+) -> list[Row | None]:
+    from invoicegraph.resolvers.nodes import resolve_nodes
+
+    return await resolve_nodes(info, checked_ids(info, ids))
+
+
 def type_names(types: list[InvoiceRefreshType] | None) -> list[str]:
     """The refresh types as the service names them (absent: none, which means FULL)."""
     return [t.name for t in unset_to_none(types) or ()]
@@ -156,6 +175,24 @@ class Query:
             "platform. Other failures use the codes of refreshInvoice, e.g.\n"
             "INVALID_OPERATION for a FINAL, EMPTY or VOID invoice. Requires the\n"
             "INVOICE.REFRESH or INVOICE.PREVIEW permission."
+        ),
+    )
+    node: Node | None = strawberry.field(
+        resolver=returns_rows(query_node),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Any record by its id alone (Relay's Node): the id's prefix says its kind. Null when no\n"
+            "record has this id on the caller's platform, when it belongs to another platform, or\n"
+            "when the prefix is of no known kind; the cases are indistinguishable. Requires the\n"
+            "INVOICE.VIEW permission."
+        ),
+    )
+    nodes: list[Node | None] = strawberry.field(
+        resolver=returns_rows(query_nodes),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Records by their ids, in the order given, null where node(id:) would be null. At most 100\n"
+            "ids (more fail with INVALID_FIELD naming `ids`). Requires the INVOICE.VIEW permission."
         ),
     )
     # Federation's `_service { sdl }`, defined here so that it needs a credential like every other

@@ -93,5 +93,5 @@ async def test_service_sdl_needs_a_credential(schema: BillingSchema) -> None:
     assert anonymous.errors[0].extensions["code"] == "UNAUTHORISED"
     assert allowed.errors is None
     sdl = allowed.data["_service"]["sdl"]  # type: ignore[index]
-    assert 'type Invoice @key(fields: "id")' in sdl
+    assert 'type Invoice implements InvoiceContent & Node @key(fields: "id")' in sdl
     assert "type PageInfo @shareable" in sdl

@@ -20,7 +20,7 @@ QUERY = """{
     paymentActions { paymentAcceptorId paymentAcceptor { id } }
     meterValues { id reference }
     creditTypes { id }
-    linkedInvoices { id invoice { id status } }
+    linkedInvoices { invoiceId invoice { id status } }
     coupons { couponId coupon { id name } }
     promotionCodes { promotionCode { id code } coupon { id } }
     periods { groups { lines { meterValue { reference definition { id reference } } } } }
@@ -69,8 +69,8 @@ async def test_loader_fields_resolve_live_records_and_skip_misses(schema: Billin
     assert data["meterValues"] == [{"id": "mv_1", "reference": "api_calls"}]
     assert data["creditTypes"] == []
     assert data["linkedInvoices"] == [
-        {"id": "inv_0", "invoice": {"id": "inv_0", "status": "FINAL"}},
-        {"id": "inv_elsewhere", "invoice": None},
+        {"invoiceId": "inv_0", "invoice": {"id": "inv_0", "status": "FINAL"}},
+        {"invoiceId": "inv_elsewhere", "invoice": None},
     ]
     assert data["coupons"] == [{"couponId": "cou_1", "coupon": {"id": "cou_1", "name": "Spring"}}, {"couponId": None, "coupon": None}]
     assert data["promotionCodes"] == [{"promotionCode": {"id": "pc_1", "code": "SPRING"}, "coupon": {"id": "cou_1"}}]

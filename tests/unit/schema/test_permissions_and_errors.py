@@ -13,7 +13,7 @@ from invoicegraph.schema.errors import is_unexpected_error
 from tests.unit.schema.support import install, invoice_row, make_context, principal
 
 REFRESH = 'mutation { refreshInvoice(id: "inv_1", types: [CUSTOMER, TAX_RATES]) { id version } }'
-PREVIEW = 'query { invoiceRefreshPreview(id: "inv_1") { basedOnVersion types changes { path before after } invoice { id } } }'
+PREVIEW = 'query { invoiceRefreshPreview(id: "inv_1") { basedOnVersion types changes { path before after } invoice { invoiceId } } }'
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ query ($id: ID!) {
     createdAt invoiceDate billingPeriodDate dueDate
     invoiceAmountIncludingTax { quantity currency }
     billingPeriod { type value }
-    customerDetails { legalName type address { line1 country } taxIds { id } copiedAt }
+    customerDetails { legalName type address { line1 country } taxIds { number } copiedAt }
     periods {
       periodOrder startAt
       groups { groupOrder lines { id amountExcludingTax { quantity } meterValue { reference number }

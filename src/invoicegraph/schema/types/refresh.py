@@ -12,19 +12,18 @@ from invoicegraph.schema.scalars import JSON
 from invoicegraph.schema.types.values import Amount
 
 if TYPE_CHECKING:
-    from invoicegraph.schema.types.invoice import Invoice
+    from invoicegraph.schema.types.preview import InvoiceRefreshPreviewInvoice
 
 
 @strawberry.type(
     description=(
-        "Result of a refresh dry run. Nothing was saved, and no audit record was made. invoice carries the same id\n"
-        "and version as the stored invoice, so clients with a normalized cache (e.g.\n"
-        "Apollo Client) should not let it overwrite the cached stored invoice (query it\n"
-        "with a no-cache policy or without id)."
+        "Result of a refresh dry run. Nothing was saved, and no audit record was made. Its invoice is an\n"
+        "InvoiceRefreshPreviewInvoice, not an Invoice, and has no `id` of its own: a normalized cache (Apollo\n"
+        "Client, urql Graphcache) keeps the preview apart from the stored invoice without any configuration."
     ),
 )
 class InvoiceRefreshPreview:
-    invoice: Annotated[Invoice, strawberry.lazy("invoicegraph.schema.types.invoice")] = strawberry.field(
+    invoice: Annotated[InvoiceRefreshPreviewInvoice, strawberry.lazy("invoicegraph.schema.types.preview")] = strawberry.field(
         description="The invoice as the refresh would save it (not saved).",
     )
     types: list[InvoiceRefreshType] = strawberry.field(

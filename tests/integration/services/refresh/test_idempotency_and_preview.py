@@ -19,7 +19,7 @@ PREVIEW = """
 query($id: ID!, $types: [InvoiceRefreshType!]) {
   invoiceRefreshPreview(id: $id, types: $types) {
     types basedOnVersion
-    invoice { id version invoiceAmountIncludingTax { quantity } }
+    invoice { invoiceId version invoiceAmountIncludingTax { quantity } }
     changes { path before after }
   }
 }

@@ -132,7 +132,7 @@ query($id: ID!) {
     paymentActions {
       paymentAcceptorId type
       bankAccount { iban }
-      paymentGateway { variant collectionType adyen { id } stripe { paymentIntentId } }
+      paymentGateway { variant collectionType adyen { sessionId } stripe { paymentIntentId } }
       customRedirect { url }
     }
     payInvoiceLink { url portalUrlId expiryPeriod { type value } }
