@@ -24,7 +24,9 @@ from strawberry.types.info import Info
 from invoicegraph.errors import InvalidField, LimitExceeded
 from invoicegraph.execution.context import PlanMode, PlannedExecutionContext
 from invoicegraph.library_internals import graphql_core_schema
+from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.errors import add_api_error_extensions, should_log
+from invoicegraph.schema.federation import ANY_DESCRIPTION, describe_federation
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
 from invoicegraph.schema.roots import Mutation, Query
@@ -93,6 +95,10 @@ class BillingSchema(strawberry.federation.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def default_config(**options: Any) -> StrawberryConfig:
     """A StrawberryConfig for this schema; `options` are StrawberryConfig fields.
 
@@ -118,10 +124,13 @@ def build_schema(
     schema = BillingSchema(
         query=Query,
         mutation=Mutation,
-        types=list(ENTITY_TYPES),
+        types=[*ENTITY_TYPES, ErrorCode],
         extensions=list(extensions),
         config=config,
-        scalar_overrides=dict(SCALAR_OVERRIDES),
+        scalar_overrides={
+            **SCALAR_OVERRIDES,
+            FederationAny: strawberry.scalar(name="_Any", description=ANY_DESCRIPTION, serialize=_same, parse_value=_same),
+        },
         federation_version="2.11",
         execution_context_class=PlannedExecutionContext.with_mode(execution_plans),
     )
@@ -132,6 +141,7 @@ def build_schema(
     ]
     list_fields.update(list_field_names(definitions))
     _trust_abstract_types(schema)
+    describe_federation(graphql_core_schema(schema))
     return schema
 
 

@@ -201,6 +201,7 @@ class Query:
         name="_service",
         resolver=query_service,
         extensions=requires(RequireCredential),
+        description="Apollo Federation: this subgraph's schema (SDL) for a gateway. Requires a credential.",
     )
 
 

@@ -65,7 +65,7 @@ async def test_preview_accepts_refresh_or_preview_permission(schema: BillingSche
         assert result.errors is None
         assert result.data is not None
         assert result.data["invoiceRefreshPreview"]["changes"] == [
-            {"path": "tax_summary.tax_amount.quantity", "before": "1.00", "after": {"x": [1, None]}}
+            {"path": "taxSummary.taxAmount.quantity", "before": "1.00", "after": {"x": [1, None]}}
         ]
     assert resolvers[0] == ("preview", "inv_1", [])
 
