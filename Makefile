@@ -58,9 +58,10 @@ docs: $(STAMP)
 	$(BIN)/python -m invoicegraph.settings_doc > docs/configuration.md
 	$(BIN)/python -c "from pathlib import Path; from invoicegraph.settings_doc import readme_with_table as f; p = Path('README.md'); p.write_text(f(p.read_text()))"
 
-## Regenerate the committed SDL after a schema change.
+## Regenerate the committed SDLs after a schema change: the subgraph's and the client-facing one (clients/).
 schema: $(STAMP)
 	$(BIN)/invoicegraph export-schema > schema.graphql
+	$(BIN)/invoicegraph export-schema --client > clients/schema.graphql
 
 clean:
 	rm -rf $(VENV) invoicegraph.db*

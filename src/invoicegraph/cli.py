@@ -172,11 +172,21 @@ def _byte_progress(label: str, *, enabled: bool) -> Iterator[Callable[[int], Non
 
 
 @app.command("export-schema")
-def export_schema() -> None:
+def export_schema(
+    client: Annotated[
+        bool,
+        typer.Option(
+            "--client", help="Print the client-facing SDL instead: no federation directives, fields or types (clients/schema.graphql)."
+        ),
+    ] = False,
+) -> None:
     """Print the GraphQL schema (SDL) of this subgraph."""
+    from invoicegraph.library_internals import graphql_core_schema
     from invoicegraph.schema.build import build_schema
+    from invoicegraph.schema.client_sdl import client_sdl
 
-    sys.stdout.write(build_schema().as_str() + "\n")
+    schema = build_schema()
+    sys.stdout.write(client_sdl(graphql_core_schema(schema)) if client else schema.as_str() + "\n")
 
 
 @api_keys.command("create")

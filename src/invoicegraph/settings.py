@@ -58,6 +58,21 @@ class Settings(BaseSettings):
 
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
     jwt_jwks_file: str | None = Field(None, description="Path of a JWKS file with RS256/ES256 public keys for Bearer tokens.")
+    jwt_jwks_url: str | None = Field(
+        None,
+        description=(
+            "URL of a JWKS (your identity provider's `jwks_uri`) with RS256/ES256 public keys for Bearer tokens. Fetched on "
+            "first use, cached, and fetched again when a token names an unknown `kid` (docs/browser.md)."
+        ),
+    )
+    jwt_jwks_cache_seconds: int = Field(
+        300, ge=1, description="How long keys fetched from `jwt_jwks_url` are used before the JWKS is fetched again."
+    )
+    jwt_jwks_refresh_cooldown_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Least time between two fetches of `jwt_jwks_url` made because a token named an unknown `kid`.",
+    )
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set.")
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set.")
     jwt_leeway_seconds: int = Field(30, ge=0, description="Clock skew tolerated on `exp`/`nbf`/`iat`.")
@@ -84,7 +99,13 @@ class Settings(BaseSettings):
     max_repeated_fields: int = Field(
         10, ge=1, description="Maximum times one response name (field or alias) may be selected directly in one selection set."
     )
-    cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
+    cors_allow_origins: list[str] | None = Field(
+        None,
+        description=(
+            "Origins allowed by CORS (JSON list; `http://localhost:*` allows any port). Default: in development the local "
+            "dev servers (`http://localhost:*`, `http://127.0.0.1:*`), in production none. `[]`: no CORS headers (docs/browser.md)."
+        ),
+    )
 
     log_format: Literal["json", "console"] | None = Field(
         None, description="Log format. Default: console in development, json in production."
