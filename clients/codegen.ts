@@ -26,7 +26,10 @@ const config: CodegenConfig = {
   generates: {
     "generated/": {
       preset: "client",
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: the trusted documents file the server takes (INVOICEGRAPH_TRUSTED_DOCUMENTS_FILE);
+      // clients then send `documentId: "sha256:<hash>"` instead of the text (docs/frontend.md). SHA-256, not
+      // codegen's default SHA-1, which the server refuses at start.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: "sha256" } },
       config: {
         scalars,
         // An unmapped custom scalar is an error, never `any`.

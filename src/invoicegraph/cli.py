@@ -57,6 +57,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    _check_trusted_documents(settings)
     if migrate:
         _migrate(settings.database_url)
     uvicorn.run(
@@ -69,6 +70,17 @@ def serve(
         access_log=False,
         proxy_headers=False,
     )
+
+
+def _check_trusted_documents(settings: Settings) -> None:
+    """A trusted documents file the service cannot use stops `serve` with one line, before uvicorn starts."""
+    from invoicegraph.graphql.persisted import PersistedQueries, TrustedDocumentsError
+
+    try:
+        PersistedQueries.from_settings(settings)
+    except TrustedDocumentsError as error:
+        sys.stderr.write(f"invoicegraph: {error}\n")  # one line, never wrapped: logs and terminals alike
+        raise typer.Exit(2) from None
 
 
 @app.command("migrate")

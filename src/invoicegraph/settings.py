@@ -140,8 +140,9 @@ class Settings(BaseSettings):
     trusted_documents_file: str | None = Field(
         None,
         description=(
-            "Path of a JSON file of trusted documents: a map of SHA-256 hex → GraphQL document (or an Apollo persisted query "
-            "manifest). Their hashes always resolve; the service refuses to start if a hash does not match its document."
+            "Path of a JSON file of trusted documents: GraphQL Code Generator's persisted-documents manifest (SHA-256 hex → "
+            "document), or an Apollo persisted query manifest. Clients name them by `documentId` (`sha256:<hex>`) or by APQ hash. "
+            "The service refuses to start if a hash does not match its document or is not SHA-256 (docs/frontend.md)."
         ),
     )
     trusted_documents_required: bool = Field(

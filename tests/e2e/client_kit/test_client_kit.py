@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from invoicegraph.graphql.persisted import load_trusted_documents
 from tests.e2e.conftest import installed_node_modules
 
 KIT = Path(__file__).resolve().parents[3] / "clients"
@@ -72,3 +73,13 @@ def test_graphql_js_build_schema_accepts_the_client_sdl(kit_modules: Path) -> No
     result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=KIT, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) > 100
+
+
+def test_codegen_persisted_documents_are_the_services_trusted_documents(generated: Path) -> None:
+    # The manifest the kit generates is a trusted documents file the service starts with, as it is.
+    documents = load_trusted_documents(generated / "persisted-documents.json")
+    names = {re.search(r"(?:query|mutation) (\w+)", document).group(1) for document in documents.values()}  # type: ignore[union-attr]
+    assert names == {"InvoiceListPage", "InvoiceDetailPage", "InvoiceRefreshPreview", "RefreshInvoice"}
+    # And each generated document carries the same hash, which a client sends as `documentId`.
+    operations = (generated / "graphql.ts").read_text(encoding="utf-8")
+    assert all(f'"sha256:{digest}"' in operations for digest in documents)
