@@ -10,10 +10,10 @@ from typing import Annotated
 
 import strawberry
 
-from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, checked_ids, page_size
+from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg, checked_ids
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
-from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
+from invoicegraph.schema.inputs import CustomerFilter, InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
 from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import (
@@ -23,7 +23,7 @@ from invoicegraph.schema.permissions import (
     RequireRefreshPreview,
     requires,
 )
-from invoicegraph.schema.types.connections import InvoiceConnection
+from invoicegraph.schema.types.connections import CustomerConnection, InvoiceConnection
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import Customer
 from invoicegraph.schema.types.refresh import InvoiceRefreshPreview
@@ -55,26 +55,34 @@ async def query_invoices(
         InvoiceOrder | None,
         strawberry.argument(description="Sort order. Absent means INVOICE_DATE, DESC."),
     ] = strawberry.UNSET,
-    first: Annotated[
-        int | None,
-        strawberry.argument(
-            description=("Page size: 0 to 100, default 25. A value outside that range fails with\nextensions.code INVALID_FIELD.")
-        ),
-    ] = DEFAULT_PAGE_SIZE,
-    after: Annotated[
-        str | None,
-        strawberry.argument(
-            description=(
-                "Opaque cursor (an endCursor of an earlier page); the page starts after it.\n"
-                "A malformed cursor, or one taken with another filter or order, fails with\n"
-                "extensions.code INVALID_FIELD."
-            )
-        ),
-    ] = strawberry.UNSET,
+    first: FirstArg = strawberry.UNSET,
+    after: AfterArg = strawberry.UNSET,
+    last: LastArg = strawberry.UNSET,
+    before: BeforeArg = strawberry.UNSET,
 ) -> Row:
     from invoicegraph.resolvers.invoices import resolve_invoices
 
-    return await resolve_invoices(info, to_query(unset_to_none(filter), unset_to_none(order_by)), page_size(first), unset_to_none(after))
+    query = to_query(unset_to_none(filter), unset_to_none(order_by))
+    return await resolve_invoices(info, query, unset_to_none(first), unset_to_none(after), unset_to_none(last), unset_to_none(before))
+
+
+async def query_customers(
+    info: Info,
+    filter: Annotated[
+        CustomerFilter | None,
+        strawberry.argument(description="Conditions every returned customer must meet. Absent means every customer."),
+    ] = strawberry.UNSET,
+    first: FirstArg = strawberry.UNSET,
+    after: AfterArg = strawberry.UNSET,
+    last: LastArg = strawberry.UNSET,
+    before: BeforeArg = strawberry.UNSET,
+) -> Row:
+    from invoicegraph.resolvers.customers import customer_query, resolve_customers
+
+    given: CustomerFilter | None = unset_to_none(filter)
+    statuses = [status.name for status in given.statuses or ()] if given is not None else None
+    query = customer_query(statuses, given.search if given is not None else None)
+    return await resolve_customers(info, query, unset_to_none(first), unset_to_none(after), unset_to_none(last), unset_to_none(before))
 
 
 async def query_customer(
@@ -162,6 +170,15 @@ class Query:
         description=(
             "One customer (live record) by id. Returns null when absent or when it\n"
             "belongs to another platform. Requires the INVOICE.VIEW permission."
+        ),
+    )
+    customers: CustomerConnection = strawberry.field(
+        resolver=returns_rows(query_customers),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Customers of the caller's platform (live records), as a Relay cursor connection ordered by\n"
+            "reference (ties by id), filtered by status and searched by reference or name. Pages go forward\n"
+            "(first, after) or backward (last, before). Requires the INVOICE.VIEW permission."
         ),
     )
     invoice_refresh_preview: InvoiceRefreshPreview | None = strawberry.field(

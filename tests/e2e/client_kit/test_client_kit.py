@@ -9,6 +9,8 @@ accept the client SDL as it is.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shutil
 import subprocess
@@ -34,10 +36,18 @@ def _npm(script: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def generated(kit_modules: Path) -> Path:
-    shutil.rmtree(KIT / "generated", ignore_errors=True)
-    result = _npm("codegen")
-    assert result.returncode == 0, f"codegen failed:\n{result.stdout}\n{result.stderr}"
-    return KIT / "generated"
+    """clients/generated, made afresh once per test run (parallel workers wait for the one that makes it)."""
+    output = KIT / "generated"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+    with (KIT / ".install.lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        marker = output / ".made-by-run"
+        if not marker.exists() or marker.read_text() != run:
+            shutil.rmtree(output, ignore_errors=True)
+            result = _npm("codegen")
+            assert result.returncode == 0, f"codegen failed:\n{result.stdout}\n{result.stderr}"
+            marker.write_text(run)
+    return output
 
 
 def test_codegen_types_our_scalars_without_any(generated: Path) -> None:
@@ -79,7 +89,7 @@ def test_codegen_persisted_documents_are_the_services_trusted_documents(generate
     # The manifest the kit generates is a trusted documents file the service starts with, as it is.
     documents = load_trusted_documents(generated / "persisted-documents.json")
     names = {re.search(r"(?:query|mutation) (\w+)", document).group(1) for document in documents.values()}  # type: ignore[union-attr]
-    assert names == {"InvoiceListPage", "InvoiceDetailPage", "InvoiceRefreshPreview", "RefreshInvoice"}
+    assert names == {"InvoiceListPage", "InvoiceDetailPage", "InvoiceRefreshPreview", "RefreshInvoice", "CustomerPicker"}
     # And each generated document carries the same hash, which a client sends as `documentId`.
     operations = (generated / "graphql.ts").read_text(encoding="utf-8")
     assert all(f'"sha256:{digest}"' in operations for digest in documents)

@@ -9,7 +9,7 @@ import strawberry
 
 from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import CUSTOMER_INVOICES_PLAN
-from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
+from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg
 from invoicegraph.schema.enums.parties import CustomerRole, CustomerStatus, CustomerType, NotificationChannelType, NotificationType
 from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.federation import load_entity
@@ -128,19 +128,17 @@ async def customer_invoices(
         InvoiceOrder | None,
         strawberry.argument(description="Sort order. Absent means INVOICE_DATE, DESC."),
     ] = strawberry.UNSET,
-    first: Annotated[
-        int | None,
-        strawberry.argument(description="Page size: 0 to 100, default 25."),
-    ] = DEFAULT_PAGE_SIZE,
-    after: Annotated[
-        str | None,
-        strawberry.argument(description="Opaque cursor from an earlier page's endCursor."),
-    ] = strawberry.UNSET,
+    first: FirstArg = strawberry.UNSET,
+    after: AfterArg = strawberry.UNSET,
+    last: LastArg = strawberry.UNSET,
+    before: BeforeArg = strawberry.UNSET,
 ) -> Row:
     from invoicegraph.resolvers.invoices import resolve_customer_invoices
 
     query = to_query(unset_to_none(filter), unset_to_none(order_by), from_filter=False)
-    return await resolve_customer_invoices(info, root, query, page_size(first), unset_to_none(after))
+    return await resolve_customer_invoices(
+        info, root, query, unset_to_none(first), unset_to_none(after), unset_to_none(last), unset_to_none(before)
+    )
 
 
 hints.page(customer_invoices, CUSTOMER_INVOICES_PLAN)  # compiled plans load it (execution/hints.py)
