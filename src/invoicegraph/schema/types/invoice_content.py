@@ -228,7 +228,7 @@ class InvoiceContent:
     )
     linked_invoices_ids: list[strawberry.ID] = strawberry.field(
         description="Ids of the original invoices a ONE_OFF_CREDIT invoice links to; empty for other types.",
-        deprecation_reason="Use linkedInvoices[].id, which comes with the link details.",
+        deprecation_reason="Use linkedInvoices[].invoiceId, which comes with the link details.",
     )
     custom_fields: list[CustomFieldValue] = strawberry.field(
         description="Values of custom fields set on this invoice. Re-read by a CUSTOM_FIELD refresh.",
