@@ -24,7 +24,6 @@ from strawberry.types.info import Info
 from invoicegraph.errors import InvalidField, LimitExceeded
 from invoicegraph.execution.context import PlanMode, PlannedExecutionContext
 from invoicegraph.library_internals import graphql_core_schema
-from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.errors import add_api_error_extensions, should_log
 from invoicegraph.schema.federation import ANY_DESCRIPTION, describe_federation
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
@@ -124,7 +123,7 @@ def build_schema(
     schema = BillingSchema(
         query=Query,
         mutation=Mutation,
-        types=[*ENTITY_TYPES, ErrorCode],
+        types=list(ENTITY_TYPES),
         extensions=list(extensions),
         config=config,
         scalar_overrides={

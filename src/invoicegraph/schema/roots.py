@@ -11,6 +11,7 @@ from typing import Annotated
 import strawberry
 
 from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg, checked_ids
+from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
 from invoicegraph.schema.inputs import CustomerFilter, InvoiceFilter, InvoiceOrder, to_query
@@ -140,6 +141,10 @@ def type_names(types: list[InvoiceRefreshType] | None) -> list[str]:
     return [t.name for t in unset_to_none(types) or ()]
 
 
+def query_error_codes(info: Info) -> list[ErrorCode]:
+    return list(ErrorCode)
+
+
 def query_service(info: Info) -> Service:
     return Service()
 
@@ -172,7 +177,9 @@ class Query:
             "belongs to another platform. Requires the INVOICE.VIEW permission."
         ),
     )
-    customers: CustomerConnection = strawberry.field(
+    # Not `customers`: in a federated graph that name is the customer-owning subgraph's (the CRM of the
+    # composition example lists `Query.customers`), and two subgraphs cannot both define it (docs/frontend.md).
+    customer_list: CustomerConnection = strawberry.field(
         resolver=returns_rows(query_customers),
         extensions=requires(RequireInvoiceView),
         description=(
@@ -210,6 +217,14 @@ class Query:
         description=(
             "Records by their ids, in the order given, null where node(id:) would be null. At most 100\n"
             "ids (more fail with INVALID_FIELD naming `ids`). Requires the INVOICE.VIEW permission."
+        ),
+    )
+    error_codes: list[ErrorCode] = strawberry.field(
+        resolver=query_error_codes,
+        extensions=requires(RequireCredential),
+        description=(
+            "Every code `errors[].extensions.code` can carry (the values of ErrorCode), so that a client can\n"
+            "check its error handling against the server it talks to. Requires a credential."
         ),
     )
     # Federation's `_service { sdl }`, defined here so that it needs a credential like every other

@@ -21,7 +21,7 @@ from tests.support.engines import Statements
 
 KEY = {"X-API-KEY": EXAMPLE_KEY}
 LIST = """query($filter: CustomerFilter, $first: Int, $after: String, $last: Int, $before: String) {
-  customers(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+  customerList(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
     totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id reference displayName status } }
   }
 }"""
@@ -59,7 +59,7 @@ async def customers(database: Database, tmp_path: Path) -> dict[str, Any]:
 async def _list(client: httpx.AsyncClient, **variables: Any) -> dict[str, Any]:
     body = (await client.post("/graphql", json={"query": LIST, "variables": variables}, headers=KEY)).json()
     assert "errors" not in body, body
-    connection: dict[str, Any] = body["data"]["customers"]
+    connection: dict[str, Any] = body["data"]["customerList"]
     return connection
 
 

@@ -37,3 +37,12 @@ def test_the_schema_lists_the_codes() -> None:
     sdl = str(build_schema())
     assert "enum ErrorCode {" in sdl
     assert all(f"  {member.value}\n" in sdl for member in ErrorCode)
+
+
+async def test_the_server_lists_the_codes() -> None:
+    from invoicegraph.schema.build import build_schema
+    from tests.unit.schema.support import make_context
+
+    result = await build_schema().execute("{ errorCodes }", context_value=make_context())
+    assert result.errors is None
+    assert result.data == {"errorCodes": [member.name for member in ErrorCode]}

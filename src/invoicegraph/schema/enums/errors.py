@@ -1,7 +1,8 @@
 """`ErrorCode`: every `errors[].extensions.code` a GraphQL answer of this service can carry.
 
-No field returns it: it is in the schema so that clients (and their generated types) can switch on a
-code exhaustively, and so that the list lives beside the schema it belongs to. A test holds it to the
+It is in the schema so that clients (and their generated types) can switch on a code exhaustively,
+and so that the list lives beside the schema it belongs to; `Query.errorCodes` returns its values
+(a field that uses it also keeps federation composition from reporting an unused enum). A test holds it to the
 errors the service defines (invoicegraph/errors.py, graphql/persisted.py); docs/frontend.md lists them.
 """
 
