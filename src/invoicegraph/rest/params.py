@@ -92,6 +92,10 @@ def instant_range(request: Request, name: str) -> tuple[datetime | None, datetim
         raise InvalidField(f"{form}, got {reflected(raw)}.", field=name)
     bounds: list[datetime | None] = []
     for part in raw[1:-1].split(","):
+        # GraphQL's DateTime takes fractional seconds (browsers send milliseconds); this vendor form
+        # keeps the whole seconds it has always been documented with.
+        if "." in part:
+            raise InvalidField(f"{form}, got {reflected(part)}.", field=name)
         try:
             bounds.append(parse_datetime(part.strip()) if part.strip() else None)
         except ValueError:
