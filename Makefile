@@ -69,9 +69,10 @@ mutate: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m invoicegraph.settings_doc > docs/configuration.md
 
-## Regenerate the committed SDL after a schema change.
+## Regenerate the committed SDLs after a schema change: the subgraph's and the client-facing one (clients/).
 schema: $(STAMP)
 	$(BIN)/invoicegraph export-schema > schema.graphql
+	$(BIN)/invoicegraph export-schema --client > clients/schema.graphql
 
 clean:
 	rm -rf $(VENV) invoicegraph.db*

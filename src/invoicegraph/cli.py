@@ -57,6 +57,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    _check_trusted_documents(settings)
     if migrate:
         _migrate(settings.database_url)
     uvicorn.run(
@@ -69,6 +70,17 @@ def serve(
         access_log=False,
         proxy_headers=False,
     )
+
+
+def _check_trusted_documents(settings: Settings) -> None:
+    """A trusted documents file the service cannot use stops `serve` with one line, before uvicorn starts."""
+    from invoicegraph.graphql.persisted import PersistedQueries, TrustedDocumentsError
+
+    try:
+        PersistedQueries.from_settings(settings)
+    except TrustedDocumentsError as error:
+        sys.stderr.write(f"invoicegraph: {error}\n")  # one line, never wrapped: logs and terminals alike
+        raise typer.Exit(2) from None
 
 
 @app.command("migrate")
@@ -172,11 +184,21 @@ def _byte_progress(label: str, *, enabled: bool) -> Iterator[Callable[[int], Non
 
 
 @app.command("export-schema")
-def export_schema() -> None:
+def export_schema(
+    client: Annotated[
+        bool,
+        typer.Option(
+            "--client", help="Print the client-facing SDL instead: no federation directives, fields or types (clients/schema.graphql)."
+        ),
+    ] = False,
+) -> None:
     """Print the GraphQL schema (SDL) of this subgraph."""
+    from invoicegraph.library_internals import graphql_core_schema
     from invoicegraph.schema.build import build_schema
+    from invoicegraph.schema.client_sdl import client_sdl
 
-    sys.stdout.write(build_schema().as_str() + "\n")
+    schema = build_schema()
+    sys.stdout.write(client_sdl(graphql_core_schema(schema)) if client else schema.as_str() + "\n")
 
 
 @api_keys.command("create")

@@ -58,6 +58,21 @@ class Settings(BaseSettings):
 
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
     jwt_jwks_file: str | None = Field(None, description="Path of a JWKS file with RS256/ES256 public keys for Bearer tokens.")
+    jwt_jwks_url: str | None = Field(
+        None,
+        description=(
+            "URL of a JWKS (your identity provider's `jwks_uri`) with RS256/ES256 public keys for Bearer tokens. Fetched on "
+            "first use, cached, and fetched again when a token names an unknown `kid` (docs/browser.md)."
+        ),
+    )
+    jwt_jwks_cache_seconds: int = Field(
+        300, ge=1, description="How long keys fetched from `jwt_jwks_url` are used before the JWKS is fetched again."
+    )
+    jwt_jwks_refresh_cooldown_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Least time between two fetches of `jwt_jwks_url` made because a token named an unknown `kid`.",
+    )
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set.")
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set.")
     jwt_leeway_seconds: int = Field(30, ge=0, description="Clock skew tolerated on `exp`/`nbf`/`iat`.")
@@ -93,7 +108,13 @@ class Settings(BaseSettings):
             "process is refused within this many seconds; 0 reads the key on every request."
         ),
     )
-    cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
+    cors_allow_origins: list[str] | None = Field(
+        None,
+        description=(
+            "Origins allowed by CORS (JSON list; `http://localhost:*` allows any port). Default: in development the local "
+            "dev servers (`http://localhost:*`, `http://127.0.0.1:*`), in production none. `[]`: no CORS headers (docs/browser.md)."
+        ),
+    )
 
     log_format: Literal["json", "console"] | None = Field(
         None, description="Log format. Default: console in development, json in production."
@@ -128,8 +149,9 @@ class Settings(BaseSettings):
     trusted_documents_file: str | None = Field(
         None,
         description=(
-            "Path of a JSON file of trusted documents: a map of SHA-256 hex → GraphQL document (or an Apollo persisted query "
-            "manifest). Their hashes always resolve; the service refuses to start if a hash does not match its document."
+            "Path of a JSON file of trusted documents: GraphQL Code Generator's persisted-documents manifest (SHA-256 hex → "
+            "document), or an Apollo persisted query manifest. Clients name them by `documentId` (`sha256:<hex>`) or by APQ hash. "
+            "The service refuses to start if a hash does not match its document or is not SHA-256 (docs/frontend.md)."
         ),
     )
     trusted_documents_required: bool = Field(

@@ -151,30 +151,35 @@ def chromium() -> Path:
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
     """tests/e2e/node/node_modules, installed from package-lock.json when missing or stale."""
+    return installed_node_modules(NODE_DIR)
+
+
+def installed_node_modules(project: Path) -> Path:
+    """`project`/node_modules, installed with `npm ci` from its package-lock.json when missing or stale."""
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             pytest.fail(f"`{tool}` is not on PATH: the end-to-end tools need Node.js 20+ and npm")
-    modules = NODE_DIR / "node_modules"
+    modules = project / "node_modules"
     installed = modules / ".package-lock.json"  # npm's record of what it installed
-    lock = NODE_DIR / "package-lock.json"
+    lock = project / "package-lock.json"
     # Parallel workers (pytest-xdist) share the folder: one installs, the others wait for it.
-    with (NODE_DIR / ".install.lock").open("w") as guard:
+    with (project / ".install.lock").open("w") as guard:
         fcntl.flock(guard, fcntl.LOCK_EX)
         if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-            _npm_ci()
+            _npm_ci(project)
     return modules
 
 
-def _npm_ci() -> None:
+def _npm_ci(project: Path) -> None:
     result = subprocess.run(
-        ["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
+        ["npm", "ci", "--prefix", str(project), "--no-audit", "--no-fund"],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     if result.returncode != 0:
-        pytest.fail(f"`npm ci --prefix {NODE_DIR}` failed with {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        pytest.fail(f"`npm ci --prefix {project}` failed with {result.returncode}:\n{result.stdout}\n{result.stderr}")
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,7 @@ def test_api_keys_create_list_revoke(tmp_path: Path) -> None:
 def test_export_schema_prints_the_sdl() -> None:
     result = runner.invoke(app, ["export-schema"])
     assert result.exit_code == 0
-    assert 'type Invoice @key(fields: "id")' in result.output
+    assert 'type Invoice implements InvoiceContent & Node @key(fields: "id")' in result.output
 
 
 def test_bad_settings_are_refused_with_the_reasons_not_a_traceback(database_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

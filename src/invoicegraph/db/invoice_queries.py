@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,22 +137,68 @@ def encode_cursor(fingerprint: str, key: tuple[int, Any, str]) -> str:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def decode_cursor(query: InvoiceQuery, cursor: str) -> tuple[int, Any, str]:
+# A cursor is ours only if it is exactly what `encode_cursor` writes: anything else a client sends
+# (edited, truncated, made up) is INVALID_FIELD naming the argument, and never reaches SQL as a value
+# of the wrong type, a NUL byte, a naive instant or a number the column cannot hold.
+MAX_CURSOR_LENGTH = 1024
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_ROW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+_INSTANT_ORDERS = frozenset({"INVOICE_DATE", "DUE_DATE", "CREATED_AT"})
+_LARGEST_AMOUNT = Decimal(10) ** 26  # NUMERIC(38, 12)
+
+
+def _sort_key_value(order_field: str, value: Any) -> Any:
+    """The sort value of a non-null cursor key, checked against the order's type; raises ValueError."""
+    if order_field in _INSTANT_ORDERS:
+        if not isinstance(value, dict) or set(value) != {"t"} or not isinstance(value["t"], str):
+            raise ValueError("not an instant")
+        instant = datetime.fromisoformat(value["t"])
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("a naive instant")
+        return instant
+    if order_field == "INVOICE_AMOUNT_INCLUDING_TAX":
+        if not isinstance(value, dict) or set(value) != {"d"} or not isinstance(value["d"], str):
+            raise ValueError("not an amount")
+        number = Decimal(value["d"])
+        if not number.is_finite() or abs(number) >= _LARGEST_AMOUNT or number.as_tuple().exponent < -12:  # type: ignore[operator]
+            raise ValueError("not a storable amount")
+        return number
+    if order_field == "STATUS":
+        if type(value) is not int or not 0 <= value <= len(STATUS_ORDER):
+            raise ValueError("not a status position")
+        return value
+    if not isinstance(value, str) or "\x00" in value or len(value) > 255:  # INVOICE_NUMBER
+        raise ValueError("not an invoice number")
+    return value
+
+
+def decode_cursor(query: InvoiceQuery, cursor: str, field: str = "after") -> tuple[int, Any, str]:
+    """The sort key a cursor names; INVALID_FIELD naming `field` unless it is one of ours for this query."""
+    malformed = InvalidField(f"The cursor `{field}` is malformed.", field=field)
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or not _BASE64URL.fullmatch(cursor):
+        raise malformed
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        null_flag, value, invoice_id = payload["k"]
-        fingerprint = payload["f"]
-        if isinstance(value, dict) and "t" in value:
-            value = datetime.fromisoformat(value["t"])
-        elif isinstance(value, dict) and "d" in value:
-            value = Decimal(value["d"])
-        if null_flag not in (0, 1) or not isinstance(invoice_id, str):
-            raise ValueError("bad cursor")
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        raise InvalidField("The cursor `after` is malformed.", field="after") from None
+    except (ValueError, orjson.JSONDecodeError):
+        raise malformed from None
+    if not isinstance(payload, dict) or set(payload) != {"f", "k"}:
+        raise malformed
+    fingerprint, key = payload["f"], payload["k"]
+    if not isinstance(fingerprint, str) or not isinstance(key, list) or len(key) != 3:
+        raise malformed
+    null_flag, value, invoice_id = key
+    if type(null_flag) is not int or null_flag not in (0, 1) or not isinstance(invoice_id, str) or not _ROW_ID.fullmatch(invoice_id):
+        raise malformed
     if fingerprint != query.fingerprint():
-        raise InvalidField("The cursor `after` was taken with another filter or order.", field="after")
-    return int(null_flag), value, invoice_id
+        raise InvalidField(f"The cursor `{field}` was taken with another filter or order.", field=field)
+    if null_flag == 1:
+        if value is not None:
+            raise malformed
+        return 1, None, invoice_id
+    try:
+        return 0, _sort_key_value(query.order_field, value), invoice_id
+    except (ValueError, TypeError, ArithmeticError):
+        raise malformed from None
 
 
 def _after(
@@ -166,10 +213,32 @@ def _after(
     return or_(null_flag == 1, and_(null_flag == 0, or_(later_value, and_(sort == c_value, later_id))))
 
 
-def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int]) -> list[Any]:
-    if query.descending:
-        return [null_flag.asc(), sort.desc(), col(Invoice.id).desc()]
-    return [null_flag.asc(), sort.asc(), col(Invoice.id).asc()]
+def _before(
+    query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], cursor: tuple[int, Any, str]
+) -> ColumnElement[bool]:
+    """Rows strictly before the cursor in the total order (nulls last in both directions)."""
+    c_null, c_value, c_id = cursor
+    earlier_id = col(Invoice.id) > c_id if query.descending else col(Invoice.id) < c_id
+    if c_null == 1:
+        return or_(null_flag == 0, and_(null_flag == 1, earlier_id))
+    earlier_value = sort > c_value if query.descending else sort < c_value
+    return and_(null_flag == 0, or_(earlier_value, and_(sort == c_value, earlier_id)))
+
+
+def _bound(
+    query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], cursor: str, backward: bool
+) -> ColumnElement[bool]:
+    """Rows after the cursor (`after`), or before it (`before`, when paging backward)."""
+    if backward:
+        return _before(query, sort, null_flag, decode_cursor(query, cursor, "before"))
+    return _after(query, sort, null_flag, decode_cursor(query, cursor, "after"))
+
+
+def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], *, backward: bool = False) -> list[Any]:
+    """The total order, or its reverse for a backward page (whose rows are then put back in order)."""
+    if query.descending != backward:
+        return [null_flag.desc() if backward else null_flag.asc(), sort.desc(), col(Invoice.id).desc()]
+    return [null_flag.desc() if backward else null_flag.asc(), sort.asc(), col(Invoice.id).asc()]
 
 
 def _page_statement(
@@ -179,29 +248,35 @@ def _page_statement(
     after: str | None,
     dialect: str,
     shape: InvoiceShape = "document",
+    backward: bool = False,
 ) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
+    """`first` rows after `after`; backward: the `first` rows before it (`last`/`before`), in reverse order."""
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
     conditions = _filters(platform_id, query)
     if after is not None:
-        conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
+        conditions.append(_bound(query, sort, null_flag, after, backward))
     statement = (
         select(*shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"))
         .where(*conditions)
-        .order_by(*_ordering(query, sort, null_flag))
+        .order_by(*_ordering(query, sort, null_flag, backward=backward))
         .limit(first + 1)
     )
     return statement, sort, null_flag
 
 
-def _to_page(query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | None, shape: InvoiceShape) -> InvoicePage:
-    visible = rows[:first]
+def _to_page(
+    query: InvoiceQuery, rows: Sequence[Any], first: int, after: str | None, shape: InvoiceShape, backward: bool = False
+) -> InvoicePage:
+    """A page of rows read after a cursor, or (`backward`) read before it in reverse order."""
+    visible = list(reversed(rows[:first])) if backward else rows[:first]
     fingerprint = query.fingerprint() if visible else ""
+    more = len(rows) > first
     return InvoicePage(
         invoices=[] if shape == "keys" else [invoice for row in visible if (invoice := shaped_invoice(row, shape)) is not None],
         cursors=[encode_cursor(fingerprint, (row.sort_null, row.sort_value, row.id)) for row in visible],
-        has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
+        has_next_page=after is not None if backward else more,
+        has_previous_page=more if backward else after is not None,
         shape=shape,
     )
 
@@ -215,11 +290,15 @@ async def invoice_page(
     after: str | None,
     with_total: bool,
     shape: InvoiceShape = "document",
+    backward: bool = False,
 ) -> InvoicePage:
-    """One page of the platform's invoices (one statement, plus one for the total when asked)."""
+    """One page of the platform's invoices (one statement, plus one for the total when asked).
+
+    Backward (`last`/`before`): `first` is the page size and `after` the cursor the page ends before.
+    """
     dialect = session.get_bind().dialect.name
-    rows = await fetch(session, _cached_page_statement(query, first, after, dialect, shape), {"platform_id": platform_id})
-    page = _to_page(query, rows, first, after, shape)
+    rows = await fetch(session, _cached_page_statement(query, first, after, dialect, shape, backward), {"platform_id": platform_id})
+    page = _to_page(query, rows, first, after, shape, backward)
     if with_total:
         counted = await fetch(session, _count_statement(query), {"platform_id": platform_id})
         page.total_count = int(counted[0][0])
@@ -241,8 +320,10 @@ def numbered_page_statements(
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
-def _cached_page_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
-    return _page_statement(PLATFORM, query, first, after, dialect, shape)[0]
+def _cached_page_statement(
+    query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape, backward: bool = False
+) -> Select[Any]:
+    return _page_statement(PLATFORM, query, first, after, dialect, shape, backward)[0]
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
@@ -259,15 +340,23 @@ async def invoice_pages_by_customer(
     first: int,
     after: str | None,
     shape: InvoiceShape = "document",
+    backward: bool = False,
 ) -> dict[str, InvoicePage]:
     """A page per customer, in one statement (window functions), with each customer's total count."""
-    statement = customer_pages_statement(query, first, after, session.get_bind().dialect.name, shape)
+    statement = customer_pages_statement(query, first, after, session.get_bind().dialect.name, shape, backward)
     rows = await fetch(session, statement, {"platform_id": platform_id, "customer_ids": keys(customer_ids)})
-    return customer_pages(rows, customer_ids, query, first=first, after=after, shape=shape)
+    return customer_pages(rows, customer_ids, query, first=first, after=after, shape=shape, backward=backward)
 
 
 def customer_pages(
-    rows: Sequence[Any], customer_ids: Sequence[str], query: InvoiceQuery, *, first: int, after: str | None, shape: InvoiceShape
+    rows: Sequence[Any],
+    customer_ids: Sequence[str],
+    query: InvoiceQuery,
+    *,
+    first: int,
+    after: str | None,
+    shape: InvoiceShape,
+    backward: bool = False,
 ) -> dict[str, InvoicePage]:
     """The pages of `customer_pages_statement`'s rows, in whatever order the rows came (a folded read's may not keep it)."""
     grouped: dict[str, list[Any]] = {}
@@ -278,21 +367,25 @@ def customer_pages(
             grouped.setdefault(row.owner_id, []).append(row)
     pages: dict[str, InvoicePage] = {}
     for customer_id in customer_ids:
-        page = _to_page(query, grouped.get(customer_id, []), first, after, shape)
+        page = _to_page(query, grouped.get(customer_id, []), first, after, shape, backward)
         page.total_count = counts.get(customer_id, 0)
         pages[customer_id] = page
     return pages
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
-def customer_pages_statement(query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape) -> Select[Any]:
+def customer_pages_statement(
+    query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape, backward: bool = False
+) -> Select[Any]:
+    """Each customer's page: `first` invoices after `after`, or (`backward`) before it, ranked in reverse."""
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
     filtered = [*_filters(PLATFORM, query), col(Invoice.customer_id).in_(CUSTOMERS)]
     conditions = list(filtered)
     if after is not None:
-        conditions.append(_after(query, sort, null_flag, decode_cursor(query, after)))
-    rank = func.row_number().over(partition_by=col(Invoice.customer_id), order_by=_ordering(query, sort, null_flag)).label("position")
+        conditions.append(_bound(query, sort, null_flag, after, backward))
+    ordering = _ordering(query, sort, null_flag, backward=backward)
+    rank = func.row_number().over(partition_by=col(Invoice.customer_id), order_by=ordering).label("position")
     if after is None:
         # A first page: one scan with both windows. Its rows are those of every customer with an invoice,
         # the first carrying the count. (PostgreSQL plans this in a fraction of the join below, and a

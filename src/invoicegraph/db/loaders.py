@@ -233,9 +233,11 @@ class Loaders:
         """
         return self._page_loader("refresh_history", HistoryRead(size, after))
 
-    def customer_invoices(self, query: InvoiceQuery, first: int, after: str | None, shape: InvoiceShape) -> DataLoader[str, InvoicePage]:
-        """Loader of customers' invoice pages; customers asking alike share a batch."""
-        return self._page_loader("customer_invoices", CustomerInvoicesRead(query, first, after, shape))
+    def customer_invoices(
+        self, query: InvoiceQuery, first: int, after: str | None, shape: InvoiceShape, backward: bool = False
+    ) -> DataLoader[str, InvoicePage]:
+        """Loader of customers' invoice pages (backward: `first` before the cursor `after`); customers asking alike share a batch."""
+        return self._page_loader("customer_invoices", CustomerInvoicesRead(query, first, after, shape, backward))
 
     def _page_loader(self, name: str, read: Read) -> DataLoader[str, Any]:
         loader = self._pages.get(read)

@@ -95,12 +95,13 @@ class CustomerInvoicesRead:
     first: int
     after: str | None
     shape: InvoiceShape
+    backward: bool = False  # `last`/`before`: `first` invoices before the cursor `after`
 
     def statement(self, dialect: str) -> Select[Any]:
-        return customer_pages_statement(self.query, self.first, self.after, dialect, self.shape)
+        return customer_pages_statement(self.query, self.first, self.after, dialect, self.shape, self.backward)
 
     def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
         return {"platform_id": platform_id, "customer_ids": keys(keys_)}
 
     def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, InvoicePage]:
-        return customer_pages(rows, keys_, self.query, first=self.first, after=self.after, shape=self.shape)
+        return customer_pages(rows, keys_, self.query, first=self.first, after=self.after, shape=self.shape, backward=self.backward)

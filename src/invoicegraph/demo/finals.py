@@ -64,7 +64,6 @@ def closed_parts(lines: list[Line], *, currency: str, country: str, start_at: st
     invoice_lines = []
     for index, line in enumerate(lines):
         entry: dict[str, Any] = {
-            "id": f"line_{index}",
             "line_order": index,
             "description": line.description,
             "type": "REVENUE",

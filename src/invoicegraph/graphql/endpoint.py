@@ -95,14 +95,17 @@ class GraphQLEndpoint:
         principal = auth.principal
         try:
             params = await read_request(request)
-            if params.query is None and not params.extensions and self._browser_without_ide(request):
+            if params.query is None and not params.extensions and params.document_id is None and self._browser_without_ide(request):
                 raise ResourceNotFound("The GraphQL IDE is not served here; send a query.")
             try:
-                params = self.persisted.resolve(params)
+                params = self.persisted.resolve(params, principal.platform_id if principal else None)
             except ApiError as error:  # a persisted document's refusal: a GraphQL request error
                 return self._answer(request, ExecutionResult(None, [_request_error(error)]), {}, auth.request_id)
             if params.query is None:
-                raise MissingField("No GraphQL document: send `query`, or a persisted query's hash in `extensions`.", field="query")
+                raise MissingField(
+                    "No GraphQL document: send `query`, a trusted document's `documentId`, or a persisted query's hash in `extensions`.",
+                    field="query",
+                )
             document = self.documents.get(params.query)
             chosen = None if document.errors else operation(document, params.operation_name)
             if chosen is not None and chosen.operation == OperationType.MUTATION and request.method == "GET":

@@ -5,7 +5,7 @@
 - `POST /graphql` with `Content-Type: application/json` and one JSON object: anything else is refused
   (a form or multipart body can be sent cross-site without a CORS preflight: the classic CSRF shape,
   415), as is a JSON array (batching: a way around rate and alias limits, 400) and a JSON scalar;
-- `query`, `operationName` must be strings, `variables`, `extensions` objects (or absent, or null);
+- `query`, `operationName`, `documentId` must be strings, `variables`, `extensions` objects (or absent, or null);
   a parameter given twice, a key given twice in the body, or nesting past the parser's depth limit
   is refused (strict_json.py). Unknown body keys are ignored, as GraphQL over HTTP allows.
 """
@@ -30,9 +30,11 @@ class GraphQLRequest:
     operation_name: str | None
     extensions: dict[str, Any] | None
     method: str
+    # A persisted document's id (`documentId`, GraphQL over HTTP's persisted documents), e.g. "sha256:…".
+    document_id: str | None = None
 
     def with_query(self, query: str) -> GraphQLRequest:
-        return GraphQLRequest(query, self.variables, self.operation_name, self.extensions, self.method)
+        return GraphQLRequest(query, self.variables, self.operation_name, self.extensions, self.method, self.document_id)
 
 
 def get_mutation() -> MethodNotAllowed:
@@ -79,6 +81,7 @@ def _json(raw: bytes | str, field: str) -> Any:
 def _parameters(values: dict[str, Any], method: str) -> GraphQLRequest:
     query, variables = values.get("query"), values.get("variables")
     operation_name, extensions = values.get("operationName"), values.get("extensions")
+    document_id = values.get("documentId")
     if query is not None and not isinstance(query, str):
         raise InvalidField("`query` must be a string (the GraphQL document).", field="query")
     if variables is not None and not isinstance(variables, dict):
@@ -87,4 +90,6 @@ def _parameters(values: dict[str, Any], method: str) -> GraphQLRequest:
         raise InvalidField("`operationName` must be a string.", field="operationName")
     if extensions is not None and not isinstance(extensions, dict):
         raise InvalidField("`extensions` must be a JSON object.", field="extensions")
-    return GraphQLRequest(query or None, variables, operation_name or None, extensions, method)
+    if document_id is not None and not isinstance(document_id, str):
+        raise InvalidField('`documentId` must be a string such as "sha256:<hex>".', field="documentId")
+    return GraphQLRequest(query or None, variables, operation_name or None, extensions, method, document_id or None)

@@ -102,7 +102,7 @@ class AuthMiddleware:
                 raise Unauthorised("The API key is not valid.")
             return _Credential("API_KEY", key.id, key.platforms, key.permissions)
         scheme, _, token = authorizations[0].partition(" ")
-        verified = self.tokens.verify(token.strip()) if scheme.lower() == "bearer" else None
+        verified = await self.tokens.verify_request(token.strip()) if scheme.lower() == "bearer" else None
         if verified is None:
             raise Unauthorised("The bearer token is not valid.")
         return _Credential("JWT", verified.subject, verified.platforms, verified.permissions)

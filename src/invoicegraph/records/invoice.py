@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from invoicegraph.billing.money import exact_sum
+from invoicegraph.billing.shapes import line_id
 from invoicegraph.records.invoice_lines import InvoiceGroup, InvoicePeriod
 from invoicegraph.records.invoice_parts import (
     EInvoice,
@@ -169,7 +170,8 @@ class InvoiceRecord(Record):
                     if line.line_order is None:
                         line.line_order = l_index
                     if line.id is None:
-                        line.id = f"line_{p_index}_{g_index}_{l_index}"
+                        # Unique on the platform, and the same on every import of the file (docs/frontend.md).
+                        line.id = line_id(self.id, "imported", p_index, g_index, l_index)
                     if not computed and line.amount is not None:
                         # Placeholders until the billing engine computes tax (compute_open_invoices).
                         line.amount_excluding_tax = line.amount_excluding_tax or line.amount

@@ -15,6 +15,7 @@ from invoicegraph.records.catalog import LifecycleStatus, TaxCategory, UnitName
 from invoicegraph.records.discounts import Comparator
 from invoicegraph.records.invoice_parts import InvoiceTaxCategorySummary
 from invoicegraph.records.price_details import PriceDetails
+from invoicegraph.records.pricing import PricingModel
 from invoicegraph.records.values import (
     Amount,
     CouponId,
@@ -62,7 +63,7 @@ class InvoiceLineMeterValue(Record):
     """Usage snapshot of a line; `meter_value_id` (ours, not exposed) keys the live definition."""
 
     reference: str
-    type: str
+    type: Literal["NUMBER", "AMOUNT"]
     number: DecimalStr | None = None
     amount: Amount | None = None
     meter_value_id: MeterValueId | None = None
@@ -138,10 +139,10 @@ class InvoiceLine(Record):
     pricing_item_id: str | None = None
     pricing_item_config_id: str | None = None
     product_items: list[ProductItem] = Field(default_factory=list)
-    type: str = "REVENUE"
-    pricing_type: str | None = None
+    type: Literal["REVENUE", "DISCOUNT", "COMMITMENT"] = "REVENUE"
+    pricing_type: PricingModel | None = None
     commitment_type: str | None = None
-    discount_type: str | None = None
+    discount_type: Literal["PERCENTAGE", "AMOUNT", "USAGE"] | None = None
     coupon_data: InvoiceLineCouponData | None = None
     tax_categories: list[InvoiceTaxCategorySummary] = Field(default_factory=list)
     amount_excluding_tax: Money | None = None

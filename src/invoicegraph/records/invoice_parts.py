@@ -48,7 +48,7 @@ class InvoiceTaxCategorySummary(Record):
     total_amount: Money
     percentage: DecimalStr
     name: str
-    category: str
+    category: Literal["STANDARD", "REDUCED", "ZERO", "EXEMPT", "NO_TAX", "REVERSE_CHARGE", "OUTSIDE_SCOPE", "SALES_TAX"]
     local_amounts: InvoiceTaxAmounts | None = None
     notes: list[str] = Field(default_factory=list)
     rates: list[InvoiceTaxRate] = Field(default_factory=list)
@@ -86,15 +86,15 @@ class StripePaymentAction(Record):
 
 
 class PaymentActionPaymentGateway(Record):
-    variant: str | None = None
-    collection_type: str | None = None
+    variant: Literal["ADYEN", "STRIPE"] | None = None
+    collection_type: Literal["LINK"] | None = None
     adyen: AdyenPaymentAction | None = None
     stripe: StripePaymentAction | None = None
 
 
 class InvoicePaymentAction(Record):
     payment_acceptor_id: PaymentAcceptorId
-    type: str
+    type: Literal["BANK_ACCOUNT", "PAYMENT_GATEWAY", "CUSTOM_REDIRECT"]
     bank_account: PaymentActionBankAccount | None = None
     payment_gateway: PaymentActionPaymentGateway | None = None
     custom_redirect: CustomRedirect | None = None
@@ -163,7 +163,7 @@ class EInvoice(Record):
 
 
 class InvoiceValidationResult(Record):
-    status: str
+    status: Literal["ERROR", "WARNING"]
     details: str
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.errors import InvalidField, Unauthorised
 from invoicegraph.graphql.context import RequestContext
 from invoicegraph.resolvers.invoice_shape import node_shape, shape_of
-from invoicegraph.resolvers.paging import checked_first, checked_first_of, connection
+from invoicegraph.resolvers.paging import checked_first, checked_first_of, checked_window, connection
 from invoicegraph.resolvers.selection import selects
 from invoicegraph.resolvers.types import Info, Row
 
@@ -33,12 +34,21 @@ async def resolve_invoice(info: Info, id: str) -> Row | None:
     return result
 
 
-async def resolve_invoices(info: Info, query: InvoiceQuery, first: int | None, after: str | None) -> Row:
+async def resolve_invoices(
+    info: Info, query: InvoiceQuery, first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> Row:
     principal = _principal(info)
-    size = checked_first(info, first)
+    window = checked_window(info.context, first, after, last, before)
     async with info.context.database.session() as session:
         page = await invoice_page(
-            session, principal.platform_id, query, first=size, after=after, with_total=selects(info, "totalCount"), shape=node_shape(info)
+            session,
+            principal.platform_id,
+            query,
+            first=window.size,
+            after=window.cursor,
+            with_total=selects(info, "totalCount"),
+            shape=node_shape(info),
+            backward=window.backward,
         )
     _prime(info, page)
     return connection(page)
@@ -51,9 +61,12 @@ def _prime(info: Info, page: InvoicePage) -> None:
         info.context.loaders.prime_invoices(page.invoices)
 
 
-async def resolve_customer_invoices(info: Info, customer: Row, query: InvoiceQuery, first: int | None, after: str | None) -> Row:
-    size = checked_first(info, first)
-    page: InvoicePage = await info.context.loaders.customer_invoices(query, size, after, node_shape(info)).load(customer["id"])
+async def resolve_customer_invoices(
+    info: Info, customer: Row, query: InvoiceQuery, first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> Row:
+    window = checked_window(info.context, first, after, last, before)
+    loader = info.context.loaders.customer_invoices(query, window.size, window.cursor, node_shape(info), window.backward)
+    page: InvoicePage = await loader.load(customer["id"])
     _prime(info, page)
     return connection(page)
 
@@ -62,14 +75,24 @@ def _history_cursor(record_id: str) -> str:
     return base64.urlsafe_b64encode(record_id.encode()).decode().rstrip("=")
 
 
+# A refresh record's id (ids.py `new_id`); a cursor naming anything else is not one of ours.
+_RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+
+
 def _history_after(after: str | None) -> str | None:
     """The record id a history cursor names (INVALID_FIELD when it is not one of ours)."""
     if after is None:
         return None
+    malformed = InvalidField("The cursor `after` is malformed.", field="after")
+    if len(after) > 128 or not re.fullmatch(r"[A-Za-z0-9_-]+", after):
+        raise malformed
     try:
-        return base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        record_id = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
     except ValueError:
-        raise InvalidField("The cursor `after` is malformed.", field="after") from None
+        raise malformed from None
+    if not _RECORD_ID.fullmatch(record_id):
+        raise malformed
+    return record_id
 
 
 async def resolve_refresh_history(info: Info, invoice: Row, first: int | None, after: str | None) -> Row:
@@ -141,8 +164,8 @@ class _CustomerInvoicesPlan:
     enforces = frozenset({INVOICE_VIEW})
 
     def prepare(self, arguments: dict[str, Any], selected: Callable[[tuple[str, ...]], frozenset[str] | None]) -> _PageLoad | None:
-        if arguments.get("filter") is not None or arguments.get("orderBy") is not None:
-            return None  # input objects: left to the resolver's own conversion
+        if any(arguments.get(name) is not None for name in ("filter", "orderBy", "last", "before")):
+            return None  # input objects and backward pages: left to the resolver
         query = InvoiceQuery()
         after: str | None = arguments.get("after")
         shape = shape_of(selected(("edges", "node")))

@@ -103,6 +103,8 @@ def instant_range(request: Request, name: str) -> tuple[datetime | None, datetim
         raise InvalidField(f"{form}, got {reflected(raw)}.", field=name)
     bounds: list[datetime | None] = []
     for part in raw[1:-1].split(","):
+        # GraphQL's DateTime takes fractional seconds (browsers send milliseconds); this vendor form
+        # keeps the whole seconds it has always been documented with (_INSTANT).
         try:
             bounds.append(_instant(part.strip()) if part.strip() else None)
         except ValueError:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+from graphql import GraphQLObjectType
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
@@ -22,6 +23,8 @@ from strawberry.types.info import Info
 
 from invoicegraph.errors import InvalidField, LimitExceeded
 from invoicegraph.execution.context import PlanMode, PlannedExecutionContext
+from invoicegraph.library_internals import graphql_core_schema
+from invoicegraph.schema.federation import ANY_DESCRIPTION, describe_federation
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
 from invoicegraph.schema.roots import Mutation, Query
@@ -75,6 +78,10 @@ class BillingSchema(strawberry.federation.Schema):
         return results
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def default_config(**options: Any) -> StrawberryConfig:
     """A StrawberryConfig for this schema; `options` are StrawberryConfig fields.
 
@@ -103,7 +110,10 @@ def build_schema(
         types=list(ENTITY_TYPES),
         extensions=list(extensions),
         config=config,
-        scalar_overrides=dict(SCALAR_OVERRIDES),
+        scalar_overrides={
+            **SCALAR_OVERRIDES,
+            FederationAny: strawberry.scalar(name="_Any", description=ANY_DESCRIPTION, serialize=_same, parse_value=_same),
+        },
         federation_version="2.11",
         execution_context_class=PlannedExecutionContext.with_mode(execution_plans),
     )
@@ -113,4 +123,20 @@ def build_schema(
         if isinstance(concrete.definition, StrawberryObjectDefinition)
     ]
     list_fields.update(list_field_names(definitions))
+    _trust_abstract_types(schema)
+    describe_federation(graphql_core_schema(schema))
     return schema
+
+
+def _trust_abstract_types(schema: BillingSchema) -> None:
+    """Let interfaces decide the type of a row, not `isinstance`.
+
+    Strawberry gives every object type that implements an interface an `is_type_of` check that is
+    `isinstance(value, TheClass)`; our values are dict rows, which no check would pass, and compiled
+    plans leave such types to graphql-core. Our interfaces resolve a row's type themselves (`Node` by
+    the id's prefix) and every other field is typed by its concrete type, so the check has nothing to
+    add: it is removed (graphql-core's `is_type_of` is a public, optional attribute).
+    """
+    for named in graphql_core_schema(schema).type_map.values():
+        if isinstance(named, GraphQLObjectType) and named.interfaces:
+            named.is_type_of = None

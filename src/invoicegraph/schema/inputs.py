@@ -13,6 +13,7 @@ import strawberry
 from invoicegraph.db.invoice_queries import InvoiceQuery
 from invoicegraph.errors import InvalidField
 from invoicegraph.schema.enums.invoice import InvoiceOrderField, InvoiceStatus, OrderDirection
+from invoicegraph.schema.enums.parties import CustomerStatus
 
 
 def _unset_to_none(obj: object) -> None:
@@ -113,3 +114,23 @@ def to_query(filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, fro
         order_field=order_field,
         descending=descending,
     )
+
+
+@strawberry.input(
+    description="Customer filter; every given condition must hold.",
+)
+class CustomerFilter:
+    statuses: list[CustomerStatus] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only customers in one of these statuses. Absent or empty means any status.",
+    )
+    search: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Only customers whose reference, organization legal name, or individual first or last name\n"
+            "contains this text (case-insensitive; at most 100 characters, else INVALID_FIELD)."
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        _unset_to_none(self)

@@ -9,7 +9,7 @@ resolvers, so every loader field is the same few lines and one batch is made per
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any, TypeAlias
@@ -109,7 +109,7 @@ def load_many(loader: str, ids_key: str) -> Any:
     return returns_rows(resolve)
 
 
-def returns_rows(resolver: Callable[..., Awaitable[Any]]) -> Any:
+def returns_rows(resolver: Callable[..., Any]) -> Any:
     """Mark a resolver that returns dict rows for a field typed by its class annotation.
 
     Strawberry types the field by the class annotation (`customer: Customer = strawberry.field(...)`),

@@ -36,7 +36,23 @@ def _to_be_reprocessed(row: dict[str, Any]) -> bool:
     return _to_be_reprocessed_at(row) is not None
 
 
+def _customer_display_name(row: dict[str, Any]) -> str | None:
+    organization = row.get("organization")
+    if isinstance(organization, dict) and organization.get("legal_name"):
+        return str(organization["legal_name"])
+    individual = row.get("individual")
+    name = individual.get("name") if isinstance(individual, dict) else None
+    if isinstance(name, dict):
+        parts = [name.get(key) for key in ("first_name", "infix", "last_name")]
+        text = " ".join(str(part) for part in parts if part)
+        if text:
+            return text
+    reference = row.get("reference")
+    return str(reference) if reference is not None else None
+
+
 DERIVED: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "customer_display_name": _customer_display_name,
     "linked_invoices_ids": _linked_invoices_ids,
     "to_be_reprocessed": _to_be_reprocessed,
     "to_be_reprocessed_at": _to_be_reprocessed_at,

@@ -10,11 +10,13 @@ from typing import Annotated
 
 import strawberry
 
-from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
+from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg, checked_ids
+from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
-from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
+from invoicegraph.schema.inputs import CustomerFilter, InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import (
     RequireCredential,
     RequireInvoiceRefresh,
@@ -22,7 +24,7 @@ from invoicegraph.schema.permissions import (
     RequireRefreshPreview,
     requires,
 )
-from invoicegraph.schema.types.connections import InvoiceConnection
+from invoicegraph.schema.types.connections import CustomerConnection, InvoiceConnection
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import Customer
 from invoicegraph.schema.types.refresh import InvoiceRefreshPreview
@@ -54,26 +56,34 @@ async def query_invoices(
         InvoiceOrder | None,
         strawberry.argument(description="Sort order. Absent means INVOICE_DATE, DESC."),
     ] = strawberry.UNSET,
-    first: Annotated[
-        int | None,
-        strawberry.argument(
-            description=("Page size: 0 to 100, default 25. A value outside that range fails with\nextensions.code INVALID_FIELD.")
-        ),
-    ] = DEFAULT_PAGE_SIZE,
-    after: Annotated[
-        str | None,
-        strawberry.argument(
-            description=(
-                "Opaque cursor (an endCursor of an earlier page); the page starts after it.\n"
-                "A malformed cursor, or one taken with another filter or order, fails with\n"
-                "extensions.code INVALID_FIELD."
-            )
-        ),
-    ] = strawberry.UNSET,
+    first: FirstArg = strawberry.UNSET,
+    after: AfterArg = strawberry.UNSET,
+    last: LastArg = strawberry.UNSET,
+    before: BeforeArg = strawberry.UNSET,
 ) -> Row:
     from invoicegraph.resolvers.invoices import resolve_invoices
 
-    return await resolve_invoices(info, to_query(unset_to_none(filter), unset_to_none(order_by)), page_size(first), unset_to_none(after))
+    query = to_query(unset_to_none(filter), unset_to_none(order_by))
+    return await resolve_invoices(info, query, unset_to_none(first), unset_to_none(after), unset_to_none(last), unset_to_none(before))
+
+
+async def query_customers(
+    info: Info,
+    filter: Annotated[
+        CustomerFilter | None,
+        strawberry.argument(description="Conditions every returned customer must meet. Absent means every customer."),
+    ] = strawberry.UNSET,
+    first: FirstArg = strawberry.UNSET,
+    after: AfterArg = strawberry.UNSET,
+    last: LastArg = strawberry.UNSET,
+    before: BeforeArg = strawberry.UNSET,
+) -> Row:
+    from invoicegraph.resolvers.customers import customer_query, resolve_customers
+
+    given: CustomerFilter | None = unset_to_none(filter)
+    statuses = [status.name for status in given.statuses or ()] if given is not None else None
+    query = customer_query(statuses, given.search if given is not None else None)
+    return await resolve_customers(info, query, unset_to_none(first), unset_to_none(after), unset_to_none(last), unset_to_none(before))
 
 
 async def query_customer(
@@ -108,9 +118,31 @@ async def mutation_refresh_invoice(
     return await resolve_refresh_invoice(info, id, type_names(types))
 
 
+async def query_node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Id of any Node (invo_…, cust_…, enti_…).")],
+) -> Row | None:
+    from invoicegraph.resolvers.nodes import resolve_node
+
+    return await resolve_node(info, id)
+
+
+async def query_nodes(
+    info: Info,
+    ids: Annotated[list[strawberry.ID], strawberry.argument(description="Ids of any Nodes; at most the page size limit (100).")],
+) -> list[Row | None]:
+    from invoicegraph.resolvers.nodes import resolve_nodes
+
+    return await resolve_nodes(info, checked_ids(info, ids))
+
+
 def type_names(types: list[InvoiceRefreshType] | None) -> list[str]:
     """The refresh types as the service names them (absent: none, which means FULL)."""
     return [t.name for t in unset_to_none(types) or ()]
+
+
+def query_error_codes(info: Info) -> list[ErrorCode]:
+    return list(ErrorCode)
 
 
 def query_service(info: Info) -> Service:
@@ -145,6 +177,17 @@ class Query:
             "belongs to another platform. Requires the INVOICE.VIEW permission."
         ),
     )
+    # Not `customers`: in a federated graph that name is the customer-owning subgraph's (the CRM of the
+    # composition example lists `Query.customers`), and two subgraphs cannot both define it (docs/frontend.md).
+    customer_list: CustomerConnection = strawberry.field(
+        resolver=returns_rows(query_customers),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Customers of the caller's platform (live records), as a Relay cursor connection ordered by\n"
+            "reference (ties by id), filtered by status and searched by reference or name. Pages go forward\n"
+            "(first, after) or backward (last, before). Requires the INVOICE.VIEW permission."
+        ),
+    )
     invoice_refresh_preview: InvoiceRefreshPreview | None = strawberry.field(
         resolver=returns_rows(query_invoice_refresh_preview),
         extensions=requires(RequireRefreshPreview),
@@ -158,12 +201,39 @@ class Query:
             "INVOICE.REFRESH or INVOICE.PREVIEW permission."
         ),
     )
+    node: Node | None = strawberry.field(
+        resolver=returns_rows(query_node),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Any record by its id alone (Relay's Node): the id's prefix says its kind. Null when no\n"
+            "record has this id on the caller's platform, when it belongs to another platform, or\n"
+            "when the prefix is of no known kind; the cases are indistinguishable. Requires the\n"
+            "INVOICE.VIEW permission."
+        ),
+    )
+    nodes: list[Node | None] = strawberry.field(
+        resolver=returns_rows(query_nodes),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "Records by their ids, in the order given, null where node(id:) would be null. At most 100\n"
+            "ids (more fail with INVALID_FIELD naming `ids`). Requires the INVOICE.VIEW permission."
+        ),
+    )
+    error_codes: list[ErrorCode] = strawberry.field(
+        resolver=query_error_codes,
+        extensions=requires(RequireCredential),
+        description=(
+            "Every code `errors[].extensions.code` can carry (the values of ErrorCode), so that a client can\n"
+            "check its error handling against the server it talks to. Requires a credential."
+        ),
+    )
     # Federation's `_service { sdl }`, defined here so that it needs a credential like every other
     # field (docs/api.md); Strawberry keeps a query type's own `_service`.
     service: Service = strawberry.field(
         name="_service",
         resolver=query_service,
         extensions=requires(RequireCredential),
+        description="Apollo Federation: this subgraph's schema (SDL) for a gateway. Requires a credential.",
     )
 
 

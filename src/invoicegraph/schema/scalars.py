@@ -7,7 +7,7 @@ response. Python values (Decimal, aware datetime, date) are formatted here, for 
 them.
 
 Input is strict: `parse_value` refuses anything that could lose precision or meaning (floats for
-Decimal, instants without an offset or with fractional seconds, unknown currency or country codes),
+Decimal, instants without an offset, unknown currency or country codes),
 with a message naming the problem. Literals go through graphql-core's default literal handling and then
 `parse_value`, so `amount: 1.5` (a Float literal) is refused like the float variable `1.5`.
 
@@ -28,7 +28,7 @@ import pycountry
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from invoicegraph.billing.instants import format_instant
+from invoicegraph.billing.instants import format_instant, parse_instant
 from invoicegraph.billing.money import parse_decimal
 from invoicegraph.execution import hints
 
@@ -89,12 +89,14 @@ def parse_datetime(value: object) -> datetime:
     match = _DATETIME_RE.match(value)
     if match is None:
         raise ValueError(f'DateTime: {value!r} is not an RFC 3339 date-time like "2024-03-01T00:00:00Z" or "2024-03-01T01:00:00+01:00".')
-    if match.group("fraction"):
-        raise ValueError(f"DateTime: {value!r} has fractional seconds; only whole seconds are accepted.")
     if not match.group("offset"):
         raise ValueError(f'DateTime: {value!r} has no UTC offset; add "Z" or an offset such as "+01:00".')
+    # Fractional seconds of any length are accepted (JavaScript's toISOString() sends milliseconds);
+    # Python keeps microseconds, so digits beyond the sixth are dropped (a comma is ISO 8601's other mark).
+    fraction = match.group("fraction")
+    text = value[: match.start("fraction")] + "." + fraction[1:7] + value[match.end("fraction") :] if fraction else value
     try:
-        return datetime.fromisoformat(value.upper())  # RFC 3339 §5.6: "T" and "Z" may be lower case
+        return parse_instant(text.upper())  # RFC 3339 §5.6: "T" and "Z" may be lower case
     except ValueError:
         raise ValueError(f"DateTime: {value!r} is not a valid date-time.") from None
 
@@ -202,10 +204,11 @@ DecimalScalar: ScalarDefinition = strawberry.scalar(
 DateTimeScalar: ScalarDefinition = strawberry.scalar(
     name="DateTime",
     description=(
-        "Point in time as an ISO 8601 / RFC 3339 string with an explicit UTC offset and\n"
-        'whole seconds, e.g. "2024-03-01T00:00:00Z" or "2024-03-01T01:00:00+01:00".\n'
-        "Output always has seconds precision; input with fractional seconds or without\n"
-        "an offset is rejected."
+        "Point in time as an RFC 3339 string with an explicit UTC offset. Output is always\n"
+        'UTC with whole seconds, e.g. "2024-03-01T00:00:00Z". Input may carry fractional\n'
+        'seconds and any offset, e.g. "2024-03-01T01:00:00.123+01:00" (what JavaScript\'s\n'
+        "toISOString() sends); fractions below a microsecond are dropped. Input without an\n"
+        "offset is rejected."
     ),
     specified_by_url="https://www.rfc-editor.org/rfc/rfc3339",
     serialize=serialize_datetime,

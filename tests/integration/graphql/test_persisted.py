@@ -1,9 +1,12 @@
-"""Persisted queries: Apollo's APQ protocol and the allow-list of trusted documents (graphql/persisted.py)."""
+"""Persisted documents: trusted documents by `documentId`, Apollo's APQ protocol, the allow-list (graphql/persisted.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,10 +17,11 @@ import pytest
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
-from invoicegraph.graphql.persisted import PersistedQueries, PersistedQueryNotFound
+from invoicegraph.graphql.persisted import PersistedQueries, PersistedQueryNotFound, TrustedDocumentsError
 from invoicegraph.graphql.request import GraphQLRequest
 from invoicegraph.settings import Settings
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
+from tests.support.seed import add_key, add_platforms
 
 KEY = {"X-API-KEY": EXAMPLE_KEY}
 GRAPHQL_RESPONSE = {**KEY, "Accept": "application/graphql-response+json"}
@@ -197,8 +201,110 @@ def test_the_apq_store_is_bounded() -> None:
     store = PersistedQueries(apq=True, size=2)
     documents = [f"{{ a{i}: __typename }}" for i in range(3)]
     for document in documents:
-        store.resolve(GraphQLRequest(document, None, None, persisted(document), "POST"))
+        store.resolve(GraphQLRequest(document, None, None, persisted(document), "POST"), "plat_a")
     with pytest.raises(PersistedQueryNotFound):
-        store.resolve(GraphQLRequest(None, None, None, persisted(documents[0]), "GET"))
-    found = store.resolve(GraphQLRequest(None, None, None, persisted(documents[2]), "GET"))
+        store.resolve(GraphQLRequest(None, None, None, persisted(documents[0]), "GET"), "plat_a")
+    found = store.resolve(GraphQLRequest(None, None, None, persisted(documents[2]), "GET"), "plat_a")
     assert found.query == documents[2]
+
+
+def _codegen_manifest(tmp_path: Path, *documents: str, prefix: str = "") -> Path:
+    """GraphQL Code Generator's persisted-documents.json: `{hash: document}` (client preset, hashAlgorithm sha256)."""
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps({f"{prefix}{sha(document)}": document for document in documents}))
+    return path
+
+
+@pytest.mark.parametrize("prefix", ["sha256:", ""])
+async def test_a_trusted_document_runs_by_document_id(app_client: Client, tmp_path: Path, prefix: str) -> None:
+    manifest = _codegen_manifest(tmp_path, DOCUMENT, OTHER)
+    async with app_client(trusted_documents_file=str(manifest)) as client:
+        by_body = await client.post("/graphql", json={"documentId": f"{prefix}{sha(DOCUMENT)}", "variables": VARIABLES}, headers=KEY)
+        by_get = await client.get(
+            "/graphql", params={"documentId": f"{prefix}{sha(DOCUMENT)}", "variables": json.dumps(VARIABLES)}, headers=KEY
+        )
+    assert by_body.json() == EXPECTED
+    assert by_get.json() == EXPECTED
+
+
+async def test_a_manifest_with_prefixed_keys_is_accepted(app_client: Client, tmp_path: Path) -> None:
+    manifest = _codegen_manifest(tmp_path, DOCUMENT, prefix="sha256:")
+    async with app_client(trusted_documents_file=str(manifest), trusted_documents_required=True) as client:
+        response = await client.post("/graphql", json={"documentId": f"sha256:{sha(DOCUMENT)}", "variables": VARIABLES}, headers=KEY)
+    assert response.json() == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"documentId": f"sha256:{sha(OTHER)}"}, 404, "PERSISTED_QUERY_NOT_FOUND"),
+        ({"documentId": "sha256:not-hex"}, 400, "INVALID_FIELD"),
+        ({"documentId": f"md5:{sha(DOCUMENT)}"}, 400, "INVALID_FIELD"),
+        ({"documentId": f"sha256:{sha(DOCUMENT)}", "query": DOCUMENT}, 400, "INVALID_FIELD"),
+        ({"documentId": 7}, 400, "INVALID_FIELD"),
+    ],
+)
+async def test_document_ids_that_name_no_trusted_document(
+    app_client: Client, tmp_path: Path, body: dict[str, Any], status: int, code: str
+) -> None:
+    manifest = _codegen_manifest(tmp_path, DOCUMENT)
+    async with app_client(trusted_documents_file=str(manifest)) as client:
+        response = await client.post("/graphql", json={**body, "variables": VARIABLES}, headers=GRAPHQL_RESPONSE)
+    error = _error(response, status, code)
+    assert error["extensions"]["field"] == "documentId"
+
+
+async def test_an_apq_registration_serves_only_its_platform(app_client: Client, database: Database) -> None:
+    # Given a key of another platform, and a document registered by the example platform's key
+    await add_platforms(database, "plat_other")
+    other = await add_key(database, ["plat_other"])
+    async with app_client() as client:
+        await client.post("/graphql", json={"query": DOCUMENT, "variables": VARIABLES, "extensions": persisted(DOCUMENT)}, headers=KEY)
+        mine = await client.post("/graphql", json={"variables": VARIABLES, "extensions": persisted(DOCUMENT)}, headers=KEY)
+        # When the other platform asks for the same hash
+        theirs = await client.post("/graphql", json={"variables": VARIABLES, "extensions": persisted(DOCUMENT)}, headers=other.headers)
+
+    # Then it is not found there: the store tells no tenant what another runs
+    assert mine.json() == EXPECTED
+    _error(theirs, 200, "PERSISTED_QUERY_NOT_FOUND")
+
+
+async def test_apq_is_closed_to_anonymous_callers(app_client: Client) -> None:
+    async with app_client() as client:
+        await client.post("/graphql", json={"query": DOCUMENT, "variables": VARIABLES, "extensions": persisted(DOCUMENT)}, headers=KEY)
+        # Neither a lookup of a registered hash nor of an unknown one tells an anonymous caller anything
+        known = await client.post("/graphql", json={"variables": VARIABLES, "extensions": persisted(DOCUMENT)})
+        unknown = await client.post("/graphql", json={"variables": VARIABLES, "extensions": persisted(OTHER)})
+        register = await client.post(
+            "/graphql", json={"query": OTHER, "extensions": persisted(OTHER)}, headers={"accept": GRAPHQL_RESPONSE["Accept"]}
+        )
+    assert _error(known, 200, "UNAUTHORISED")["message"] == _error(unknown, 200, "UNAUTHORISED")["message"]
+    _error(register, 401, "UNAUTHORISED")
+
+
+@pytest.mark.parametrize(("digest_length", "named"), [(40, "SHA-1"), (128, "SHA-512"), (32, "MD5")])
+def test_a_manifest_of_another_hash_is_refused_by_name(settings: Settings, tmp_path: Path, digest_length: int, named: str) -> None:
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps({"a" * digest_length: DOCUMENT}))
+    with pytest.raises(TrustedDocumentsError, match=f"{named}.*SHA-256 only"):
+        create_app(settings.model_copy(update={"trusted_documents_file": str(path)}))
+
+
+def test_serve_refuses_such_a_manifest_in_one_line(tmp_path: Path) -> None:
+    # Given codegen's default (SHA-1) manifest, as an operator would configure it
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps({hashlib.sha1(DOCUMENT.encode()).hexdigest(): DOCUMENT}))  # noqa: S324 - the hash under test
+    env = {name: value for name, value in os.environ.items() if not name.startswith("INVOICEGRAPH_")}
+    env.update(INVOICEGRAPH_TRUSTED_DOCUMENTS_FILE=str(path), INVOICEGRAPH_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+
+    # When the service is started
+    cli = Path(sys.executable).with_name("invoicegraph")
+    result = subprocess.run([str(cli), "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    # Then it stops before serving, with one line that says why and what to do, and no traceback
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "SHA-1" in lines[0]
+    assert 'hashAlgorithm: "sha256"' in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout

@@ -190,7 +190,7 @@ async def test_the_whole_graph_of_an_invoice_reads_its_related_records_in_one_st
     invoice = body["data"]["invoice"]
     assert invoice["refreshHistory"]["totalCount"] == 1
     assert invoice["customer"]["invoices"]["totalCount"] == 1
-    assert invoice["billingEntity"]["id"] == invoice["billingEntityDetails"]["id"]
+    assert invoice["billingEntity"]["id"] == invoice["billingEntityDetails"]["billingEntityId"]
     # Then: the invoice, and one statement for everything related to it, the
     # history and the customer's page included (db/folding.py): what REST GET costs.
     assert spent.total == 2, spent

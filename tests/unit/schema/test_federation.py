@@ -99,5 +99,5 @@ async def test_service_sdl_needs_a_credential_but_no_permission(client: httpx.As
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHORISED"
     assert "errors" not in refresher, refresher["errors"]
     sdl = refresher["data"]["_service"]["sdl"]
-    assert 'type Invoice @key(fields: "id")' in sdl
+    assert 'type Invoice implements InvoiceContent & Node @key(fields: "id")' in sdl
     assert "type PageInfo @shareable" in sdl

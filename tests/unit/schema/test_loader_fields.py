@@ -18,7 +18,7 @@ QUERY = """query ($id: ID!) {
     paymentActions { paymentAcceptorId paymentAcceptor { id } }
     meterValues { id reference }
     creditTypes { id }
-    linkedInvoices { id invoice { id status } }
+    linkedInvoices { invoiceId invoice { id status } }
     coupons { couponId coupon { id name } }
     promotionCodes { promotionCode { id code } coupon { id } }
     periods { groups { lines { meterValue { reference definition { id reference } } } } }
@@ -41,7 +41,7 @@ async def test_loader_fields_resolve_live_records_and_skip_misses(api: Api) -> N
     assert data["paymentActions"] == [{"paymentAcceptorId": "paya_bank", "paymentAcceptor": {"id": "paya_bank"}}]
     assert data["meterValues"] == [{"id": "metv_calls", "reference": "calls"}]
     assert data["creditTypes"] == []
-    assert data["linkedInvoices"] == [{"id": INVOICE_ID, "invoice": {"id": INVOICE_ID, "status": "DRAFT"}}]
+    assert data["linkedInvoices"] == [{"invoiceId": INVOICE_ID, "invoice": {"id": INVOICE_ID, "status": "DRAFT"}}]
     assert data["coupons"] == [
         {"couponId": "coup_launch", "coupon": {"id": "coup_launch", "name": "Launch 20%"}},
         {"couponId": None, "coupon": None},  # a coupon named on the invoice without an id

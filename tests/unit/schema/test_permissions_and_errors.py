@@ -14,7 +14,7 @@ REFRESH = """mutation ($id: ID!) {
     id version refreshHistory(first: 1) { edges { node { types } } }
   }
 }"""
-PREVIEW = "query ($id: ID!) { invoiceRefreshPreview(id: $id) { basedOnVersion types changes { path } invoice { id } } }"
+PREVIEW = "query ($id: ID!) { invoiceRefreshPreview(id: $id) { basedOnVersion types changes { path } invoice { invoiceId } } }"
 
 
 async def test_refresh_applies_and_records_the_types_asked_for(api: Api) -> None:
@@ -34,7 +34,7 @@ async def test_preview_accepts_refresh_or_preview_permission(keys: Keys, permiss
 
     assert "errors" not in body, body["errors"]
     # Nothing changed since the import computed the draft: the preview says so.
-    assert body["data"]["invoiceRefreshPreview"] == {"basedOnVersion": 1, "types": ["FULL"], "changes": [], "invoice": {"id": INVOICE_ID}}
+    assert body["data"]["invoiceRefreshPreview"] == {"basedOnVersion": 1, "types": ["FULL"], "changes": [], "invoice": {"invoiceId": INVOICE_ID}}
 
 
 @pytest.mark.parametrize(

@@ -46,20 +46,41 @@ def test_datetime_serializes_to_utc_whole_seconds() -> None:
         scalars.serialize_datetime(datetime(2024, 3, 1))  # noqa: DTZ001 - the naive value is the point
 
 
-def test_datetime_input_needs_an_offset_and_whole_seconds() -> None:
+def test_datetime_input_needs_an_offset() -> None:
     assert scalars.parse_datetime("2024-03-01T00:00:00Z") == datetime(2024, 3, 1, tzinfo=UTC)
+    # The same instant, read as UTC (billing/instants.py: every instant inside the service is UTC).
     parsed = scalars.parse_datetime("2024-03-01T01:00:00+01:00")
-    assert parsed.utcoffset() == timedelta(hours=1)
+    assert parsed == datetime(2024, 3, 1, tzinfo=UTC)
+    assert parsed.utcoffset() == timedelta(0)
     with pytest.raises(ValueError, match="no UTC offset"):
         scalars.parse_datetime("2024-03-01T00:00:00")
-    with pytest.raises(ValueError, match="fractional seconds"):
-        scalars.parse_datetime("2024-03-01T00:00:00.5Z")
     with pytest.raises(ValueError, match="not an RFC 3339"):
         scalars.parse_datetime("2024-03-01")
     with pytest.raises(ValueError, match="not a valid date-time"):
         scalars.parse_datetime("2024-02-30T00:00:00Z")
     with pytest.raises(ValueError, match="must be a string"):
         scalars.parse_datetime(1709251200)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # What JavaScript's `new Date().toISOString()` sends: milliseconds, UTC.
+        ("2024-03-01T00:00:00.123Z", datetime(2024, 3, 1, 0, 0, 0, 123_000, tzinfo=UTC)),
+        ("2024-03-01T01:00:00.5+01:00", datetime(2024, 3, 1, 0, 0, 0, 500_000, tzinfo=UTC)),
+        ("2024-03-01t05:45:00,25-05:45", datetime(2024, 3, 1, 11, 30, 0, 250_000, tzinfo=UTC)),
+        # Nanoseconds: RFC 3339 allows any number of digits; below a microsecond is dropped.
+        ("2024-03-01T00:00:00.123456789Z", datetime(2024, 3, 1, 0, 0, 0, 123_456, tzinfo=UTC)),
+        ("2024-03-01T14:00:00+14:00", datetime(2024, 3, 1, 0, 0, 0, tzinfo=UTC)),
+    ],
+)
+def test_datetime_input_takes_fractional_seconds_and_any_offset(text: str, expected: datetime) -> None:
+    assert scalars.parse_datetime(text) == expected
+
+
+def test_datetime_output_stays_canonical_whatever_the_input() -> None:
+    parsed = scalars.parse_datetime("2024-03-01T01:00:00.987+01:00")
+    assert scalars.serialize_datetime(parsed) == "2024-03-01T00:00:00Z"
 
 
 def test_date() -> None:

@@ -155,3 +155,42 @@ class InvoiceSubLineType(Enum):
     USAGE_BASED_CONVERSION = strawberry.enum_value(
         "USAGE_BASED_CONVERSION", description="Usage converted from another meter value (e.g. into credits)."
     )
+
+
+@strawberry.enum(description="Kind of invoice line.")
+class InvoiceLineType(Enum):
+    REVENUE = strawberry.enum_value("REVENUE", description="A charge from pricing (recurring, usage-based or one-off).")
+    DISCOUNT = strawberry.enum_value("DISCOUNT", description="A reduction from a coupon or promotion code; its amounts are negative.")
+    COMMITMENT = strawberry.enum_value("COMMITMENT", description="A minimum-commitment true-up (imported invoices only).")
+
+
+@strawberry.enum(description="Pricing model of a REVENUE line (docs/billing-decisions.md).")
+class PricingModel(Enum):
+    FLAT = strawberry.enum_value("FLAT", description="One fixed price per period, whatever the usage.")
+    PER_UNIT = strawberry.enum_value("PER_UNIT", description="A price per unit of usage.")
+    GRADUATED = strawberry.enum_value("GRADUATED", description="Tiers: each unit is priced by the tier it falls in.")
+    VOLUME = strawberry.enum_value("VOLUME", description="Tiers: every unit is priced by the tier the total reaches.")
+    PACKAGE = strawberry.enum_value("PACKAGE", description="A price per started package of units.")
+
+
+@strawberry.enum(description="Severity of a validation result.")
+class ValidationStatus(Enum):
+    ERROR = strawberry.enum_value("ERROR", description="Blocking: the invoice is put on hold until it is fixed.")
+    WARNING = strawberry.enum_value("WARNING", description="Worth a look; does not hold the invoice.")
+
+
+@strawberry.enum(
+    description=(
+        "How a tax category entry was taxed: the product tax categories, plus the treatments the tax\n"
+        "engine decides (reverse charge, outside scope, US sales tax)."
+    )
+)
+class InvoiceTaxCategory(Enum):
+    STANDARD = strawberry.enum_value("STANDARD", description="The country's standard rate.")
+    REDUCED = strawberry.enum_value("REDUCED", description="The country's reduced rate.")
+    ZERO = strawberry.enum_value("ZERO", description="Zero-rated supply (0 %).")
+    EXEMPT = strawberry.enum_value("EXEMPT", description="Exempt: the customer or the supply is exempt from tax.")
+    NO_TAX = strawberry.enum_value("NO_TAX", description="No tax applies (rated like ZERO).")
+    REVERSE_CHARGE = strawberry.enum_value("REVERSE_CHARGE", description="EU B2B cross-border: the customer accounts for the VAT.")
+    OUTSIDE_SCOPE = strawberry.enum_value("OUTSIDE_SCOPE", description="Outside the scope of the billing entity's tax (e.g. exports).")
+    SALES_TAX = strawberry.enum_value("SALES_TAX", description="US sales tax at the invoice's salesTaxPercentage.")

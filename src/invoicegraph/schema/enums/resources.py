@@ -62,3 +62,19 @@ class ResourceType(Enum):
 class CreditDetailsSource(Enum):
     CURRENT = strawberry.enum_value("CURRENT", description="Current customer and billing-entity details (default).")
     ORIGINAL = strawberry.enum_value("ORIGINAL", description="Details as they were on the original invoice.")
+
+
+@strawberry.enum(description="The `objectType` tag of a record: which kind of record it is (the vendor's object_type).")
+class ObjectType(Enum):
+    INVOICE = strawberry.enum_value("INVOICE", description="An invoice.")
+    CUSTOMER = strawberry.enum_value("CUSTOMER", description="A customer.")
+    BILLING_ENTITY = strawberry.enum_value("BILLING_ENTITY", description="A billing entity.")
+    METER_VALUE = strawberry.enum_value("METER_VALUE", description="A meter value (usage metric).")
+    CREDIT_TYPE = strawberry.enum_value("CREDIT_TYPE", description="A credit type.")
+    PRODUCT = strawberry.enum_value("PRODUCT", description="A product.")
+    PRODUCT_ITEM = strawberry.enum_value("PRODUCT_ITEM", description="A product item.")
+    PRODUCT_CATEGORY = strawberry.enum_value("PRODUCT_CATEGORY", description="A product category.")
+    COUPON = strawberry.enum_value("COUPON", description="A coupon.")
+    PROMOTION_CODE = strawberry.enum_value("PROMOTION_CODE", description="A promotion code.")
+    PAYMENT_ACCEPTOR = strawberry.enum_value("PAYMENT_ACCEPTOR", description="A payment acceptor.")
+    PRICING_PLAN_SUBSCRIPTION = strawberry.enum_value("PRICING_PLAN_SUBSCRIPTION", description="A pricing plan subscription.")

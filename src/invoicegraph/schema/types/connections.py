@@ -13,6 +13,7 @@ from invoicegraph.schema.types.refresh import InvoiceRefreshRecord
 
 if TYPE_CHECKING:
     from invoicegraph.schema.types.invoice import Invoice
+    from invoicegraph.schema.types.parties import Customer
 
 
 @strawberry.federation.type(
@@ -85,4 +86,31 @@ class InvoiceRefreshRecordEdge:
     )
     node: InvoiceRefreshRecord = strawberry.field(
         description="The record.",
+    )
+
+
+@strawberry.type(
+    description="A page of customers (Relay cursor connection), ordered by reference.",
+)
+class CustomerConnection:
+    edges: list[CustomerEdge] = strawberry.field(
+        description="Customers of this page, with their cursors.",
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Paging state.",
+    )
+    total_count: int = strawberry.field(
+        description="Number of customers matching the filter across all pages.",
+    )
+
+
+@strawberry.type(
+    description="One customer in a connection.",
+)
+class CustomerEdge:
+    cursor: str = strawberry.field(
+        description="Opaque cursor of this customer; pass as `after` (or `before`) to continue from it.",
+    )
+    node: Annotated[Customer, strawberry.lazy("invoicegraph.schema.types.parties")] = strawberry.field(
+        description="The customer (live record).",
     )

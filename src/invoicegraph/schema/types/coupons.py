@@ -9,7 +9,9 @@ import strawberry
 
 from invoicegraph.schema.enums.catalog import ConditionComparator
 from invoicegraph.schema.enums.coupons import CouponDiscountType, CouponDurationType, CouponStatus, PromotionCodeStatus
+from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.loading import load_one
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.types.values import Amount, Period
 
 
@@ -64,11 +66,11 @@ class PromotionCodeDetails:
 @strawberry.type(
     description="A discount definition (live record).",
 )
-class Coupon:
+class Coupon(Node):
     id: strawberry.ID = strawberry.field(
         description="Coupon id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "COUPON".',
     )
     reference: str = strawberry.field(
@@ -190,11 +192,11 @@ class CouponLimitedTo:
 @strawberry.type(
     description="A code customers enter to receive a coupon (live record).",
 )
-class PromotionCode:
+class PromotionCode(Node):
     id: strawberry.ID = strawberry.field(
         description="Promotion code id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "PROMOTION_CODE".',
     )
     code: str = strawberry.field(

@@ -1,5 +1,9 @@
 """Invoice lines and sub-lines, their meter-value snapshot and usage conditions (snapshot JSON in `periods`).
 
+A line's content is the interface `InvoiceLineContent`; a stored invoice's line is `InvoiceLine` (with
+its platform-wide `id`), a previewed line is `InvoiceRefreshPreviewLine` (the same id as `lineId`), so
+that a normalized client cache never files a preview's values under a stored line (docs/frontend.md).
+
 `InvoiceLineMeterValue.definition` loads the live MeterValue by the stored (not exposed) `meter_value_id`.
 """
 
@@ -9,8 +13,9 @@ from decimal import Decimal
 
 import strawberry
 
-from invoicegraph.schema.enums.catalog import ConditionComparator, MeterConditionOperator
-from invoicegraph.schema.enums.invoice import InvoiceSubLineType
+from invoicegraph.schema.enums.catalog import ConditionComparator, MeterConditionOperator, MeterValueType
+from invoicegraph.schema.enums.coupons import CouponDiscountType
+from invoicegraph.schema.enums.invoice import InvoiceLineType, InvoiceSubLineType, PricingModel
 from invoicegraph.schema.loading import load_one
 from invoicegraph.schema.types.meters import MeterValue
 from invoicegraph.schema.types.price_details import PriceDetails
@@ -19,13 +24,13 @@ from invoicegraph.schema.types.tax import InvoiceTaxCategorySummary
 from invoicegraph.schema.types.values import Amount
 
 
-@strawberry.type(
-    description="One charge, commitment or discount on an invoice.",
+@strawberry.interface(
+    description=(
+        "One charge, commitment or discount on an invoice: what a stored line (InvoiceLine) and a previewed\n"
+        "line (InvoiceRefreshPreviewLine) share."
+    ),
 )
-class InvoiceLine:
-    id: strawberry.ID = strawberry.field(
-        description="Unique line id within the invoice.",
-    )
+class InvoiceLineContent:
     line_order: int = strawberry.field(
         description="Position of the line within its group.",
     )
@@ -41,17 +46,17 @@ class InvoiceLine:
     product_items: list[ProductItem] = strawberry.field(
         description="Product items the line charges for (copies at rating time).",
     )
-    type: str | None = strawberry.field(
-        description="Kind of line, as a vendor string: REVENUE (from pricing), DISCOUNT (from a coupon) or COMMITMENT (imported only).",
+    type: InvoiceLineType = strawberry.field(
+        description="Kind of line: REVENUE (from pricing), DISCOUNT (from a coupon) or COMMITMENT (imported only).",
     )
-    pricing_type: str | None = strawberry.field(
-        description="Pricing model of a REVENUE line, as a vendor string. This service writes FLAT, PER_UNIT, GRADUATED, VOLUME or PACKAGE. Null for other kinds.",
+    pricing_type: PricingModel | None = strawberry.field(
+        description="Pricing model of a REVENUE line; null for other kinds.",
     )
     commitment_type: str | None = strawberry.field(
         description="Commitment kind of a COMMITMENT line (vendor string); null for other kinds.",
     )
-    discount_type: str | None = strawberry.field(
-        description="Discount kind of a DISCOUNT line (vendor string); null for other kinds.",
+    discount_type: CouponDiscountType | None = strawberry.field(
+        description="Discount kind of a DISCOUNT line; null for other kinds.",
     )
     coupon_data: InvoiceLineCouponData | None = strawberry.field(
         description="Coupon and promotion code behind a DISCOUNT line; null otherwise.",
@@ -84,6 +89,31 @@ class InvoiceLine:
 
 
 @strawberry.type(
+    description="One charge, commitment or discount on a stored invoice.",
+)
+class InvoiceLine(InvoiceLineContent):
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "Line id, unique across the platform and stable: a line that a refresh re-rates keeps its id, a\n"
+            "new line gets a new one (invl_…)."
+        ),
+    )
+
+
+@strawberry.type(
+    description=(
+        "A line as a refresh would save it (not saved). It has no `id` of its own, so that a normalized\n"
+        "cache keeps it inside its preview instead of merging it into the stored line."
+    ),
+)
+class InvoiceRefreshPreviewLine(InvoiceLineContent):
+    id: strawberry.ID = strawberry.field(
+        name="lineId",
+        description="Id of the stored line this one would replace, or the id a new line would get.",
+    )
+
+
+@strawberry.type(
     description="Coupon and promotion code behind a discount line.",
 )
 class InvoiceLineCouponData:
@@ -102,8 +132,8 @@ class InvoiceLineMeterValue:
     reference: str = strawberry.field(
         description="Reference of the meter value (usage metric).",
     )
-    type: str = strawberry.field(
-        description="Kind of measurement as a vendor string (NUMBER or AMOUNT in practice).",
+    type: MeterValueType = strawberry.field(
+        description="Kind of measurement: a number of units or a money amount.",
     )
     number: Decimal | None = strawberry.field(
         description="Measured quantity when the metric counts numbers; null otherwise.",
@@ -173,6 +203,7 @@ class MeterConditions:
 )
 class MeterPropertyCondition:
     id: strawberry.ID | None = strawberry.field(
+        name="meterPropertyId",
         description="Meter property id; null when given by reference.",
     )
     reference: str | None = strawberry.field(

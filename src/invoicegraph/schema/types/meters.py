@@ -7,17 +7,19 @@ from datetime import datetime
 import strawberry
 
 from invoicegraph.schema.enums.catalog import CreditTypeStatus, MeterValueStatus, MeterValueType
+from invoicegraph.schema.enums.resources import ObjectType
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.types.values import UnitName
 
 
 @strawberry.type(
     description="A usage metric definition (live record).",
 )
-class MeterValue:
+class MeterValue(Node):
     id: strawberry.ID = strawberry.field(
         description="Meter value id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "METER_VALUE".',
     )
     reference: str = strawberry.field(
@@ -40,11 +42,11 @@ class MeterValue:
 @strawberry.type(
     description="A kind of prepaid credit (live record).",
 )
-class CreditType:
+class CreditType(Node):
     id: strawberry.ID = strawberry.field(
         description="Credit type id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "CREDIT_TYPE".',
     )
     reference: str = strawberry.field(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from invoicegraph.schema.enums.invoice import ValidationStatus
 from invoicegraph.schema.enums.payments import PaymentGatewayVariant
 from invoicegraph.schema.enums.resources import CreditDetailsSource, ResourceType
 from invoicegraph.schema.loading import load_one
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 )
 class LinkedInvoiceDetail:
     id: strawberry.ID = strawberry.field(
+        name="invoiceId",
         description="Id of the related invoice.",
     )
     link_type: str = strawberry.field(
@@ -49,6 +51,7 @@ class LinkedInvoiceDetail:
 )
 class CustomFieldValue:
     id: strawberry.ID | None = strawberry.field(
+        name="customFieldId",
         description="Custom field (definition) id; null when given by reference.",
     )
     reference: str | None = strawberry.field(
@@ -73,6 +76,7 @@ class CustomFieldValue:
 )
 class IntegrationDetails:
     id: strawberry.ID | None = strawberry.field(
+        name="integrationId",
         description="Integration id; null when given by reference.",
     )
     reference: str | None = strawberry.field(
@@ -115,6 +119,7 @@ class OtherCustomFieldValue:
         description="Resource the value belongs to.",
     )
     id: strawberry.ID = strawberry.field(
+        name="customFieldId",
         description="Custom field (definition) id.",
     )
     reference: str = strawberry.field(
@@ -139,6 +144,7 @@ class ResourceIdentifier:
         description="Type of the resource.",
     )
     id: strawberry.ID = strawberry.field(
+        name="resourceId",
         description="Id of the resource.",
     )
 
@@ -166,6 +172,7 @@ class InvoiceCreditDetail:
 )
 class OriginalInvoiceInfo:
     id: strawberry.ID = strawberry.field(
+        name="invoiceId",
         description="Invoice id.",
     )
     invoice_number: str = strawberry.field(
@@ -228,8 +235,8 @@ class EInvoiceFileFormat:
     description="Result of one check on the invoice.",
 )
 class InvoiceValidationResult:
-    status: str = strawberry.field(
-        description="Severity as a vendor string. This service writes ERROR (blocking: the invoice is put on hold) or WARNING.",
+    status: ValidationStatus = strawberry.field(
+        description="Severity: ERROR is blocking (the invoice is put on hold), WARNING is not.",
     )
     details: str = strawberry.field(
         description="What was found.",
@@ -256,6 +263,7 @@ class InvoiceReprocess:
 )
 class LinkedIntegration:
     id: strawberry.ID = strawberry.field(
+        name="integrationId",
         description="Integration id.",
     )
     link_details: list[LinkDetail] = strawberry.field(

@@ -9,11 +9,13 @@ import strawberry
 
 from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import CUSTOMER_INVOICES_PLAN
-from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
+from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg
 from invoicegraph.schema.enums.parties import CustomerRole, CustomerStatus, CustomerType, NotificationChannelType, NotificationType
+from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.federation import load_entity
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import RequireInvoiceView, requires
 from invoicegraph.schema.scalars import CountryCode, CurrencyCode
 from invoicegraph.schema.types.connections import InvoiceConnection
@@ -22,17 +24,17 @@ from invoicegraph.schema.types.tax import TaxId, TaxRegistration, TaxSettings
 from invoicegraph.schema.types.values import Address
 
 
-@strawberry.type(
+@strawberry.interface(
     description=(
         "Copy of a customer's or billing entity's invoicing details as stored on the\n"
         "invoice at the last snapshot (creation or a CUSTOMER / BILLING_ENTITY / FULL\n"
-        "refresh). It does not follow later changes of the live record."
+        "refresh). It does not follow later changes of the live record, and it has no\n"
+        "`id` of its own: the record it was copied from is named by customerId or\n"
+        "billingEntityId, so a normalized cache never mixes a copy with the live record\n"
+        "or with another invoice's copy."
     ),
 )
 class PartyDetails:
-    id: strawberry.ID = strawberry.field(
-        description="Id of the customer or billing entity the copy was taken from.",
-    )
     reference: str | None = strawberry.field(
         description="That record's own reference; null when it has none.",
     )
@@ -81,6 +83,26 @@ class PartyDetails:
 
 
 @strawberry.type(
+    description="The customer's invoicing details as copied onto the invoice (Invoice.customerDetails).",
+)
+class CustomerDetails(PartyDetails):
+    id: strawberry.ID = strawberry.field(
+        name="customerId",
+        description="Id of the customer the copy was taken from (the live record is Invoice.customer).",
+    )
+
+
+@strawberry.type(
+    description="The billing entity's details as copied onto the invoice (Invoice.billingEntityDetails).",
+)
+class BillingEntityDetails(PartyDetails):
+    id: strawberry.ID = strawberry.field(
+        name="billingEntityId",
+        description="Id of the billing entity the copy was taken from (the live record is Invoice.billingEntity).",
+    )
+
+
+@strawberry.type(
     description="Name of a person.",
 )
 class PersonName:
@@ -106,19 +128,17 @@ async def customer_invoices(
         InvoiceOrder | None,
         strawberry.argument(description="Sort order. Absent means INVOICE_DATE, DESC."),
     ] = strawberry.UNSET,
-    first: Annotated[
-        int | None,
-        strawberry.argument(description="Page size: 0 to 100, default 25."),
-    ] = DEFAULT_PAGE_SIZE,
-    after: Annotated[
-        str | None,
-        strawberry.argument(description="Opaque cursor from an earlier page's endCursor."),
-    ] = strawberry.UNSET,
+    first: FirstArg = strawberry.UNSET,
+    after: AfterArg = strawberry.UNSET,
+    last: LastArg = strawberry.UNSET,
+    before: BeforeArg = strawberry.UNSET,
 ) -> Row:
     from invoicegraph.resolvers.invoices import resolve_customer_invoices
 
     query = to_query(unset_to_none(filter), unset_to_none(order_by), from_filter=False)
-    return await resolve_customer_invoices(info, root, query, page_size(first), unset_to_none(after))
+    return await resolve_customer_invoices(
+        info, root, query, unset_to_none(first), unset_to_none(after), unset_to_none(last), unset_to_none(before)
+    )
 
 
 hints.page(customer_invoices, CUSTOMER_INVOICES_PLAN)  # compiled plans load it (execution/hints.py)
@@ -132,15 +152,22 @@ hints.page(customer_invoices, CUSTOMER_INVOICES_PLAN)  # compiled plans load it 
         "resolve to null."
     ),
 )
-class Customer:
+class Customer(Node):
     id: strawberry.ID = strawberry.field(
         description="Unique customer id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "CUSTOMER".',
     )
     reference: str = strawberry.field(
         description="User-chosen unique key of the customer (case-sensitive, no whitespace, up to 256 characters).",
+    )
+    customer_display_name: str = strawberry.field(
+        name="displayName",
+        description=(
+            "Name to show for the customer: the organization's legal name, else the individual's name\n"
+            "(given name, infix, family name), else the reference."
+        ),
     )
     status: CustomerStatus = strawberry.field(
         description="Lifecycle state.",
@@ -285,11 +312,11 @@ class NotificationChannel:
         "record). Its country sets the tax regime. Federation entity keyed by id."
     ),
 )
-class BillingEntity:
+class BillingEntity(Node):
     id: strawberry.ID = strawberry.field(
         description="Unique billing entity id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "BILLING_ENTITY".',
     )
     reference: str = strawberry.field(

@@ -11,8 +11,11 @@ from invoicegraph.schema.enums.payments import (
     PaymentAcceptorStatus,
     PaymentAcceptorType,
     PaymentCollectionType,
+    PaymentGatewayVariant,
 )
+from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.loading import load_one
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.scalars import CountryCode
 from invoicegraph.schema.types.values import Address, Period
 
@@ -49,8 +52,8 @@ class InvoicePaymentAction:
         resolver=load_one("payment_acceptor_by_id", "payment_acceptor_id"),
         description="That payment acceptor as it is now; null when it no longer exists.",
     )
-    type: str = strawberry.field(
-        description="Way to pay as a vendor string; BANK_ACCOUNT, PAYMENT_GATEWAY or CUSTOM_REDIRECT in practice.",
+    type: PaymentAcceptorType = strawberry.field(
+        description="Way to pay: the type of the payment acceptor behind it.",
     )
     bank_account: PaymentActionBankAccount | None = strawberry.field(
         description="Bank transfer details; null unless paying by transfer.",
@@ -97,11 +100,11 @@ class PaymentActionBankAccount:
     routing_number: str | None = strawberry.field(
         description="US ABA routing number (9 digits).",
     )
-    account_type: str | None = strawberry.field(
-        description="Account kind, e.g. CHECKING or SAVINGS (vendor string).",
+    account_type: BankAccountUsage | None = strawberry.field(
+        description="Account kind (CHECKING or SAVINGS); null when not given.",
     )
-    type: str | None = strawberry.field(
-        description="Account scheme, e.g. IBAN or UK_LOCAL (vendor string).",
+    type: BankAccountType | None = strawberry.field(
+        description="Account scheme (IBAN, UK_LOCAL…); null when not given.",
     )
     bank_address: Address | None = strawberry.field(
         description="Address of the bank.",
@@ -124,10 +127,10 @@ class PaymentActionBankAccount:
     ),
 )
 class PaymentActionPaymentGateway:
-    variant: str | None = strawberry.field(
+    variant: PaymentGatewayVariant | None = strawberry.field(
         description="Provider as a vendor string, e.g. ADYEN or STRIPE.",
     )
-    collection_type: str | None = strawberry.field(
+    collection_type: PaymentCollectionType | None = strawberry.field(
         description="How payment is collected as a vendor string, e.g. LINK.",
     )
     adyen: AdyenPaymentAction | None = strawberry.field(
@@ -143,6 +146,7 @@ class PaymentActionPaymentGateway:
 )
 class AdyenPaymentAction:
     id: str = strawberry.field(
+        name="sessionId",
         description="Adyen session id.",
     )
     session_data: str = strawberry.field(
@@ -191,11 +195,11 @@ class PortalUrlLink:
         "A way to pay (bank account, payment gateway or redirect) as it is now (live\nrecord). Provider credentials are never exposed."
     ),
 )
-class PaymentAcceptor:
+class PaymentAcceptor(Node):
     id: strawberry.ID = strawberry.field(
         description="Payment acceptor id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "PAYMENT_ACCEPTOR".',
     )
     reference: str = strawberry.field(

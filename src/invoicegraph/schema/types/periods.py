@@ -1,21 +1,27 @@
-"""Billing periods and groups on an invoice (snapshot JSON in `periods`)."""
+"""Billing periods and groups on an invoice (snapshot JSON in `periods`).
+
+Like lines (lines.py), each has an interface for its content and two types: the stored invoice's
+(`InvoicePeriod`, `InvoiceGroup`, down to `InvoiceLine`) and the preview's (`InvoiceRefreshPreview…`),
+so that a preview's lines never share a cache identity with stored ones.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 
-from invoicegraph.schema.types.lines import InvoiceLine
+from invoicegraph.schema.types.lines import InvoiceLine, InvoiceLineContent, InvoiceRefreshPreviewLine
 from invoicegraph.schema.types.products import Product, ProductCategory
 from invoicegraph.schema.types.tax import InvoiceTaxCategorySummary
 from invoicegraph.schema.types.values import Amount, Period
 
 
-@strawberry.type(
-    description="One billing period on an invoice, with its groups of lines.",
+@strawberry.interface(
+    description="One billing period on an invoice, with its groups of lines: what stored and previewed periods share.",
 )
-class InvoicePeriod:
+class InvoicePeriodContent:
     period_order: int = strawberry.field(
         description="Position of the period on the invoice; lower values come first.",
     )
@@ -37,15 +43,17 @@ class InvoicePeriod:
     tax_categories: list[InvoiceTaxCategorySummary] = strawberry.field(
         description="Tax per category for this period.",
     )
-    groups: list[InvoiceGroup] = strawberry.field(
+    groups: Sequence[InvoiceGroupContent] = strawberry.field(
         description="Groups of lines in this period, ordered by groupOrder.",
     )
 
 
-@strawberry.type(
-    description="A group of lines inside a period, typically one per subscription and product category.",
+@strawberry.interface(
+    description=(
+        "A group of lines inside a period, typically one per subscription and product category: what stored\nand previewed groups share."
+    ),
 )
-class InvoiceGroup:
+class InvoiceGroupContent:
     group_order: int = strawberry.field(
         description="Position of the group within its period.",
     )
@@ -94,8 +102,44 @@ class InvoiceGroup:
     tax_categories: list[InvoiceTaxCategorySummary] = strawberry.field(
         description="Tax per category for this group.",
     )
+    lines: Sequence[InvoiceLineContent] = strawberry.field(
+        description="Lines of the group, ordered by lineOrder.",
+    )
+
+
+@strawberry.type(
+    description="A group of lines inside a period of a stored invoice.",
+)
+class InvoiceGroup(InvoiceGroupContent):
     lines: list[InvoiceLine] = strawberry.field(
         description="Lines of the group, ordered by lineOrder.",
+    )
+
+
+@strawberry.type(
+    description="A group of lines inside a period of a refresh preview (not saved).",
+)
+class InvoiceRefreshPreviewGroup(InvoiceGroupContent):
+    lines: list[InvoiceRefreshPreviewLine] = strawberry.field(
+        description="Lines of the group as the refresh would save them, ordered by lineOrder.",
+    )
+
+
+@strawberry.type(
+    description="One billing period of a stored invoice, with its groups of lines.",
+)
+class InvoicePeriod(InvoicePeriodContent):
+    groups: list[InvoiceGroup] = strawberry.field(
+        description="Groups of lines in this period, ordered by groupOrder.",
+    )
+
+
+@strawberry.type(
+    description="One billing period of a refresh preview (not saved), with its groups of lines.",
+)
+class InvoiceRefreshPreviewPeriod(InvoicePeriodContent):
+    groups: list[InvoiceRefreshPreviewGroup] = strawberry.field(
+        description="Groups of lines in this period as the refresh would save them, ordered by groupOrder.",
     )
 
 
@@ -104,6 +148,7 @@ class InvoiceGroup:
 )
 class InvoicePricing:
     id: strawberry.ID = strawberry.field(
+        name="pricingId",
         description="Pricing id.",
     )
     name: str = strawberry.field(

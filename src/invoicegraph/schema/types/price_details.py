@@ -142,6 +142,7 @@ class ConfigMeterValue:
 )
 class MeterValueSummary:
     id: strawberry.ID | None = strawberry.field(
+        name="meterValueId",
         description="Meter value id; null when unknown.",
     )
     reference: str | None = strawberry.field(
@@ -253,6 +254,7 @@ class SplitPricing:
 )
 class MeterPropertySplit:
     id: strawberry.ID | None = strawberry.field(
+        name="meterPropertyId",
         description="Meter property id; null when given by reference.",
     )
     reference: str | None = strawberry.field(

@@ -12,6 +12,7 @@ from invoicegraph.schema.enums.catalog import (
     ProductType,
     TaxCategory,
 )
+from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.types.values import UnitName
 
 
@@ -20,9 +21,10 @@ from invoicegraph.schema.types.values import UnitName
 )
 class ProductCategory:
     id: strawberry.ID = strawberry.field(
-        description="Product category id.",
+        name="productCategoryId",
+        description="Id of the product category this copy was taken from.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "PRODUCT_CATEGORY".',
     )
     name: str = strawberry.field(
@@ -50,9 +52,10 @@ class ProductCategory:
 )
 class Product:
     id: strawberry.ID = strawberry.field(
+        name="productId",
         description="Product id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "PRODUCT".',
     )
     category_id: strawberry.ID = strawberry.field(
@@ -95,9 +98,10 @@ class Product:
 )
 class ProductItem:
     id: strawberry.ID = strawberry.field(
+        name="productItemId",
         description="Product item id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "PRODUCT_ITEM".',
     )
     product_id: strawberry.ID | None = strawberry.field(

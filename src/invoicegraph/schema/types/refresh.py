@@ -7,24 +7,45 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from invoicegraph.library_internals import graphql_core_schema
+from invoicegraph.schema.change_paths import graphql_path
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType, InvoiceStatus
+from invoicegraph.schema.loading import Info, Row, returns_rows
 from invoicegraph.schema.scalars import JSON
 from invoicegraph.schema.types.values import Amount
 
+
+def _in_graphql(info: Info, root_type: str, changes: list[Row]) -> list[Row]:
+    schema = graphql_core_schema(info.schema)
+    return [{**change, "path": graphql_path(schema, root_type, change["path"])} for change in changes]
+
+
+def preview_changes(root: Row, info: Info) -> list[Row]:
+    return _in_graphql(info, "InvoiceRefreshPreviewInvoice", root.get("changes") or [])
+
+
+def record_changes(root: Row, info: Info) -> list[Row]:
+    return _in_graphql(info, "Invoice", root.get("changes") or [])
+
+
+def record_changed_paths(root: Row, info: Info) -> list[str]:
+    schema = graphql_core_schema(info.schema)
+    return [graphql_path(schema, "Invoice", path) for path in root.get("changed_paths") or []]
+
+
 if TYPE_CHECKING:
-    from invoicegraph.schema.types.invoice import Invoice
+    from invoicegraph.schema.types.preview import InvoiceRefreshPreviewInvoice
 
 
 @strawberry.type(
     description=(
-        "Result of a refresh dry run. Nothing was saved, and no audit record was made. invoice carries the same id\n"
-        "and version as the stored invoice, so clients with a normalized cache (e.g.\n"
-        "Apollo Client) should not let it overwrite the cached stored invoice (query it\n"
-        "with a no-cache policy or without id)."
+        "Result of a refresh dry run. Nothing was saved, and no audit record was made. Its invoice is an\n"
+        "InvoiceRefreshPreviewInvoice, not an Invoice, and has no `id` of its own: a normalized cache (Apollo\n"
+        "Client, urql Graphcache) keeps the preview apart from the stored invoice without any configuration."
     ),
 )
 class InvoiceRefreshPreview:
-    invoice: Annotated[Invoice, strawberry.lazy("invoicegraph.schema.types.invoice")] = strawberry.field(
+    invoice: Annotated[InvoiceRefreshPreviewInvoice, strawberry.lazy("invoicegraph.schema.types.preview")] = strawberry.field(
         description="The invoice as the refresh would save it (not saved).",
     )
     types: list[InvoiceRefreshType] = strawberry.field(
@@ -34,6 +55,7 @@ class InvoiceRefreshPreview:
         description="Version of the stored invoice the preview was computed from.",
     )
     changes: list[InvoiceChange] = strawberry.field(
+        resolver=returns_rows(preview_changes),
         description="Every value the refresh would change; empty when it would change nothing.",
     )
 
@@ -76,9 +98,11 @@ class InvoiceRefreshRecord:
         description="False when the refresh found nothing to change and wrote nothing to the invoice.",
     )
     changed_paths: list[str] = strawberry.field(
+        resolver=record_changed_paths,
         description="Changed leaf paths, in the format of InvoiceChange.path; empty when changed is false.",
     )
     changes: list[InvoiceChange] = strawberry.field(
+        resolver=returns_rows(record_changes),
         description=(
             "Each changed leaf with its value before and after, as the refresh wrote them (the same entries as\n"
             "the INVOICE.UPDATED event). Empty when changed is false, and for records written before values\n"
@@ -93,11 +117,11 @@ class InvoiceRefreshRecord:
 class InvoiceChange:
     path: str = strawberry.field(
         description=(
-            "Path of a changed leaf value in the vendor's JSON naming (snake_case), with\n"
-            "dots and zero-based list indexes, e.g.\n"
-            '"periods.0.groups.1.lines.2.amount_excluding_tax.quantity" or\n'
-            '"customer.organization.registered_address.city". The same paths appear in\n'
-            "the REST dry run and in InvoiceRefreshRecord.changes."
+            "Path of a changed leaf value in GraphQL's field names, from the invoice, with dots\n"
+            "and zero-based list indexes: the fields a query selects to read it, e.g.\n"
+            '"periods.0.groups.1.lines.2.amountExcludingTax.quantity" or\n'
+            '"customerDetails.address.city". REST (the dry run, the INVOICE.UPDATED event) names\n'
+            "the same leaves in the vendor's snake_case JSON instead."
         ),
     )
     before: JSON | None = strawberry.field(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.enums.subscriptions import (
     BillingTime,
     DueDateType,
@@ -14,6 +15,7 @@ from invoicegraph.schema.enums.subscriptions import (
     PricingPlanSubscriptionType,
     PricingPlanSubscriptionVariant,
 )
+from invoicegraph.schema.node import Node
 from invoicegraph.schema.scalars import CurrencyCode
 from invoicegraph.schema.types.misc import CustomFieldValue
 from invoicegraph.schema.types.values import Period
@@ -22,11 +24,11 @@ from invoicegraph.schema.types.values import Period
 @strawberry.type(
     description="A customer's subscription to a pricing plan (live record, selected fields).",
 )
-class PricingPlanSubscription:
+class PricingPlanSubscription(Node):
     id: strawberry.ID = strawberry.field(
         description="Subscription id.",
     )
-    object_type: str = strawberry.field(
+    object_type: ObjectType = strawberry.field(
         description='Resource type tag; always "PRICING_PLAN_SUBSCRIPTION".',
     )
     reference: str = strawberry.field(

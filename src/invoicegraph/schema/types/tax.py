@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from invoicegraph.schema.enums.invoice import InvoiceTaxCategory
 from invoicegraph.schema.enums.parties import TaxIdType, TaxIdValidity
 from invoicegraph.schema.scalars import CountryCode
 from invoicegraph.schema.types.values import Address, Amount, UsedExchangeRate
@@ -17,6 +18,7 @@ from invoicegraph.schema.types.values import Address, Amount, UsedExchangeRate
 )
 class TaxRegistration:
     id: strawberry.ID | None = strawberry.field(
+        name="taxRegistrationId",
         description="Id of the registration; null when not stored separately.",
     )
     description: str | None = strawberry.field(
@@ -41,6 +43,7 @@ class TaxRegistration:
 )
 class TaxId:
     id: str = strawberry.field(
+        name="number",
         description='The tax number itself (not a resource id), e.g. "NL123456789B01".',
     )
     type: TaxIdType | None = strawberry.field(
@@ -59,6 +62,7 @@ class TaxId:
 )
 class TaxIdValidation:
     id: str = strawberry.field(
+        name="validationId",
         description="Id of the validation.",
     )
     validation_date: datetime = strawberry.field(
@@ -94,11 +98,8 @@ class InvoiceTaxCategorySummary:
     name: str = strawberry.field(
         description='Name printed for the tax, e.g. "VAT 21%".',
     )
-    category: str = strawberry.field(
-        description=(
-            "Tax category or treatment, as a vendor string. This service writes\n"
-            "STANDARD, REDUCED, ZERO, EXEMPT, REVERSE_CHARGE, OUTSIDE_SCOPE or SALES_TAX."
-        ),
+    category: InvoiceTaxCategory = strawberry.field(
+        description="Tax category or treatment the entry was taxed under.",
     )
     local_amounts: InvoiceTaxAmounts | None = strawberry.field(
         description="The same amounts in the tax country's currency; null when equal to the billing currency.",

@@ -1,9 +1,11 @@
-"""The refresh's change paths are paths of the REST invoice body (docs/refresh.md, InvoiceChange.path).
+"""The refresh's change paths: REST's walk the REST invoice body, GraphQL's walk the GraphQL invoice.
 
-Given the example data and a change of the live records, when the invoice is previewed (REST dry run)
-and then refreshed, then every reported path walks the vendor JSON of GET /v1/invoices/{id}: the
-preview's `before` is found there before the refresh, its `after` after it, and the same paths are in
-the audit record (changedPaths) and the outbox event. Our internal keys (customer_details, stored
+Given the example data and a change of the live records, when the invoice is previewed (REST dry run
+and GraphQL preview) and then refreshed, then every REST path walks the vendor JSON of
+GET /v1/invoices/{id} (the preview's `before` is found there before the refresh, its `after` after it,
+the same paths are in the outbox event), and every GraphQL path names the GraphQL fields that select
+the same leaf (`periods.0.groups.0.lines.1.amountExcludingTax.quantity`), in the preview and in the
+audit record (changedPaths) alike (docs/frontend.md). Our internal keys (customer_details, stored
 tax_rates, copied_at, version) never appear, but a refresh that changes only them is still saved.
 """
 
@@ -103,6 +105,18 @@ async def _full(api: Api, database: Database, tmp_path: Path, data: dict[str, An
     await load(database, tmp_path, _only(data, usage_events=[event]), "late.json")
 
 
+# The same leaves as GraphQL names them.
+GRAPHQL_PATHS = {
+    "customer.email": "customerDetails.email",
+    "customer.organization.registered_address.city": "customerDetails.address.city",
+    "billing_entity.registered_address.city": "billingEntityDetails.address.city",
+    "billing_entity.registered_address.line1": "billingEntityDetails.address.line1",
+    "tax_categories.0.percentage": "taxCategories.0.percentage",
+    "tax_summary.tax_amount.quantity": "taxSummary.taxAmount.quantity",
+    "invoice_amount_including_tax.quantity": "invoiceAmountIncludingTax.quantity",
+    "periods.0.groups.0.lines.1.amount_excluding_tax.quantity": "periods.0.groups.0.lines.1.amountExcludingTax.quantity",
+}
+
 CASES: dict[str, tuple[Setup, set[str]]] = {
     "CUSTOMER": (_customer, {"customer.email", "customer.organization.registered_address.city"}),
     "BILLING_ENTITY": (_billing_entity, {"billing_entity.registered_address.city", "billing_entity.registered_address.line1"}),
@@ -118,6 +132,28 @@ CASES: dict[str, tuple[Setup, set[str]]] = {
         },
     ),
 }
+
+
+def selection(paths: list[str]) -> str:
+    """The GraphQL selection that reaches every GraphQL change path (`a.0.b` → `a { b }`), merged."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for name in (part for part in path.split(".") if not part.isdigit()):
+            node = node.setdefault(name, {})
+
+    def printed(node: dict[str, Any]) -> str:
+        return " ".join(name + (f" {{ {printed(child)} }}" if child else "") for name, child in node.items())
+
+    return printed(tree)
+
+
+async def _graphql_invoice(api: Api, paths: list[str]) -> dict[str, Any]:
+    """The invoice through GraphQL, selecting every path."""
+    body = await api.graphql(f"query($id: ID!) {{ invoice(id: $id) {{ {selection(paths)} }} }}", {"id": INVOICE_ID})
+    assert "errors" not in body, body
+    invoice: dict[str, Any] = body["data"]["invoice"]
+    return invoice
 
 
 async def _get(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -158,9 +194,16 @@ async def test_paths_walk_the_rest_body(
     assert response.status_code == 200, response.text
     changes: list[dict[str, Any]] = response.json()["changes"]
     preview = await api.graphql(PREVIEW, {"id": INVOICE_ID, "types": [refresh_type]})
-    assert preview["data"]["invoiceRefreshPreview"]["changes"] == changes
+    graphql_changes: list[dict[str, Any]] = preview["data"]["invoiceRefreshPreview"]["changes"]
+    assert [(c["before"], c["after"]) for c in graphql_changes] == [(c["before"], c["after"]) for c in changes]
     paths = [change["path"] for change in changes]
+    graphql_paths = [change["path"] for change in graphql_changes]
     assert expected <= set(paths), expected - set(paths)
+    assert {GRAPHQL_PATHS[path] for path in expected} <= set(graphql_paths)
+    assert not any("_" in path for path in graphql_paths), graphql_paths
+    stored = await _graphql_invoice(api, graphql_paths)
+    for change in graphql_changes:
+        assert found(stored, change["path"]) == change["before"], change
     assert len(paths) == len(set(paths))
     for path in paths:
         assert path.split(".")[0] in FIELDS, path
@@ -182,7 +225,10 @@ async def test_paths_walk_the_rest_body(
 
     version, audit = await _audit(api)
     assert audit["changed"] is True
-    assert audit["changedPaths"] == paths
+    assert audit["changedPaths"] == graphql_paths
+    saved = await _graphql_invoice(api, graphql_paths)
+    for change in graphql_changes:
+        assert found(saved, change["path"]) == change["after"], change
     events = await _outbox(database)
     assert len(events) == events_before + 1
     assert (events[-1].version, events[-1].changed_paths) == (version, paths)

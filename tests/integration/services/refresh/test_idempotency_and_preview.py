@@ -19,7 +19,7 @@ PREVIEW = """
 query($id: ID!, $types: [InvoiceRefreshType!]) {
   invoiceRefreshPreview(id: $id, types: $types) {
     types basedOnVersion
-    invoice { id version invoiceAmountIncludingTax { quantity } }
+    invoice { invoiceId version invoiceAmountIncludingTax { quantity } }
     changes { path before after }
   }
 }
@@ -101,7 +101,7 @@ async def test_preview_shows_changes_and_writes_nothing(api: Api, database: Data
     assert preview["types"] == ["FULL"]
     assert preview["basedOnVersion"] == before["data"]["invoice"]["version"]
     paths = {change["path"]: change for change in preview["changes"]}
-    line = paths["periods.0.groups.0.lines.1.amount_excluding_tax.quantity"]
+    line = paths["periods.0.groups.0.lines.1.amountExcludingTax.quantity"]
     assert (line["before"], line["after"]) == ("94.50", "99.50")
     assert preview["invoice"]["invoiceAmountIncludingTax"] == {"quantity": "128.60"}
     after = await api.graphql(

@@ -88,7 +88,7 @@ async def test_version_grows_only_with_real_changes(api: Api, database: Database
     history = (await api.graphql(HISTORY, {"id": INVOICE_ID}))["data"]["invoice"]["refreshHistory"]
     newest = history["edges"][0]["node"]
     assert newest["changed"] is True
-    assert "periods.0.groups.0.lines.1.amount_excluding_tax.quantity" in newest["changedPaths"]
+    assert "periods.0.groups.0.lines.1.amountExcludingTax.quantity" in newest["changedPaths"]
     async with database.read() as session:
         events = (
             await session.scalars(

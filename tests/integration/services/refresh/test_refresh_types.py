@@ -12,25 +12,27 @@ from typing import Any
 import pytest
 
 from invoicegraph.db.engine import Database
-from invoicegraph.records.vendor_json import FIELDS
+from invoicegraph.library_internals import graphql_core_schema
+from invoicegraph.schema.build import build_schema
 from tests.support.api import Api
 from tests.support.data import INVOICE_ID, load, record
 
 HISTORY = "query($id: ID!) { invoice(id: $id) { refreshHistory(first: 1) { edges { node { changed changedPaths } } } } }"
 
-# Recomputed by every refresh, whatever the type (vendor JSON roots: the changed paths are vendor paths).
+# Recomputed by every refresh, whatever the type (GraphQL roots: the history names GraphQL's fields).
 DERIVED = {
-    "periods", "tax_categories", "tax_summary", "invoice_amount_including_tax", "open_invoice_amount", "closed_invoice_amount",
-    "payment_status", "validation_result", "used_tax_registration", "on_hold",
+    "periods", "taxCategories", "taxSummary", "invoiceAmountIncludingTax", "openInvoiceAmount", "closedInvoiceAmount",
+    "paymentStatus", "validationResult", "usedTaxRegistration", "onHold",
 }  # fmt: skip
 OWN = {
-    "CUSTOMER": {"customer", "customer_reference", "processing_only_customers", "forwarded_from_customers"},
-    "BILLING_ENTITY": {"billing_entity", "used_tax_registration"},
-    "CUSTOM_FIELD": {"custom_fields", "other_custom_fields"},
-    "PAYMENT_ACCEPTOR": {"payment_acceptor_ids", "payment_actions", "pay_invoice_link"},
-    "PO_NUMBER": {"purchase_order_number"},
+    "CUSTOMER": {"customerDetails", "customerReference", "processingOnlyCustomers", "forwardedFromCustomers"},
+    "BILLING_ENTITY": {"billingEntityDetails", "usedTaxRegistration"},
+    "CUSTOM_FIELD": {"customFields", "otherCustomFields"},
+    "PAYMENT_ACCEPTOR": {"paymentAcceptorIds", "paymentActions", "payInvoiceLink"},
+    "PO_NUMBER": {"purchaseOrderNumber"},
     "TAX_RATES": set(),
 }
+INVOICE_FIELDS = set(graphql_core_schema(build_schema()).type_map["Invoice"].fields)  # type: ignore[union-attr]
 
 
 def _only(data: dict[str, Any], **sections: list[dict[str, Any]]) -> dict[str, Any]:
@@ -69,7 +71,7 @@ async def _refresh_alone(api: Api, refresh_type: str) -> tuple[dict[str, Any], s
     assert "errors" not in body, body
     roots = await _changed_roots(api)
     assert roots, f"{refresh_type}: nothing changed"
-    assert roots <= set(FIELDS), roots - set(FIELDS)  # vendor JSON names only, never our internal keys
+    assert roots <= INVOICE_FIELDS, roots - INVOICE_FIELDS  # GraphQL field names only, never our internal keys
     assert roots <= OWN[refresh_type] | DERIVED, roots - OWN[refresh_type] - DERIVED
     return body["data"]["refreshInvoice"], roots
 
@@ -85,10 +87,10 @@ async def test_customer(api: Api, database: Database, tmp_path: Path, data: dict
     invoice, roots = await _refresh_alone(api, "CUSTOMER")
     assert invoice["customerDetails"]["email"] == "invoices@globex.example"
     assert invoice["customerDetails"]["address"]["country"] == "NL"
-    assert {"customer", "tax_summary"} <= roots
+    assert {"customerDetails", "taxSummary"} <= roots
     paths = await _changed_paths(api)
-    assert {"customer.email", "customer.organization.registered_address.country"} <= set(paths)
-    assert not [p for p in paths if p.endswith("copied_at")]  # ours, not in the vendor JSON
+    assert {"customerDetails.email", "customerDetails.address.country"} <= set(paths)
+    assert not [p for p in paths if p.endswith("copiedAt")]  # ours, not in the vendor JSON
     assert invoice["taxSummary"]["taxAmount"] == {"quantity": "26.17"}  # 124.60 × 21 % = 26.166
     assert ("API calls", "94.50") in _lines(invoice)  # not re-rated
 
@@ -100,8 +102,8 @@ async def test_billing_entity(api: Api, database: Database, tmp_path: Path, data
     await _late_usage(database, tmp_path, data)
     invoice, roots = await _refresh_alone(api, "BILLING_ENTITY")
     assert invoice["billingEntityDetails"]["legalName"] == "Acme Cloud Europe B.V."
-    assert roots == {"billing_entity"}
-    assert await _changed_paths(api) == ["billing_entity.legal_name"]
+    assert roots == {"billingEntityDetails"}
+    assert await _changed_paths(api) == ["billingEntityDetails.legalName"]
     assert ("API calls", "94.50") in _lines(invoice)
 
 
@@ -113,7 +115,7 @@ async def test_custom_field(api: Api, database: Database, tmp_path: Path, data: 
     invoice, roots = await _refresh_alone(api, "CUSTOM_FIELD")
     assert invoice["customFields"] == [{"reference": "cost_center", "value": "CC-43"}]
     assert invoice["customerDetails"]["email"] == "ap@globex.example"  # CUSTOMER was not asked for
-    assert roots == {"custom_fields"}
+    assert roots == {"customFields"}
 
 
 async def test_payment_acceptor(api: Api, database: Database, tmp_path: Path, data: dict[str, Any]) -> None:
@@ -123,7 +125,7 @@ async def test_payment_acceptor(api: Api, database: Database, tmp_path: Path, da
     await load(database, tmp_path, _only(data, payment_acceptors=[second], subscriptions=[subscription]), "acceptors.json")
     invoice, roots = await _refresh_alone(api, "PAYMENT_ACCEPTOR")
     assert invoice["paymentAcceptorIds"] == ["paya_bank2", "paya_bank"]
-    assert roots <= {"payment_acceptor_ids", "payment_actions"}
+    assert roots <= {"paymentAcceptorIds", "paymentActions"}
 
 
 PAYMENT = """
@@ -132,7 +134,7 @@ query($id: ID!) {
     paymentActions {
       paymentAcceptorId type
       bankAccount { iban }
-      paymentGateway { variant collectionType adyen { id } stripe { paymentIntentId } }
+      paymentGateway { variant collectionType adyen { sessionId } stripe { paymentIntentId } }
       customRedirect { url }
     }
     payInvoiceLink { url portalUrlId expiryPeriod { type value } }
@@ -211,7 +213,7 @@ async def test_po_number(api: Api, database: Database, tmp_path: Path, data: dic
     await load(database, tmp_path, _only(data, subscriptions=[subscription]), "po.json")
     invoice, roots = await _refresh_alone(api, "PO_NUMBER")
     assert invoice["purchaseOrderNumber"] == "PO-9000"
-    assert roots == {"purchase_order_number"}
+    assert roots == {"purchaseOrderNumber"}
 
 
 async def test_tax_rates_are_kept_until_a_tax_rates_refresh(api: Api, database: Database, tmp_path: Path, data: dict[str, Any]) -> None:
@@ -226,8 +228,8 @@ async def test_tax_rates_are_kept_until_a_tax_rates_refresh(api: Api, database: 
     assert kept["taxSummary"]["taxAmount"] == {"quantity": "26.17"}  # the stored 21 % is kept
     invoice, roots = await _refresh_alone(api, "TAX_RATES")
     assert invoice["taxSummary"]["taxAmount"] == {"quantity": "27.41"}  # 124.60 × 22 % = 27.412
-    assert "tax_summary" in roots
-    assert "tax_categories.0.percentage" in await _changed_paths(api)  # the stored rates themselves are ours
+    assert "taxSummary" in roots
+    assert "taxCategories.0.percentage" in await _changed_paths(api)  # the stored rates themselves are ours
 
 
 @pytest.mark.parametrize("types", [None, [], ["FULL", "CUSTOMER"], ["CUSTOMER", "CUSTOMER", "FULL"]])
