@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from invoicegraph.auth.keys import DEMO_KEY_PREFIX
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import ApiKey
@@ -28,8 +29,6 @@ from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
 from invoicegraph.settings import Settings, get_settings
-
-DEMO_KEY_PREFIX = "igk_demo_"
 
 
 class InsecureDeployment(RuntimeError):
@@ -70,7 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # A database outage anywhere below (credential lookup included) answers a retryable 503.
             Middleware(DatabaseOutageMiddleware),
             # Every response, refusals included, carries X-REQUEST-ID.
-            Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings)),
+            Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings), refuse_demo_keys=settings.is_production),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.

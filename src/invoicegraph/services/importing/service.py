@@ -111,7 +111,7 @@ async def _survey(database: Database, path: Path, bar: Progress | None) -> Surve
         failed = Survey()
         failed.add([Problem("$", f"not a valid JSON import file: {error}")])
         return failed
-    if survey.ok or survey.references.wanted or survey.key_hashes:
+    if survey.ok or survey.references.wanted or survey.keys:
         async with database.read() as session:
             await check_references(survey, session)
     return survey

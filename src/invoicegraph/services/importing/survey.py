@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicegraph.auth.keys import hash_key
 from invoicegraph.db import tables
 from invoicegraph.records.file import FORMAT, SECTIONS
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import Problem, json_path, problems_at, problems_from
 from invoicegraph.records.rates import UsageEventRecord
+from invoicegraph.services.importing.keys import KeyFacts, key_facts, key_problems
 from invoicegraph.services.importing.reader import DUPLICATE_KEY, EMPTY_LIST, CountingReader, iter_items
 from invoicegraph.services.importing.references import SECTION_KINDS, ReferenceIndex, definitions, references
 
@@ -41,8 +41,8 @@ class Survey:
     invoice_numbers: dict[Key, str | None] = field(default_factory=dict)
     credits: list[tuple[str, str, str]] = field(default_factory=list)
     references: ReferenceIndex = field(default_factory=ReferenceIndex)
-    # SHA-256 of each API key of the file -> (its path, the key's id).
-    key_hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The API keys of the file (services/importing/keys.py), checked against the stored keys.
+    keys: dict[str, KeyFacts] = field(default_factory=dict)  # by the key's SHA-256
 
     def add(self, problems: list[Problem]) -> None:
         self.problem_count += len(problems)
@@ -123,10 +123,10 @@ def _check_record(survey: Survey, section: str, index: int, value: Any) -> None:
         _note_invoice(survey, index, record)
     data = record.model_dump(mode="json")
     if section == "api_keys":
-        digest = hash_key(data["key"])
-        if digest in survey.key_hashes:
+        facts = key_facts(where, data)
+        if facts.digest in survey.keys:
             survey.add([Problem(json_path((*where, "key")), "the same key is given twice")])
-        survey.key_hashes.setdefault(digest, (json_path((*where, "key")), data["id"]))
+        survey.keys.setdefault(facts.digest, facts)
     for kind, platform, record_id, loc in definitions(section, data):
         if (kind, platform, record_id) in survey.references.defined:
             survey.add([Problem(json_path((*where, *loc)), f"duplicate id {record_id!r} in this file")])
@@ -164,7 +164,7 @@ async def check_references(survey: Survey, session: AsyncSession) -> None:
     problems, unlisted = await survey.references.unresolved(session)
     survey.add(problems)
     survey.problem_count += unlisted
-    await _check_key_hashes(survey, session)
+    survey.add(await key_problems(list(survey.keys.values()), session))
     if not survey.credits:
         return
     numbers = dict(survey.invoice_numbers)
@@ -178,20 +178,3 @@ async def check_references(survey: Survey, session: AsyncSession) -> None:
     for path, platform, original in survey.credits:
         if (platform, original) in numbers and not numbers[(platform, original)]:
             survey.add([Problem(path, f"invoice {original!r} has no invoice_number: only numbered (FINAL) invoices can be credited")])
-
-
-async def _check_key_hashes(survey: Survey, session: AsyncSession) -> None:
-    """An API key whose secret another stored key already has (the column is unique) is a problem at
-    its path. The message names neither that key nor its platforms: keys of other tenants are not
-    the file's business, and telling whose secret it is would leak it."""
-    if not survey.key_hashes:
-        return
-    table: Any = tables.ApiKey
-    digests = list(survey.key_hashes)
-    taken: dict[str, str] = {}
-    for start in range(0, len(digests), 500):
-        rows = await session.execute(select(table.key_hash, table.id).where(table.key_hash.in_(digests[start : start + 500])))
-        taken.update({row[0]: row[1] for row in rows})
-    for digest, (path, key_id) in survey.key_hashes.items():
-        if digest in taken and taken[digest] != key_id:
-            survey.add([Problem(path, "this key is already in use by another API key; give a new, unique key")])
