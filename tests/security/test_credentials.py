@@ -155,3 +155,10 @@ async def test_production_refuses_a_demo_key_at_every_request(make_server: Serve
     await assert_refused(prod, headers)
     development = await make_server(environment="development")
     assert (await development.client.post("/graphql", json=QUERY, headers=headers)).json() == {"data": {"invoices": {"edges": []}}}
+
+
+async def test_a_token_whose_identity_could_not_be_stored_is_refused(prod: Server) -> None:
+    # `jwt:<iss>:<sub>` is what idempotency and audit records store (at most 255 characters).
+    await assert_refused(prod, token(claims(sub="u" * 251)))
+    response = await prod.client.post("/graphql", json=QUERY, headers=token(claims(sub="u" * 250)))
+    assert response.json() == {"data": {"invoices": {"edges": []}}}

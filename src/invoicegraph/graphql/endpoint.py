@@ -13,7 +13,8 @@ One pass, top to bottom:
    answer is rendered: the resolver hands the unit to the service (services/refresh), the answer's
    fields read what the service wrote on the same connection, and when the request carries an
    `Idempotency-Key` the rendered response is recorded in the same transaction (a replay answers those
-   bytes, with `Idempotent-Replayed: true`, and executes nothing). A mutation whose root field came
+   bytes, with `Idempotent-Replayed: true`, and executes nothing; only to a caller holding every
+   permission the operation's fields check, graphql/required.py). A mutation whose root field came
    back null (it failed, or its answer failed a non-null field) is rolled back: a failure is never
    committed, and a commit is never reported as a failure.
 4. **Answer**: errors coded and masked (graphql/errors.py), the body encoded with orjson, in the media
@@ -54,6 +55,7 @@ from invoicegraph.graphql.graphiql import graphiql_page
 from invoicegraph.graphql.limits import Limits
 from invoicegraph.graphql.persisted import PersistedQueries
 from invoicegraph.graphql.request import GraphQLRequest, get_mutation, read_request
+from invoicegraph.graphql.required import permits, required_checks
 from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.middleware.auth import RequestAuth
 from invoicegraph.middleware.refusal import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, prefers_graphql_response_json, refusal
@@ -155,8 +157,7 @@ class GraphQLEndpoint:
         if chosen.operation == OperationType.SUBSCRIPTION:
             raise InvalidField("Subscriptions are served over WebSocket (graphql-transport-ws), not over HTTP.", field="query")
         if principal is None and document.ast is not None:
-            fragments = {d.name.value: d for d in document.ast.definitions if isinstance(d, FragmentDefinitionNode)}
-            refused = anonymous_refusal(chosen, fragments, self.schema, introspection=self.settings.introspection_enabled)
+            refused = anonymous_refusal(chosen, _fragments(document), self.schema, introspection=self.settings.introspection_enabled)
             if refused is not None:
                 raise refused
 
@@ -181,7 +182,14 @@ class GraphQLEndpoint:
         """A mutation, inside the request's unit of work (see the module text)."""
         principal = context.principal
         keyed = None
-        if context.idempotency_key is not None and principal is not None and params.query is not None:
+        # A caller who lacks a permission the operation checks neither replays nor records: it runs
+        # as without a key, and its fields refuse it (a stored answer must not skip those checks).
+        if (
+            context.idempotency_key is not None
+            and principal is not None
+            and params.query is not None
+            and permits(principal, required_checks(self.schema, chosen, _fragments(document)))
+        ):
             # The operation that runs, by its name: naming a document's only operation is the same request.
             name = chosen.name.value if chosen.name else None
             keyed = IdempotencyRequest(context.idempotency_key, graphql_fingerprint(params.query, name, params.variables))
@@ -219,6 +227,11 @@ class GraphQLEndpoint:
             elif result.data is None and errors and all(_needs_credential(error) for error in errors):
                 status = 401  # nothing could be served without a credential: say so, as before execution
         return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or None)
+
+
+def _fragments(document: Document) -> dict[str, FragmentDefinitionNode]:
+    definitions = document.ast.definitions if document.ast is not None else ()
+    return {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _refused(error: ApiError, accept: str | None) -> Response:

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from invoicegraph.auth.api_keys import verify_api_key
 from invoicegraph.auth.keys import is_demo_key
-from invoicegraph.auth.principal import CredentialKind, Principal
+from invoicegraph.auth.principal import CREDENTIAL_ID_MAX_LENGTH, CredentialKind, Principal, api_key_identity, token_identity
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import Platform
@@ -104,12 +104,16 @@ class AuthMiddleware:
             key = await verify_api_key(self.database, api_keys[0])
             if key is None:
                 raise Unauthorised("The API key is not valid.")
-            return _Credential("API_KEY", key.id, key.platforms, key.permissions)
+            return _Credential("API_KEY", api_key_identity(key.id), key.platforms, key.permissions)
         scheme, _, token = authorizations[0].partition(" ")
         verified = self.tokens.verify(token.strip()) if scheme.lower() == "bearer" else None
         if verified is None:
             raise Unauthorised("The bearer token is not valid.")
-        return _Credential("JWT", verified.subject, verified.platforms, verified.permissions)
+        identity = token_identity(verified.issuer, verified.subject)
+        if len(identity) > CREDENTIAL_ID_MAX_LENGTH:
+            # It could not be stored with an idempotency or audit record (a database error, later).
+            raise Unauthorised(f"The bearer token's issuer and subject are too long: at most {CREDENTIAL_ID_MAX_LENGTH - 5} characters.")
+        return _Credential("JWT", identity, verified.platforms, verified.permissions)
 
     async def _choose_platform(self, requested: str | None, allowed: frozenset[str], *, check_exists: bool) -> str:
         if requested is None or requested == "":

@@ -75,7 +75,7 @@ async def test_one_json_line_per_request_with_who_what_and_how_long(
     assert line["operation_name"] == "GetInvoice"
     assert line["operation_type"] == "query"
     assert line["platform_id"] == "plat_a"
-    assert line["credential_id"] == key.id
+    assert line["credential_id"] == f"api_key:{key.id}"
     assert line["credential_kind"] == "API_KEY"
     assert line["statements"] >= 2  # the key lookup, then the invoice
     assert line["duration_ms"] >= 0
@@ -98,7 +98,7 @@ async def test_refusals_and_errors_log_their_code_never_the_credential(
     missing_line = _access(lines, missing.headers["x-request-id"])
     assert (missing_line["status"], missing_line["outcome"]) == (404, "RESOURCE_NOT_FOUND")
     assert (missing_line["operation_type"], missing_line["route"]) == ("rest", "/v{version}/invoices/{id}")
-    assert (missing_line["credential_kind"], missing_line["credential_id"]) == ("JWT", "user-1")
+    assert (missing_line["credential_kind"], missing_line["credential_id"]) == ("JWT", "jwt::user-1")
     assert forged not in text
     assert token["Authorization"].split()[1] not in text
 
