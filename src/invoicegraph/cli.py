@@ -92,10 +92,14 @@ def import_command(
     """Import billing data files, each in one transaction (all or nothing)."""
     from invoicegraph.services.importing import import_files
 
+    allow_overpayment = _settings().allow_overpayment
+
     async def run() -> int:
         database = _database()
         try:
-            report = await import_files(database, list(files), progress=progress and sys.stdout.isatty())
+            report = await import_files(
+                database, list(files), progress=progress and sys.stdout.isatty(), allow_overpayment=allow_overpayment
+            )
         finally:
             await database.dispose()
         if report.ok:

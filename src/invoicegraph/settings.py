@@ -56,6 +56,14 @@ class Settings(BaseSettings):
         10.0, gt=0, description="How long a replica that failed to connect is skipped before it is tried again."
     )
 
+    allow_overpayment: bool = Field(
+        False,
+        description=(
+            "Let `invoicegraph import` record payments that take an invoice's payments above its total (payment status "
+            "OVERPAID). Off: such a file is refused."
+        ),
+    )
+
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
     jwt_jwks_file: str | None = Field(None, description="Path of a JWKS file with RS256/ES256 public keys for Bearer tokens.")
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set.")

@@ -19,6 +19,8 @@ from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import Problem, json_path, problems_at, problems_from
 from invoicegraph.records.rates import UsageEventRecord
 from invoicegraph.services.importing.keys import KeyFacts, key_facts, key_problems
+from invoicegraph.services.importing.numbers import NumberIndex
+from invoicegraph.services.importing.payments import record_problems as payment_problems
 from invoicegraph.services.importing.reader import DUPLICATE_KEY, EMPTY_LIST, CountingReader, iter_items
 from invoicegraph.services.importing.references import SECTION_KINDS, ReferenceIndex, definitions, references
 
@@ -39,6 +41,7 @@ class Survey:
     # OPEN/DRAFT invoices of the file, per platform: computed after the write (docs/importing.md).
     open_invoices: dict[str, list[str]] = field(default_factory=dict)
     invoice_numbers: dict[Key, str | None] = field(default_factory=dict)
+    numbers: NumberIndex = field(default_factory=NumberIndex)
     credits: list[tuple[str, str, str]] = field(default_factory=list)
     references: ReferenceIndex = field(default_factory=ReferenceIndex)
     # The API keys of the file (services/importing/keys.py), checked against the stored keys.
@@ -120,6 +123,7 @@ def _check_record(survey: Survey, section: str, index: int, value: Any) -> None:
         return
     if isinstance(record, InvoiceRecord):
         survey.add(problems_at(where, record.problems()))
+        survey.add(problems_at(where, payment_problems(record)))
         _note_invoice(survey, index, record)
     data = record.model_dump(mode="json")
     if section == "api_keys":
@@ -151,6 +155,7 @@ def _define_raw(survey: Survey, section: str, value: Any) -> None:
 def _note_invoice(survey: Survey, index: int, invoice: InvoiceRecord) -> None:
     key = (invoice.platform_id, invoice.id)
     survey.invoice_numbers[key] = invoice.invoice_number
+    survey.add(survey.numbers.note(invoice.platform_id, invoice.id, invoice.invoice_number, index))
     if invoice.status in ("OPEN", "DRAFT"):
         survey.open_invoices.setdefault(invoice.platform_id, []).append(invoice.id)
     if invoice.credit is not None and invoice.credit.original_invoice_info is None:
@@ -165,6 +170,7 @@ async def check_references(survey: Survey, session: AsyncSession) -> None:
     survey.add(problems)
     survey.problem_count += unlisted
     survey.add(await key_problems(list(survey.keys.values()), session))
+    survey.add(await survey.numbers.problems(session, survey.invoice_numbers))
     if not survey.credits:
         return
     numbers = dict(survey.invoice_numbers)
