@@ -21,12 +21,10 @@ from invoicegraph.records.rates import UsageEventRecord
 from invoicegraph.services.importing.keys import KeyFacts, key_facts, key_problems
 from invoicegraph.services.importing.numbers import NumberIndex
 from invoicegraph.services.importing.payments import record_problems as payment_problems
-from invoicegraph.services.importing.reader import DUPLICATE_KEY, EMPTY_LIST, CountingReader, iter_items
+from invoicegraph.services.importing.reader import DUPLICATE_KEY, DUPLICATE_MESSAGE, EMPTY_LIST, CountingReader, iter_items
 from invoicegraph.services.importing.references import SECTION_KINDS, ReferenceIndex, definitions, references
 
 MAX_PROBLEMS = 100
-# A key given twice in one JSON object: parsers keep the last value silently; the import refuses it.
-DUPLICATE_MESSAGE = "this key is given twice in the same object"
 Key = tuple[str, str]
 
 
@@ -75,8 +73,8 @@ def survey_file(reader: CountingReader) -> Survey:
         if item.value is DUPLICATE_KEY:
             survey.add([Problem(item.section, DUPLICATE_MESSAGE)])
             continue
-        if item.duplicates:
-            survey.add([Problem(json_path((item.section, item.index, *loc)), DUPLICATE_MESSAGE) for loc in item.duplicates])
+        if item.flaws:
+            survey.add([Problem(json_path((item.section, item.index, *loc)), message) for loc, message in item.flaws])
         if item.index < 0:
             if item.section not in survey.sections:
                 survey.sections.append(item.section)

@@ -415,3 +415,31 @@ async def test_a_negative_usage_value_is_refused(db: Database, example: dict[str
         "usage_events[1].value: '-0.00' must be zero or more",
     ]
     assert await count(db, tables.UsageEvent) == 0
+
+
+async def test_nul_characters_and_overlong_strings_are_refused_at_their_paths(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    # PostgreSQL refused a NUL in text and JSON with a traceback; SQLite stored it. Strings had no bound.
+    example["customers"][0]["organization"]["legal_name"] = "Globex\u0000BV"
+    example["customers"][0]["custom_fields"][0]["value"] = "x" * 10_001
+    example["usage_events"][0]["properties"] = {"region": "eu", "note\u0000": "y", "long": "z" * 10_001, "k" * 10_001: "v"}
+    example["invoices"][0]["notes"] = ["fine", "bad\u0000"]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    nul = "contains a NUL character (\\u0000), which cannot be stored"
+    assert [str(p) for p in report.files[0].problems] == [
+        f"customers[0].organization.legal_name: {nul}",
+        "customers[0].custom_fields[0].value: is longer than 10,000 characters",
+        f"usage_events[0].properties.note\\u0000: {nul}",
+        "usage_events[0].properties.long: is longer than 10,000 characters",
+        f"usage_events[0].properties.{'k' * 40}…: is longer than 10,000 characters",
+        f"invoices[0].notes[1]: {nul}",
+    ]
+    assert await count(db, tables.Customer) == 0
+    example["customers"][0]["organization"]["legal_name"] = "G" * 10_000  # the longest string is fine
+    example["customers"][0]["custom_fields"][0]["value"] = "CC-42"
+    example["usage_events"][0]["properties"] = {"region": "eu"}
+    example["invoices"][0]["notes"] = []
+    assert (await import_files(db, [write(tmp_path, example, "fixed.json")], progress=False)).ok
