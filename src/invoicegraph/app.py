@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from invoicegraph.auth.keys import DEMO_KEY_PREFIX
 from invoicegraph.auth.tokens import TokenVerifier
-from invoicegraph.db.engine import Database
+from invoicegraph.db.engine import Database, MissingDatabaseFile, sqlite_file
 from invoicegraph.db.tables import ApiKey
 from invoicegraph.graphql.endpoint import GraphQLEndpoint
 from invoicegraph.middleware.auth import AuthMiddleware
@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        path = sqlite_file(settings.database_url)
+        if path is not None and not path.exists():
+            raise MissingDatabaseFile(path)  # `invoicegraph serve` says so in one line before it gets here
         if settings.is_production:
             await _refuse_demo_credentials(database)
         _tune_garbage_collector()

@@ -59,6 +59,7 @@ def serve(
     settings = _settings()
     if migrate:
         _migrate(settings.database_url)
+    _require_database_file(settings.database_url)
     uvicorn.run(
         "invoicegraph.app:create_app",
         factory=True,
@@ -257,8 +258,20 @@ def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (ak
     console.print(f"revoked {key_id}")
 
 
+def _require_database_file(url: str) -> None:
+    """One clear line and exit 2 when the SQLite file to use does not exist (only `migrate` and `demo` create one)."""
+    from invoicegraph.db.engine import MissingDatabaseFile, sqlite_file
+
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        errors.print(str(MissingDatabaseFile(path)), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+
 def _database() -> Database:
+    """The database of a command that uses an existing one (import, api-keys): never created here."""
     from invoicegraph.db.engine import Database
 
     settings = _settings()
-    return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds)
+    _require_database_file(settings.database_url)
+    return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds, create_missing=False)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -38,13 +40,46 @@ def _json_dumps(value: Any) -> str:
 _JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) -> AsyncEngine:
-    """An async engine with the settings this service needs on each backend."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another backend, an in-memory database or a SQLite URI."""
+    if not url.startswith("sqlite"):
+        return None
+    parsed = make_url(url)
+    if not parsed.database or parsed.database == ":memory:" or parsed.query.get("uri"):
+        return None
+    return Path(parsed.database)
+
+
+class MissingDatabaseFile(RuntimeError):
+    """The SQLite file to serve does not exist (the service never creates one: `invoicegraph migrate` does)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the database file {path} does not exist: create it with `invoicegraph migrate` (or `invoicegraph demo`), "
+            "or point INVOICEGRAPH_DATABASE_URL at an existing one"
+        )
+
+
+def _existing_only(url: str) -> str | URL:
+    """A SQLite file URL opened read-write only: SQLite then fails instead of creating a missing file
+    (the default `sqlite3.connect` creates an empty one: a typo in the URL served an empty database)."""
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database="file:" + quote(str(path.resolve())), query={**parsed.query, "mode": "rw", "uri": "true"})
+
+
+def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0, create_missing: bool = True) -> AsyncEngine:
+    """An async engine with the settings this service needs on each backend.
+
+    `create_missing=False`: a SQLite file that does not exist is an error, never created.
+    """
     if url.startswith("sqlite"):
         # One connection per checkout, no pool: SQLite serializes writers anyway, and a pooled
         # aiosqlite connection outliving its event loop (tests, CLI) raises on close.
         engine = create_async_engine(
-            url,
+            url if create_missing else _existing_only(url),
             poolclass=NullPool,
             connect_args={"timeout": connect_timeout},
             **_JSON_CODEC,
@@ -94,9 +129,10 @@ class Database:
         replica_max_lag_seconds: float = 5.0,
         replica_check_interval_seconds: float = 1.0,
         replica_retry_seconds: float = 10.0,
+        create_missing: bool = True,
     ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout)
+        self.engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout, create_missing=create_missing)
         self.counter = StatementCounter(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # On SQLite, writers take the database lock at BEGIN (see _sqlite_on_begin).
@@ -123,6 +159,8 @@ class Database:
             replica_max_lag_seconds=settings.replica_max_lag_seconds,
             replica_check_interval_seconds=settings.replica_check_interval_seconds,
             replica_retry_seconds=settings.replica_retry_seconds,
+            # The service reads and writes an existing database; creating one is `invoicegraph migrate`'s.
+            create_missing=False,
         )
 
     @property
