@@ -251,6 +251,7 @@ async def test_readyz_fails_when_the_database_is_unreachable(url: str, tmp_path:
 
 
 async def test_readyz_fails_until_migrations_are_applied(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # an empty database (serving never creates the file)
     app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
     try:
         async with _client(app) as client:
