@@ -277,3 +277,14 @@ async def test_metrics_count_planned_and_fallback_completions(http: httpx.AsyncC
     assert plans(after)["planned"] == plans(before)["planned"] + 1
     assert plans(after)["fallback"] == plans(before)["fallback"]
     assert plans(after)["mismatch"] == 0
+
+
+async def test_only_authenticated_validated_operations_name_a_metric_series(http: httpx.AsyncClient, key: Key) -> None:
+    for number in range(5):  # anonymous junk names, valid documents: they used to take label slots
+        await http.post("/graphql", json={"query": f"query Junk{number} {{ __typename }}"})
+    await http.post("/graphql", json={"query": "query Invalid { nope }"}, headers=key.headers)  # does not validate
+    await http.post("/graphql", json={"query": "query Mine { __typename }"}, headers=key.headers)
+
+    operations = {dict(labels)["operation"] for name, labels in await _metrics(http) if name == "invoicegraph_requests_total"}
+
+    assert operations == {"POST /graphql", "Mine"}
