@@ -28,6 +28,7 @@ from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
+from invoicegraph.services.maintenance import Maintenance, periodic_jobs
 from invoicegraph.settings import Settings, get_settings
 
 
@@ -51,9 +52,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.is_production:
             await _refuse_demo_credentials(database)
         _tune_garbage_collector()
-        yield
-        observability.shutdown()
-        await database.dispose()
+        maintenance = Maintenance(database, periodic_jobs(settings))
+        maintenance.start()
+        try:
+            yield
+        finally:
+            await maintenance.stop()
+            observability.shutdown()
+            await database.dispose()
 
     app = Starlette(
         routes=[

@@ -6,6 +6,7 @@ construction time, so a misconfigured deployment fails before it binds a port.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -56,6 +57,25 @@ class Settings(BaseSettings):
         10.0, gt=0, description="How long a replica that failed to connect is skipped before it is tried again."
     )
 
+    idempotency_retention_hours: int = Field(
+        48,
+        ge=24,
+        description=(
+            "How long an `Idempotency-Key`'s response is kept and replayed (at least 24 hours); older records are purged, "
+            "and their keys are free again."
+        ),
+    )
+    idempotency_max_records_per_credential: int = Field(
+        10_000,
+        ge=100,
+        description=(
+            "The most idempotency records one credential keeps per platform; the purge removes its oldest beyond that "
+            "(their keys are free again), so a credential cannot fill the database with keys."
+        ),
+    )
+    maintenance_interval_seconds: float = Field(
+        300.0, gt=0, description="How often each process runs its maintenance jobs (the idempotency purge)."
+    )
     allow_overpayment: bool = Field(
         False,
         description=(
@@ -164,6 +184,10 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format
         return "json" if self.is_production else "console"
+
+    @property
+    def idempotency_retention(self) -> timedelta:
+        return timedelta(hours=self.idempotency_retention_hours)
 
     @property
     def is_sqlite(self) -> bool:

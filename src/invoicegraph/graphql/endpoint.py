@@ -197,7 +197,7 @@ class GraphQLEndpoint:
             with idempotency.in_flight(principal, keyed) if principal is not None else nullcontext():
                 async with context.database.unit_of_work() as unit:
                     if keyed is not None and principal is not None:
-                        stored = await idempotency.claim(unit.session, principal, keyed)
+                        stored = await idempotency.claim(unit.session, principal, keyed, retention=self.settings.idempotency_retention)
                         if stored is not None:
                             _note_replay()
                             return _replayed(stored)

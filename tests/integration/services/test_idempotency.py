@@ -1,22 +1,26 @@
-"""Idempotency records (services/idempotency.py): who may replay one, and whose records they are.
+"""Idempotency records (services/idempotency.py): who may replay one, whose records they are, how long they stay.
 
 A replay answers a stored response without executing the operation, so it must not skip the checks the
 operation makes: it needs the permissions the first request needed. Records and audit identities are
 namespaced by credential kind and issuer (`api_key:akey_…`, `jwt:<iss>:<sub>`): a token whose subject is
-an API key's id shares nothing with that key.
+an API key's id shares nothing with that key. Records stay for the retention (at least 24 hours), and
+each credential keeps at most its newest N per platform (the purge, services/maintenance.py).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import col
 
+from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import IdempotencyRecord, RefreshRecord
+from invoicegraph.services.idempotency import Purged, purge
 from invoicegraph.settings import Settings
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID
 from tests.support.seed import bearer
@@ -109,3 +113,56 @@ async def test_a_token_whose_subject_is_an_api_key_id_shares_nothing_with_the_ke
     identities = ["api_key:akey_ops", "jwt::akey_ops", "jwt:https://idp.example:akey_ops"]
     assert await audit_identities(database) == identities
     assert await stored_keys(database) == sorted((identity, "k-shared") for identity in identities)
+
+
+async def _age(database: Database, key: str, hours: float) -> None:
+    async with database.write() as session:
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.platform_id) == "plat_acme", col(IdempotencyRecord.key) == key)
+            .values(created_at=datetime.now(UTC) - timedelta(hours=hours))
+        )
+
+
+@pytest.mark.parametrize(("retention", "replayed"), [(48, True), (24, False)])
+async def test_a_replay_follows_the_retention_setting(settings: Settings, database: Database, retention: int, replayed: bool) -> None:
+    app = create_app(settings.model_copy(update={"idempotency_retention_hours": retention}), database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        await graphql(client, {"X-API-KEY": EXAMPLE_KEY}, "k-aged")
+        await _age(database, "k-aged", 30)
+        again = await graphql(client, {"X-API-KEY": EXAMPLE_KEY}, "k-aged")
+    assert ("idempotent-replayed" in again.headers) is replayed
+
+
+async def _add_records(database: Database, credential: str, ages_in_hours: list[float]) -> None:
+    now = datetime.now(UTC)
+    async with database.write() as session:
+        session.add_all(
+            IdempotencyRecord(
+                platform_id="plat_acme",
+                credential_id=credential,
+                key=f"{credential}-{index}",
+                request_hash="h",
+                state="DONE",
+                response_status=200,
+                response_body="{}",
+                response_headers={"content-type": "application/json"},
+                created_at=now - timedelta(hours=age),
+            )
+            for index, age in enumerate(ages_in_hours)
+        )
+
+
+async def test_the_purge_removes_expired_records_and_keeps_each_credentials_newest(database: Database) -> None:
+    await _add_records(database, "api_key:akey_busy", [0.5, 0.1, 0.4, 0.2, 0.3])  # keys 0..4, newest: 1, 3, 4
+    await _add_records(database, "api_key:akey_calm", [1, 49])  # one past the retention
+
+    purged = await purge(database, retention=timedelta(hours=48), keep=3)
+
+    assert purged == Purged(expired=1, trimmed=2)
+    assert await stored_keys(database) == [
+        ("api_key:akey_busy", "api_key:akey_busy-1"),
+        ("api_key:akey_busy", "api_key:akey_busy-3"),
+        ("api_key:akey_busy", "api_key:akey_busy-4"),
+        ("api_key:akey_calm", "api_key:akey_calm-0"),
+    ]
