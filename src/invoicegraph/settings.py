@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="How long to wait for a database connection before failing with a retryable error."
     )
+    database_statement_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "PostgreSQL `statement_timeout` of the serving processes: a longer statement is cancelled and its request answered "
+            "with a retryable 503. Every round trip (BEGIN, COMMIT, a stalled server) is bounded by it plus the connect "
+            "timeout, and each pooled connection is pinged within the connect timeout before use (docs/security.md)."
+        ),
+    )
     lock_timeout_seconds: float = Field(
         5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error."
     )

@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from invoicegraph.db.bounds import ping_on_checkout, postgres_connect_args
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.routing import Replica, ReplicaSet, Route
 from invoicegraph.db.sqlite_decimal import register as register_decimal_aggregates
@@ -70,10 +71,19 @@ def _existing_only(url: str) -> str | URL:
     return parsed.set(database="file:" + quote(str(path.resolve())), query={**parsed.query, "mode": "rw", "uri": "true"})
 
 
-def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0, create_missing: bool = True) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    create_missing: bool = True,
+    statement_timeout: float | None = None,
+) -> AsyncEngine:
     """An async engine with the settings this service needs on each backend.
 
     `create_missing=False`: a SQLite file that does not exist is an error, never created.
+    `statement_timeout`: PostgreSQL statements (and every round trip) are bounded (db/bounds.py); the
+    serving process sets it, the CLI (imports, migrations) does not.
     """
     if url.startswith("sqlite"):
         # One connection per checkout, no pool: SQLite serializes writers anyway, and a pooled
@@ -87,15 +97,17 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0, 
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=connect_timeout,
-        connect_args={"timeout": connect_timeout, "server_settings": {"application_name": "invoicegraph"}},
+        connect_args=postgres_connect_args(connect_timeout=connect_timeout, statement_timeout=statement_timeout),
         **_JSON_CODEC,
     )
+    # Replaces `pool_pre_ping`, whose ping has no timeout: a stalled server would hold the request.
+    ping_on_checkout(engine, connect_timeout)
+    return engine
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -130,9 +142,12 @@ class Database:
         replica_check_interval_seconds: float = 1.0,
         replica_retry_seconds: float = 10.0,
         create_missing: bool = True,
+        statement_timeout: float | None = None,
     ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout, create_missing=create_missing)
+        self.engine = make_engine(
+            url, pool_size=pool_size, connect_timeout=connect_timeout, create_missing=create_missing, statement_timeout=statement_timeout
+        )
         self.counter = StatementCounter(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # On SQLite, writers take the database lock at BEGIN (see _sqlite_on_begin).
@@ -141,7 +156,10 @@ class Database:
         if replica_urls and self.dialect != "postgresql":
             raise ValueError("read replicas need a PostgreSQL primary (INVOICEGRAPH_DATABASE_URL)")
         self.replicas = ReplicaSet(
-            [_replica(replica_url, pool_size=pool_size, connect_timeout=connect_timeout) for replica_url in replica_urls],
+            [
+                _replica(replica_url, pool_size=pool_size, connect_timeout=connect_timeout, statement_timeout=statement_timeout)
+                for replica_url in replica_urls
+            ],
             primary=self.engine,
             max_lag=replica_max_lag_seconds,
             check_interval=replica_check_interval_seconds,
@@ -161,6 +179,7 @@ class Database:
             replica_retry_seconds=settings.replica_retry_seconds,
             # The service reads and writes an existing database; creating one is `invoicegraph migrate`'s.
             create_missing=False,
+            statement_timeout=settings.database_statement_timeout_seconds,
         )
 
     @property
@@ -204,8 +223,8 @@ class Database:
             await replica.engine.dispose()
 
 
-def _replica(url: str, *, pool_size: int, connect_timeout: float) -> Replica:
-    engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout)
+def _replica(url: str, *, pool_size: int, connect_timeout: float, statement_timeout: float | None) -> Replica:
+    engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout, statement_timeout=statement_timeout)
     parsed = make_url(url)
     return Replica(
         name=f"{parsed.host or 'localhost'}:{parsed.port or 5432}",

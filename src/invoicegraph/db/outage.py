@@ -27,6 +27,8 @@ _ASYNCPG_UNAVAILABLE = (
     "TooManyConnectionsError",
     "ClientCannotConnectError",
     "ConnectionRejectionError",
+    # statement_timeout (SQLSTATE 57014), or an operator's pg_cancel_backend: the statement may succeed later.
+    "QueryCanceledError",
 )
 
 
