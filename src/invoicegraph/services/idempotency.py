@@ -160,6 +160,9 @@ class Purged:
     expired: int = 0
     trimmed: int = 0
 
+    def __bool__(self) -> bool:
+        return bool(self.expired or self.trimmed)  # nothing removed: nothing to log
+
 
 async def purge(database: Database, *, retention: timedelta = DEFAULT_RETENTION, keep: int | None = None) -> Purged:
     """Delete records older than the retention, and each credential's records beyond its newest `keep`.

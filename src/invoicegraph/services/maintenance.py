@@ -5,7 +5,9 @@ first time after a random part of its interval (so that the processes of a deplo
 together). A job that fails is logged and tried again at its next turn; nothing it does is part of a
 request.
 
-Several processes (workers, servers) each run the scheduler. On PostgreSQL a job runs under a
+Several processes (workers, servers) each run the scheduler. A job about the process itself (handing
+memory back after a burst, memory.py) runs in each; one about the database runs in one at a time. On
+PostgreSQL such a job runs under a
 transaction-level advisory lock named after it, taken with `pg_try_advisory_xact_lock`: the process
 that gets it runs the job, the others skip that turn, and the lock goes with the transaction (commit,
 rollback or a dead connection), so a crashed process never leaves it held. On SQLite (one node) there
@@ -27,28 +29,47 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from invoicegraph.db.engine import Database
+from invoicegraph.memory import return_memory
 from invoicegraph.services import idempotency
 from invoicegraph.settings import Settings
 
 _log = logging.getLogger("invoicegraph.maintenance")
 
 
+# How often an idle process hands memory back after a burst (memory.py).
+MEMORY_RETURN_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str
     every: float  # seconds between two turns
-    run: Callable[[Database], Awaitable[object]]  # returns what it did, for the log line
+    run: Callable[[Database], Awaitable[object]]  # returns what it did (logged when there is something)
+    # A job about the database runs in one process at a time; one about the process itself in each.
+    everywhere: bool = False
 
 
-def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
-    """Every job a serving process runs."""
+def periodic_jobs(settings: Settings, *, idle: Callable[[], bool] = lambda: True) -> list[PeriodicJob]:
+    """Every job a serving process runs. `idle`: whether the process serves no request right now."""
     retention = settings.idempotency_retention
     keep = settings.idempotency_max_records_per_credential
 
     async def purge_idempotency_records(database: Database) -> object:
         return await idempotency.purge(database, retention=retention, keep=keep)
 
-    return [PeriodicJob("idempotency-purge", settings.maintenance_interval_seconds, purge_idempotency_records)]
+    async def hand_memory_back(_database: Database) -> object:
+        # Only while idle: a full collection holds the event loop for as long as it walks the heap.
+        return "memory handed back" if idle() and return_memory() else None
+
+    return [
+        PeriodicJob("idempotency-purge", settings.maintenance_interval_seconds, purge_idempotency_records),
+        PeriodicJob("memory-return", MEMORY_RETURN_SECONDS, hand_memory_back, everywhere=True),
+    ]
+
+
+def _report(job: PeriodicJob, outcome: object) -> None:
+    if outcome:
+        _log.info("%s: %s", job.name, outcome)
 
 
 def _lock_id(name: str) -> int:
@@ -74,15 +95,15 @@ class Maintenance:
 
     async def run_once(self, job: PeriodicJob) -> bool:
         """Run `job` now, unless another process is running it (PostgreSQL); True when it ran here."""
-        if self.database.dialect != "postgresql":
-            _log.info("%s: %s", job.name, await job.run(self.database))
+        if job.everywhere or self.database.dialect != "postgresql":
+            _report(job, await job.run(self.database))
             return True
         async with self.database.engine.connect() as connection:
             got = await connection.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(job.name)})
             if not got:
                 return False
             # The lock is this connection's transaction's: held while the job runs on connections of its own.
-            _log.info("%s: %s", job.name, await job.run(self.database))
+            _report(job, await job.run(self.database))
             await connection.commit()
         return True
 

@@ -91,4 +91,23 @@ async def test_a_job_runs_in_one_process_at_a_time_on_postgresql(settings: Setti
 
 def test_the_idempotency_purge_is_a_periodic_job() -> None:
     jobs = periodic_jobs(Settings(maintenance_interval_seconds=120.0))
-    assert [(job.name, job.every) for job in jobs] == [("idempotency-purge", 120.0)]
+    assert [(job.name, job.every, job.everywhere) for job in jobs] == [("idempotency-purge", 120.0, False), ("memory-return", 30.0, True)]
+
+
+async def test_memory_is_handed_back_only_while_the_process_serves_nothing(database: Database) -> None:
+    # A full collection holds the event loop: never while a request runs (the idle test is the limits' count).
+    full: list[str] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            full.append(phase)
+
+    gc.callbacks.append(watch)
+    try:
+        jobs = periodic_jobs(Settings(), idle=lambda: False)
+        assert await jobs[1].run(database) is None
+        assert full == []
+        await periodic_jobs(Settings(), idle=lambda: True)[1].run(database)
+        assert full == ["start", "stop"]
+    finally:
+        gc.callbacks.remove(watch)
