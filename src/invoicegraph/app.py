@@ -22,6 +22,7 @@ from invoicegraph.middleware.auth import AuthMiddleware
 from invoicegraph.middleware.body_limit import BodySizeLimitMiddleware
 from invoicegraph.middleware.cors import cors_middleware
 from invoicegraph.middleware.faults import DatabaseOutageMiddleware
+from invoicegraph.middleware.limits import CallerLimits, CredentialFailureThrottle, RequestLimitsMiddleware
 from invoicegraph.observability.health import healthz, readyz
 from invoicegraph.observability.logging import configure_logging
 from invoicegraph.observability.setup import instrument
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings)
     observability = instrument(settings, database)
     schema = build_schema(execution_plans=settings.execution_plans)
-    graphql = GraphQLEndpoint(schema, settings=settings, database=database)
+    limits = CallerLimits(settings)
+    graphql = GraphQLEndpoint(schema, settings=settings, database=database, limits=limits)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.is_production:
             await _refuse_demo_credentials(database)
         _tune_garbage_collector()
-        maintenance = Maintenance(database, periodic_jobs(settings))
+        maintenance = Maintenance(database, periodic_jobs(settings, idle=lambda: not limits.in_flight))
         maintenance.start()
         try:
             yield
@@ -77,9 +79,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             *cors_middleware(settings),
             # A database outage anywhere below (credential lookup included) answers a retryable 503.
             Middleware(DatabaseOutageMiddleware),
+            # Refused credentials are counted per client address, and an address past its budget is refused
+            # before its credential is looked up (middleware/limits.py).
+            Middleware(CredentialFailureThrottle, limits=limits),
             # Every response, refusals included, carries X-REQUEST-ID.
             Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings), refuse_demo_keys=settings.is_production),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            # Per credential and platform: requests in flight and their rate; every request's deadline.
+            Middleware(RequestLimitsMiddleware, limits=limits, deadline=settings.request_timeout_seconds),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.
         exception_handlers={404: route_error, 405: route_error},
@@ -93,6 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.schema = schema
     app.state.observability = observability
+    app.state.limits = limits
     return app
 
 

@@ -121,6 +121,63 @@ class Settings(BaseSettings):
     max_repeated_fields: int = Field(
         10, ge=1, description="Maximum times one response name (field or alias) may be selected directly in one selection set."
     )
+    max_in_flight_per_credential: int = Field(
+        8, ge=1, description="Requests one credential may have running at once in a process; one more is refused with 429."
+    )
+    max_in_flight_per_platform: int = Field(
+        16, ge=1, description="Requests one platform (tenant) may have running at once in a process, all its credentials together."
+    )
+    rate_limit_per_credential: float = Field(
+        50.0, gt=0, description="Requests per second one credential may send to a process (bursts of twice that); more: 429."
+    )
+    rate_limit_per_platform: float = Field(
+        100.0, gt=0, description="Requests per second one platform may send to a process, all its credentials together (bursts of twice)."
+    )
+    cost_limit_per_platform: float = Field(
+        100_000.0,
+        gt=0,
+        description=(
+            "Complexity (fields an answer can hold, as INVOICEGRAPH_MAX_COMPLEXITY counts them) one platform's GraphQL operations "
+            "may ask of a process per second; a full budget always admits one operation of the maximal complexity."
+        ),
+    )
+    max_in_flight_cost_per_platform: int = Field(
+        250_000,
+        ge=1,
+        description=(
+            "Complexity one platform's GraphQL operations running at once in a process may add up to (any number of light "
+            "ones, a few heavy ones; an operation alone always runs)."
+        ),
+    )
+    auth_failures_per_minute: int = Field(
+        30,
+        ge=1,
+        description=(
+            "Refused credentials one client address may send to a process per minute; past that its credentials are refused with 429 "
+            "before they are checked (except one accepted from that address in the last 10 minutes)."
+        ),
+    )
+    request_timeout_seconds: float = Field(
+        30.0, gt=0, description="A request still running after this long is answered with a retryable 503 and cancelled."
+    )
+    body_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long a request body may take to arrive, once the headers are in; slower: 408."
+    )
+    header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "How long `invoicegraph serve` waits for a request's headers (from the connection's start, or the previous "
+            "response) before it closes the connection."
+        ),
+    )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses of the proxies whose X-Forwarded-For names the client (`invoicegraph serve`). The limits on refused "
+            "credentials count per client address: behind a proxy, list it here, or every client shares its address."
+        ),
+    )
     cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
 
     log_format: Literal["json", "console"] | None = Field(

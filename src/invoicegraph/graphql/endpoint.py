@@ -58,6 +58,7 @@ from invoicegraph.graphql.request import GraphQLRequest, get_mutation, read_requ
 from invoicegraph.graphql.required import permits, required_checks
 from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.middleware.auth import RequestAuth
+from invoicegraph.middleware.limits import CallerLimits, TooManyRequests
 from invoicegraph.middleware.refusal import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, prefers_graphql_response_json, refusal
 from invoicegraph.observability.facts import OK, current_facts
 from invoicegraph.schema.build import BillingSchema
@@ -71,8 +72,9 @@ _log = logging.getLogger("invoicegraph.graphql")
 class GraphQLEndpoint:
     """The ASGI app behind `Route("/graphql")` (HTTP only; see the module text)."""
 
-    def __init__(self, schema: BillingSchema, *, settings: Settings, database: Database) -> None:
+    def __init__(self, schema: BillingSchema, *, settings: Settings, database: Database, limits: CallerLimits | None = None) -> None:
         self.schema = graphql_core_schema(schema)
+        self.caller_limits = limits or CallerLimits(settings)
         self.executor_class = schema.execution_context_class
         self.settings = settings
         self.database = database
@@ -119,6 +121,12 @@ class GraphQLEndpoint:
             key = parse_key(request.headers.get(HEADER)) if chosen.operation == OperationType.MUTATION and principal else None
         except ApiError as error:
             return self._answer(request, ExecutionResult(None, [_request_error(error)]), {}, auth.request_id)
+        release = _nothing
+        if principal is not None:
+            try:  # the operation's share of its platform's budget (middleware/limits.py), before it runs
+                release = self.caller_limits.charge(principal, document.cost(chosen))
+            except TooManyRequests as error:
+                return _refused(error, accept)
         _note_operation(chosen, params)
         primary = chosen.operation == OperationType.MUTATION or wants_primary(request.headers.get(CONSISTENCY_HEADER))
         database = self.database.for_request(primary=primary)
@@ -135,6 +143,7 @@ class GraphQLEndpoint:
                 return await self._mutate(request, context, document, chosen, params)
             return self._answer(request, await self._execute(context, document, params), context.response_headers, auth.request_id)
         finally:
+            release()
             await database.close()
 
     def _browser_without_ide(self, request: Request) -> bool:
@@ -227,6 +236,10 @@ class GraphQLEndpoint:
             elif result.data is None and errors and all(_needs_credential(error) for error in errors):
                 status = 401  # nothing could be served without a credential: say so, as before execution
         return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or None)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _fragments(document: Document) -> dict[str, FragmentDefinitionNode]:
