@@ -60,16 +60,9 @@ def serve(
     if migrate:
         _migrate(settings.database_url)
     _require_database_file(settings.database_url)
-    uvicorn.run(
-        "invoicegraph.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=False,
-    )
+    from invoicegraph.serving import uvicorn_options
+
+    uvicorn.run("invoicegraph.app:create_app", factory=True, host=host, port=port, workers=workers, **uvicorn_options(settings))
 
 
 @app.command("migrate")

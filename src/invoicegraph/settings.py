@@ -167,8 +167,8 @@ class Settings(BaseSettings):
         10.0,
         gt=0,
         description=(
-            "How long `invoicegraph serve` waits for a request's headers (from the connection's start, or the previous "
-            "response) before it closes the connection."
+            "How long `invoicegraph serve` waits for a request's headers (from the connection's start, or the request's "
+            "first byte on a kept-alive connection) before it closes the connection."
         ),
     )
     forwarded_allow_ips: list[str] = Field(
