@@ -64,7 +64,9 @@ def heavy_document() -> str:
 
 
 def api_key(env: dict[str, str], platform: str) -> str:
-    created = run([CLI, "api-keys", "create", "--name", platform, "--platform", platform, "--permission", "READ_ONLY"], env, capture_output=True)
+    created = run(
+        [CLI, "api-keys", "create", "--name", platform, "--platform", platform, "--permission", "READ_ONLY"], env, capture_output=True
+    )
     return next(line.split()[1] for line in created.stdout.decode().splitlines() if line.startswith("key:"))
 
 
@@ -193,7 +195,8 @@ def main() -> None:
             server_env["PYTHONPATH"] = str(args.server_pythonpath)
         server = start_server(f"fairness-{args.label}", server_env, logs)
         ids = [f"invo_{i}" for i in range(1, args.invoices, 2)][:50]  # tenant B's (odd invoices: plat_gen1)
-        report = {"label": args.label, **asyncio.run(_pinned(measure, server.port, keys, ids, args, server.process.pid))}
+        _pin_clients()
+        report = {"label": args.label, **asyncio.run(measure(server.port, keys, ids, args, server.process.pid))}
         idle, loaded = report["b_idle"], report["b_under_load"]
         ratio = loaded["p99_ms"] / idle["p99_ms"] if idle["p99_ms"] and loaded["p99_ms"] else None
         report["b_p99_ratio"] = round(ratio, 1) if ratio is not None else None
@@ -214,10 +217,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-async def _pinned(function: Any, *arguments: Any) -> Any:
+def _pin_clients() -> None:
     """The clients run on the client core (with PostgreSQL), away from the server's."""
     subprocess.run(["taskset", "-p", "-c", CLIENT_CORE, str(os.getpid())], check=False, capture_output=True)
-    return await function(*arguments)
 
 
 if __name__ == "__main__":
