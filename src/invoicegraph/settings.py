@@ -122,10 +122,10 @@ class Settings(BaseSettings):
         10, ge=1, description="Maximum times one response name (field or alias) may be selected directly in one selection set."
     )
     max_in_flight_per_credential: int = Field(
-        8, ge=1, description="Requests one credential may have running at once in a process; one more is refused with 429."
+        32, ge=1, description="Requests one credential may have running at once in a process; one more is refused with 429."
     )
     max_in_flight_per_platform: int = Field(
-        16, ge=1, description="Requests one platform (tenant) may have running at once in a process, all its credentials together."
+        64, ge=1, description="Requests one platform (tenant) may have running at once in a process, all its credentials together."
     )
     rate_limit_per_credential: float = Field(
         50.0, gt=0, description="Requests per second one credential may send to a process (bursts of twice that); more: 429."
