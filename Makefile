@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export INVOICEGRAPH_DATABASE_URL ?= sqlite+aiosqlite:///./invoicegraph.db
 
-.PHONY: run test check format lint typecheck venv schema docs clean bench soak mutate
+.PHONY: run test check format lint typecheck venv schema docs clean bench soak fairness mutate
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ mutate: $(STAMP)
 	$(BIN)/mutmut export-cicd-stats
 	@$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); t = s['total'] - s['skipped']; k = s['killed'] + s['timeout']; print(f'mutants killed: {k} of {t} ({100 * k / t:.1f} %), survived: {s[\"survived\"]}, no tests: {s[\"no_tests\"]}')"
 	$(BIN)/mutmut results
+
+## Fairness (opt-in): one tenant's 32 heavy queries against another's latency, memory after (docs/security.md).
+fairness: $(STAMP)
+	@command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql; }
+	$(BIN)/python bench/fairness.py $(FAIRNESS_ARGS)
 
 ## Regenerate the generated docs (docs/configuration.md, from the Settings class).
 docs: $(STAMP)

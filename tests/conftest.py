@@ -54,6 +54,20 @@ def postgres() -> Iterator[PostgresCluster]:
         cluster.stop()
 
 
+@pytest.fixture
+def own_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster of the test's own, with a migrated database `app`: one the test may stop or
+    freeze (stopping the session's shared cluster would break other tests)."""
+    cluster = PostgresCluster.start()
+    try:
+        cluster.psql("CREATE DATABASE app")
+        upgrade(cluster.url("app"))
+        yield cluster
+    finally:
+        cluster.thaw()  # a test that froze it and failed: let it stop
+        cluster.stop()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"

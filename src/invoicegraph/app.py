@@ -13,23 +13,24 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from invoicegraph.auth.keys import DEMO_KEY_PREFIX
 from invoicegraph.auth.tokens import TokenVerifier
-from invoicegraph.db.engine import Database
+from invoicegraph.db.engine import Database, MissingDatabaseFile, sqlite_file
 from invoicegraph.db.tables import ApiKey
 from invoicegraph.graphql.endpoint import GraphQLEndpoint
 from invoicegraph.middleware.auth import AuthMiddleware
 from invoicegraph.middleware.body_limit import BodySizeLimitMiddleware
 from invoicegraph.middleware.cors import cors_middleware
 from invoicegraph.middleware.faults import DatabaseOutageMiddleware
+from invoicegraph.middleware.limits import CallerLimits, CredentialFailureThrottle, RequestLimitsMiddleware
 from invoicegraph.observability.health import healthz, readyz
 from invoicegraph.observability.logging import configure_logging
 from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
+from invoicegraph.services.maintenance import Maintenance, periodic_jobs
 from invoicegraph.settings import Settings, get_settings
-
-DEMO_KEY_PREFIX = "igk_demo_"
 
 
 class InsecureDeployment(RuntimeError):
@@ -42,16 +43,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings)
     observability = instrument(settings, database)
     schema = build_schema(execution_plans=settings.execution_plans)
-    graphql = GraphQLEndpoint(schema, settings=settings, database=database)
+    limits = CallerLimits(settings)
+    graphql = GraphQLEndpoint(schema, settings=settings, database=database, limits=limits)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        path = sqlite_file(settings.database_url)
+        if path is not None and not path.exists():
+            raise MissingDatabaseFile(path)  # `invoicegraph serve` says so in one line before it gets here
         if settings.is_production:
             await _refuse_demo_credentials(database)
         _tune_garbage_collector()
-        yield
-        observability.shutdown()
-        await database.dispose()
+        maintenance = Maintenance(database, periodic_jobs(settings, idle=lambda: not limits.in_flight))
+        maintenance.start()
+        try:
+            yield
+        finally:
+            await maintenance.stop()
+            observability.shutdown()
+            await database.dispose()
 
     app = Starlette(
         routes=[
@@ -69,14 +79,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             *cors_middleware(settings),
             # A database outage anywhere below (credential lookup included) answers a retryable 503.
             Middleware(DatabaseOutageMiddleware),
+            # Refused credentials are counted per client address, and an address past its budget is refused
+            # before its credential is looked up (middleware/limits.py).
+            Middleware(CredentialFailureThrottle, limits=limits),
             # Every response, refusals included, carries X-REQUEST-ID.
             Middleware(
                 AuthMiddleware,
                 database=database,
                 tokens=TokenVerifier(settings),
+                refuse_demo_keys=settings.is_production,
                 credential_cache_seconds=settings.credential_cache_seconds,
             ),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            # Per credential and platform: requests in flight and their rate; every request's deadline.
+            Middleware(RequestLimitsMiddleware, limits=limits, deadline=settings.request_timeout_seconds),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.
         exception_handlers={404: route_error, 405: route_error},
@@ -90,6 +106,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.schema = schema
     app.state.observability = observability
+    app.state.limits = limits
     return app
 
 

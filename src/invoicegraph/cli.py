@@ -60,16 +60,10 @@ def serve(
     _check_trusted_documents(settings)
     if migrate:
         _migrate(settings.database_url)
-    uvicorn.run(
-        "invoicegraph.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=False,
-    )
+    _require_database_file(settings.database_url)
+    from invoicegraph.serving import uvicorn_options
+
+    uvicorn.run("invoicegraph.app:create_app", factory=True, host=host, port=port, workers=workers, **uvicorn_options(settings))
 
 
 def _check_trusted_documents(settings: Settings) -> None:
@@ -104,10 +98,14 @@ def import_command(
     """Import billing data files, each in one transaction (all or nothing)."""
     from invoicegraph.services.importing import import_files
 
+    allow_overpayment = _settings().allow_overpayment
+
     async def run() -> int:
         database = _database()
         try:
-            report = await import_files(database, list(files), progress=progress and sys.stdout.isatty())
+            report = await import_files(
+                database, list(files), progress=progress and sys.stdout.isatty(), allow_overpayment=allow_overpayment
+            )
         finally:
             await database.dispose()
         if report.ok:
@@ -275,8 +273,20 @@ def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (ak
     console.print(f"revoked {key_id}")
 
 
+def _require_database_file(url: str) -> None:
+    """One clear line and exit 2 when the SQLite file to use does not exist (only `migrate` and `demo` create one)."""
+    from invoicegraph.db.engine import MissingDatabaseFile, sqlite_file
+
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        errors.print(str(MissingDatabaseFile(path)), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+
 def _database() -> Database:
+    """The database of a command that uses an existing one (import, api-keys): never created here."""
     from invoicegraph.db.engine import Database
 
     settings = _settings()
-    return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds)
+    _require_database_file(settings.database_url)
+    return Database(settings.database_url, pool_size=2, connect_timeout=settings.database_connect_timeout_seconds, create_missing=False)

@@ -6,6 +6,7 @@ construction time, so a misconfigured deployment fails before it binds a port.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -36,6 +37,15 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="How long to wait for a database connection before failing with a retryable error."
     )
+    database_statement_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "PostgreSQL `statement_timeout` of the serving processes: a longer statement is cancelled and its request answered "
+            "with a retryable 503. Every round trip (BEGIN, COMMIT, a stalled server) is bounded by it plus the connect "
+            "timeout, and each pooled connection is pinged within the connect timeout before use (docs/security.md)."
+        ),
+    )
     lock_timeout_seconds: float = Field(
         5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error."
     )
@@ -54,6 +64,33 @@ class Settings(BaseSettings):
     )
     replica_retry_seconds: float = Field(
         10.0, gt=0, description="How long a replica that failed to connect is skipped before it is tried again."
+    )
+
+    idempotency_retention_hours: int = Field(
+        48,
+        ge=24,
+        description=(
+            "How long an `Idempotency-Key`'s response is kept and replayed (at least 24 hours); older records are purged, "
+            "and their keys are free again."
+        ),
+    )
+    idempotency_max_records_per_credential: int = Field(
+        10_000,
+        ge=100,
+        description=(
+            "The most idempotency records one credential keeps per platform; the purge removes its oldest beyond that "
+            "(their keys are free again), so a credential cannot fill the database with keys."
+        ),
+    )
+    maintenance_interval_seconds: float = Field(
+        300.0, gt=0, description="How often each process runs its maintenance jobs (the idempotency purge)."
+    )
+    allow_overpayment: bool = Field(
+        False,
+        description=(
+            "Let `invoicegraph import` record payments that take an invoice's payments above its total (payment status "
+            "OVERPAID). Off: such a file is refused."
+        ),
     )
 
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, description="HS256 shared secret for Bearer tokens. Production refuses the default.")
@@ -113,6 +150,63 @@ class Settings(BaseSettings):
         description=(
             "Origins allowed by CORS (JSON list; `http://localhost:*` allows any port). Default: in development the local "
             "dev servers (`http://localhost:*`, `http://127.0.0.1:*`), in production none. `[]`: no CORS headers (docs/browser.md)."
+        ),
+    )
+    max_in_flight_per_credential: int = Field(
+        32, ge=1, description="Requests one credential may have running at once in a process; one more is refused with 429."
+    )
+    max_in_flight_per_platform: int = Field(
+        64, ge=1, description="Requests one platform (tenant) may have running at once in a process, all its credentials together."
+    )
+    rate_limit_per_credential: float = Field(
+        50.0, gt=0, description="Requests per second one credential may send to a process (bursts of twice that); more: 429."
+    )
+    rate_limit_per_platform: float = Field(
+        100.0, gt=0, description="Requests per second one platform may send to a process, all its credentials together (bursts of twice)."
+    )
+    cost_limit_per_platform: float = Field(
+        100_000.0,
+        gt=0,
+        description=(
+            "Complexity (fields an answer can hold, as INVOICEGRAPH_MAX_COMPLEXITY counts them) one platform's GraphQL operations "
+            "may ask of a process per second; a full budget always admits one operation of the maximal complexity."
+        ),
+    )
+    max_in_flight_cost_per_platform: int = Field(
+        250_000,
+        ge=1,
+        description=(
+            "Complexity one platform's GraphQL operations running at once in a process may add up to (any number of light "
+            "ones, a few heavy ones; an operation alone always runs)."
+        ),
+    )
+    auth_failures_per_minute: int = Field(
+        30,
+        ge=1,
+        description=(
+            "Refused credentials one client address may send to a process per minute; past that its credentials are refused with 429 "
+            "before they are checked (except one accepted from that address in the last 10 minutes)."
+        ),
+    )
+    request_timeout_seconds: float = Field(
+        30.0, gt=0, description="A request still running after this long is answered with a retryable 503 and cancelled."
+    )
+    body_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long a request body may take to arrive, once the headers are in; slower: 408."
+    )
+    header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description=(
+            "How long `invoicegraph serve` waits for a request's headers (from the connection's start, or the request's "
+            "first byte on a kept-alive connection) before it closes the connection."
+        ),
+    )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses of the proxies whose X-Forwarded-For names the client (`invoicegraph serve`). The limits on refused "
+            "credentials count per client address: behind a proxy, list it here, or every client shares its address."
         ),
     )
 
@@ -187,6 +281,10 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format
         return "json" if self.is_production else "console"
+
+    @property
+    def idempotency_retention(self) -> timedelta:
+        return timedelta(hours=self.idempotency_retention_hours)
 
     @property
     def is_sqlite(self) -> bool:

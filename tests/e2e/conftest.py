@@ -76,6 +76,13 @@ def _server_env(database_url: str) -> dict[str, str]:
         INVOICEGRAPH_DATABASE_URL=database_url,
         INVOICEGRAPH_ENVIRONMENT="development",
         INVOICEGRAPH_LOG_FORMAT="console",
+        # One server answers the whole session from one address and one key, the audits sending hundreds
+        # of requests in seconds, dozens at once: budgets above that (the limits are
+        # tests/integration/middleware/test_limits.py's).
+        INVOICEGRAPH_RATE_LIMIT_PER_CREDENTIAL="10000",
+        INVOICEGRAPH_RATE_LIMIT_PER_PLATFORM="10000",
+        INVOICEGRAPH_MAX_IN_FLIGHT_PER_CREDENTIAL="1000",
+        INVOICEGRAPH_MAX_IN_FLIGHT_PER_PLATFORM="1000",
     )
     return env
 

@@ -65,6 +65,9 @@ async def _seed(url: str, directory: Path) -> None:
 def _serve(url: str, log: Path, *, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_loopback_port()
     env = {**_server_env(url), "INVOICEGRAPH_LOCK_TIMEOUT_SECONDS": "30", "INVOICEGRAPH_LOG_LEVEL": "WARNING"}
+    # These tests send up to 40 requests at once with one key, and one worker may accept all of them:
+    # room above that (the per-credential limits are tests/integration/middleware/test_limits.py's).
+    env["INVOICEGRAPH_MAX_IN_FLIGHT_PER_CREDENTIAL"] = "64"
     command = [str(Path(sys.executable).with_name("invoicegraph")), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen([*command, "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
+from invoicegraph.auth.keys import hash_key, key_prefix
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import ApiKey
+from invoicegraph.db.tables import ApiKey, ApiKeyPlatform
 from invoicegraph.services.api_keys import revoke_api_key
 from tests.security.conftest import PRODUCTION_SECRET, Server, ServerFactory, error_of
 from tests.support.seed import add_key
@@ -125,3 +126,39 @@ async def test_api_key_unknown_or_malformed(prod: Server) -> None:
 
 async def test_two_credentials_at_once_are_refused(prod: Server) -> None:
     await assert_refused(prod, {**prod.headers, **token(claims())})
+
+
+async def _demo_key(database: Database) -> dict[str, str]:
+    """A key with the demo prefix, ACTIVE, as an import of the demo file (or a copy of it) leaves it."""
+    key = "igk_demo_imported_later_000000000000000000000"
+    async with database.write() as session:
+        session.add(
+            ApiKey(
+                id="akey_demo_later",
+                name="demo",
+                key_prefix=key_prefix(key),
+                key_hash=hash_key(key),
+                status="ACTIVE",
+                permissions=["ADMINISTRATOR"],
+                created_at=datetime.now(UTC),
+            )
+        )
+        await session.flush()
+        session.add(ApiKeyPlatform(platform_id="plat_a", api_key_id="akey_demo_later"))
+    return {"X-API-KEY": key}
+
+
+async def test_production_refuses_a_demo_key_at_every_request(make_server: ServerFactory, database: Database) -> None:
+    # The startup check saw no demo key; one that became active afterwards must not work either.
+    prod = await make_server()
+    headers = await _demo_key(database)
+    await assert_refused(prod, headers)
+    development = await make_server(environment="development")
+    assert (await development.client.post("/graphql", json=QUERY, headers=headers)).json() == {"data": {"invoices": {"edges": []}}}
+
+
+async def test_a_token_whose_identity_could_not_be_stored_is_refused(prod: Server) -> None:
+    # `jwt:<iss>:<sub>` is what idempotency and audit records store (at most 255 characters).
+    await assert_refused(prod, token(claims(sub="u" * 251)))
+    response = await prod.client.post("/graphql", json=QUERY, headers=token(claims(sub="u" * 250)))
+    assert response.json() == {"data": {"invoices": {"edges": []}}}

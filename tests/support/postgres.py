@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -170,6 +171,24 @@ class PostgresCluster:
             capture_output=True,
         )
 
+    def server_pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, background workers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit() and _parent_of(entry) == postmaster]
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Stop every process of the server (SIGSTOP): connections stay open and nothing answers, as
+        when a database host stalls. `thaw` lets it go on."""
+        for pid in self.server_pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if not (self.data / "postmaster.pid").exists():
+            return  # not running (stopped): nothing is frozen
+        for pid in self.server_pids():
+            os.kill(pid, signal.SIGCONT)
+
     def query(self, sql: str, database: str = "postgres") -> str:
         """The first column of the first row, as psql prints it unaligned."""
         result = subprocess.run(
@@ -228,6 +247,15 @@ class PostgresCluster:
             capture_output=True,
         )
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _parent_of(process: Path) -> int | None:
+    try:
+        stat = (process / "stat").read_text()
+    except OSError:
+        return None  # gone meanwhile
+    # `pid (comm) state ppid …`: comm may hold spaces and parentheses, so split after the last ')'.
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def _run_as_prefix(directory: Path) -> list[str]:

@@ -120,3 +120,15 @@ def test_import_of_a_key_another_stored_key_holds_fails_without_a_traceback(tmp_
     assert "api_keys[0].key: this key is already in use" in result.output
     assert "akey_a" not in result.output
     assert "plat_a" not in result.output
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["import", __file__], ["api-keys", "list"]])
+def test_a_missing_database_file_is_one_clear_line_and_is_never_created(database_env: Path, command: list[str]) -> None:
+    # (`import` names any existing file: the database is checked before the file is read.)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        f"the database file {database_env} does not exist: create it with `invoicegraph migrate` (or `invoicegraph demo`), "
+        "or point INVOICEGRAPH_DATABASE_URL at an existing one"
+    )
+    assert not database_env.exists()

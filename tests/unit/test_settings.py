@@ -53,3 +53,10 @@ def test_production_may_use_sqlite_when_explicitly_allowed() -> None:
         environment="production", jwt_secret=STRONG_SECRET, database_url="sqlite+aiosqlite:///x.db", allow_sqlite_in_production=True
     )
     assert settings.is_sqlite
+
+
+def test_idempotency_records_are_kept_at_least_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().idempotency_retention_hours == 48
+    monkeypatch.setenv("INVOICEGRAPH_IDEMPOTENCY_RETENTION_HOURS", "23")
+    with pytest.raises(ValidationError, match="idempotency_retention_hours"):
+        Settings()

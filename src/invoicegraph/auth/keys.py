@@ -12,6 +12,9 @@ import secrets
 
 KEY_PREFIX = "igk_"
 PREFIX_LENGTH = 12
+# The demo data set's keys start with this (invoicegraph/demo/keys.py). They are published, so
+# production refuses to start while one is active, and refuses every request that presents one.
+DEMO_KEY_PREFIX = "igk_demo_"
 
 
 def generate_key() -> str:
@@ -22,6 +25,10 @@ def generate_key() -> str:
 def hash_key(key: str) -> str:
     """The stored form of a key (hex SHA-256)."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def is_demo_key(key: str) -> bool:
+    return key.startswith(DEMO_KEY_PREFIX)
 
 
 def key_prefix(key: str) -> str:

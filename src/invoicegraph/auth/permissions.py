@@ -16,10 +16,23 @@ ROLES: dict[str, frozenset[str]] = {
     "ADMINISTRATOR": ALL_PERMISSIONS,
 }
 
+# Every name a key may be granted: the permissions and the roles. Keys are checked against it when
+# they are made (`invoicegraph api-keys create`, an import file).
+GRANTABLE = frozenset(ALL_PERMISSIONS | ROLES.keys())
+
+
+def unknown(granted: Iterable[str]) -> list[str]:
+    """The names in `granted` that are neither a permission nor a role, in order, once each."""
+    return [name for name in dict.fromkeys(granted) if name not in GRANTABLE]
+
 
 def expand(granted: Iterable[str]) -> frozenset[str]:
-    """Permissions with role shortcuts replaced by what they stand for."""
+    """Permissions with role shortcuts replaced by what they stand for; unknown names grant nothing.
+
+    A token may carry scopes of other services (`openid`, `crm.read`), and a key stored by an older
+    release may name a permission that was never checked: neither ever grants anything here.
+    """
     result: set[str] = set()
     for item in granted:
-        result |= ROLES.get(item, frozenset({item}))
+        result |= ROLES.get(item, frozenset({item}) if item in ALL_PERMISSIONS else frozenset())
     return frozenset(result)

@@ -32,6 +32,8 @@ JWKS_FETCH_TIMEOUT_SECONDS = 5.0
 
 @dataclass(frozen=True, slots=True)
 class VerifiedToken:
+    # `iss` ("" when the token has none): a subject is only unique within its issuer.
+    issuer: str
     subject: str
     platforms: frozenset[str]
     permissions: frozenset[str]
@@ -93,7 +95,10 @@ class TokenVerifier:
         scope = claims.get("scope")
         if isinstance(scope, str):
             granted += scope.split()
-        return VerifiedToken(subject=subject, platforms=frozenset(platforms), permissions=expand(granted))
+        issuer = claims.get("iss", "")
+        if not isinstance(issuer, str):
+            return None
+        return VerifiedToken(issuer=issuer, subject=subject, platforms=frozenset(platforms), permissions=expand(granted))
 
     def _key_for(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
         algorithm = header.get("alg")

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, PoolResetState
 
+from invoicegraph.db.bounds import ping_on_checkout, postgres_connect_args
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.routing import Replica, ReplicaSet, Route
 from invoicegraph.db.sqlite_decimal import register as register_decimal_aggregates
@@ -38,15 +41,57 @@ def _json_dumps(value: Any) -> str:
 _JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) -> AsyncEngine:
-    """An async engine with the settings this service needs on each backend."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another backend, an in-memory database or a SQLite URI."""
+    if not url.startswith("sqlite"):
+        return None
+    parsed = make_url(url)
+    if not parsed.database or parsed.database == ":memory:" or parsed.query.get("uri"):
+        return None
+    return Path(parsed.database)
+
+
+class MissingDatabaseFile(RuntimeError):
+    """The SQLite file to serve does not exist (the service never creates one: `invoicegraph migrate` does)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the database file {path} does not exist: create it with `invoicegraph migrate` (or `invoicegraph demo`), "
+            "or point INVOICEGRAPH_DATABASE_URL at an existing one"
+        )
+
+
+def _existing_only(url: str) -> str | URL:
+    """A SQLite file URL opened read-write only: SQLite then fails instead of creating a missing file
+    (the default `sqlite3.connect` creates an empty one: a typo in the URL served an empty database)."""
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database="file:" + quote(str(path.resolve())), query={**parsed.query, "mode": "rw", "uri": "true"})
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    create_missing: bool = True,
+    statement_timeout: float | None = None,
+) -> AsyncEngine:
+    """An async engine with the settings this service needs on each backend.
+
+    `create_missing=False`: a SQLite file that does not exist is an error, never created.
+    `statement_timeout`: PostgreSQL statements (and every round trip) are bounded (db/bounds.py); the
+    serving process sets it, the CLI (imports, migrations) does not.
+    """
     if url.startswith("sqlite"):
         # Pooled connections: opening one costs a thread and a file open (about 3 ms of a request's
         # time before pooling, docs/performance.md). The owner of the engine disposes of it on the
         # loop that used it (the app's lifespan, each CLI command), as a pooled aiosqlite connection
         # cannot be closed from another event loop.
         engine = create_async_engine(
-            url,
+            url if create_missing else _existing_only(url),
             poolclass=AsyncAdaptedQueuePool,
             pool_size=pool_size,
             max_overflow=pool_size,
@@ -59,15 +104,17 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) 
         event.listen(engine.sync_engine, "reset", _sqlite_on_reset)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=connect_timeout,
-        connect_args={"timeout": connect_timeout, "server_settings": {"application_name": "invoicegraph"}},
+        connect_args=postgres_connect_args(connect_timeout=connect_timeout, statement_timeout=statement_timeout),
         **_JSON_CODEC,
     )
+    # Replaces `pool_pre_ping`, whose ping has no timeout: a stalled server would hold the request.
+    ping_on_checkout(engine, connect_timeout)
+    return engine
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -115,9 +162,13 @@ class Database:
         replica_max_lag_seconds: float = 5.0,
         replica_check_interval_seconds: float = 1.0,
         replica_retry_seconds: float = 10.0,
+        create_missing: bool = True,
+        statement_timeout: float | None = None,
     ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout)
+        self.engine = make_engine(
+            url, pool_size=pool_size, connect_timeout=connect_timeout, create_missing=create_missing, statement_timeout=statement_timeout
+        )
         self.counter = StatementCounter(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # On SQLite, writers take the database lock at BEGIN (see _sqlite_on_begin).
@@ -126,7 +177,10 @@ class Database:
         if replica_urls and self.dialect != "postgresql":
             raise ValueError("read replicas need a PostgreSQL primary (INVOICEGRAPH_DATABASE_URL)")
         self.replicas = ReplicaSet(
-            [_replica(replica_url, pool_size=pool_size, connect_timeout=connect_timeout) for replica_url in replica_urls],
+            [
+                _replica(replica_url, pool_size=pool_size, connect_timeout=connect_timeout, statement_timeout=statement_timeout)
+                for replica_url in replica_urls
+            ],
             primary=self.engine,
             max_lag=replica_max_lag_seconds,
             check_interval=replica_check_interval_seconds,
@@ -144,6 +198,9 @@ class Database:
             replica_max_lag_seconds=settings.replica_max_lag_seconds,
             replica_check_interval_seconds=settings.replica_check_interval_seconds,
             replica_retry_seconds=settings.replica_retry_seconds,
+            # The service reads and writes an existing database; creating one is `invoicegraph migrate`'s.
+            create_missing=False,
+            statement_timeout=settings.database_statement_timeout_seconds,
         )
 
     @property
@@ -187,8 +244,8 @@ class Database:
             await replica.engine.dispose()
 
 
-def _replica(url: str, *, pool_size: int, connect_timeout: float) -> Replica:
-    engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout)
+def _replica(url: str, *, pool_size: int, connect_timeout: float, statement_timeout: float | None) -> Replica:
+    engine = make_engine(url, pool_size=pool_size, connect_timeout=connect_timeout, statement_timeout=statement_timeout)
     parsed = make_url(url)
     return Replica(
         name=f"{parsed.host or 'localhost'}:{parsed.port or 5432}",

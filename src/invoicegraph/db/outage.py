@@ -27,11 +27,18 @@ _ASYNCPG_UNAVAILABLE = (
     "TooManyConnectionsError",
     "ClientCannotConnectError",
     "ConnectionRejectionError",
+    # statement_timeout (SQLSTATE 57014), or an operator's pg_cancel_backend: the statement may succeed later.
+    "QueryCanceledError",
 )
 
 
 def database_unavailable() -> RetryableError:
     return RetryableError("The database is unavailable; retry shortly.", retry_after=RETRY_AFTER_SECONDS)
+
+
+# SQLite's words for a file that is not a database or is damaged (SQLITE_NOTADB, SQLITE_CORRUPT): the
+# service cannot read it, whichever request asks, until an operator restores it.
+_SQLITE_UNREADABLE = ("file is not a database", "database disk image is malformed")
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
@@ -52,6 +59,8 @@ def _is_unavailable(error: BaseException) -> bool:
         return True  # pool checkout timed out, a dead connection, a closed connection
     if isinstance(error, sa_exc.OperationalError):
         # SQLite's "unable to open database file" / "database is locked", PostgreSQL's lost server.
+        return True
+    if isinstance(error, sa_exc.DatabaseError) and any(words in str(error.orig) for words in _SQLITE_UNREADABLE):
         return True
     if isinstance(error, (ConnectionError, TimeoutError, asyncio.TimeoutError, socket.gaierror)):
         return True  # refused, reset, DNS, connect timeout

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, Table
+from sqlalchemy import Index, Table, text
 from sqlmodel import Field, SQLModel
 
 from invoicegraph.db.types import JsonType, Money, UtcDateTime
@@ -162,6 +162,16 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoice_customer", "platform_id", "customer_id", "invoice_date"),
         Index("ix_invoice_date", "platform_id", "invoice_date", "id"),
         Index("ix_invoice_status", "platform_id", "status"),
+        # An invoice number is the legal number of an issued invoice: one invoice per number and platform.
+        # Drafts have none (NULL), so the index covers numbered invoices only (partial on both backends).
+        Index(
+            "ux_invoice_number",
+            "platform_id",
+            "invoice_number",
+            unique=True,
+            sqlite_where=text("invoice_number IS NOT NULL"),
+            postgresql_where=text("invoice_number IS NOT NULL"),
+        ),
     )
     platform_id: str = Field(primary_key=True, max_length=64)
     id: str = Field(primary_key=True, max_length=64)
@@ -240,6 +250,26 @@ class RefreshRecord(SQLModel, table=True):
     changed: bool
     changed_paths: list[str] = _json_list()
     # Each changed path with its value before and after (vendor JSON paths, as `changed_paths`).
+    changes: list[Any] = _json_list()
+    created_at: datetime = _instant()
+
+
+class InvoiceAuditRecord(SQLModel, table=True):
+    """Append-only audit of changes to a locked (FINAL, EMPTY) invoice that are not refreshes: the
+    payments an import records (services/importing/payments.py). There is no update or delete path."""
+
+    __tablename__ = "invoice_audit_record"
+    __table_args__ = (Index("ix_invoice_audit_record_invoice", "platform_id", "invoice_id", "created_at"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(max_length=64)
+    # What happened (PAYMENTS_RECORDED) and who did it (`import:<file name>`).
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=255)
+    status: str = Field(max_length=16)
+    version_before: int
+    version_after: int
+    # Each changed path with its value before and after, as refresh records keep them.
     changes: list[Any] = _json_list()
     created_at: datetime = _instant()
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     MaxIntrospectionDepthRule,
@@ -30,6 +31,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from invoicegraph.errors import InvalidField, MissingField
+from invoicegraph.graphql.complexity import Complexity
 from invoicegraph.graphql.limits import Limits, check_limits, recode_parse_error
 
 # Documents one process keeps; bounded so that a flood of distinct queries cannot grow memory.
@@ -43,6 +45,11 @@ class Document:
     ast: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     operations: tuple[OperationDefinitionNode, ...] = ()
+    # Each operation's complexity (graphql/complexity.py), what the fairness limits charge (middleware/limits.py).
+    costs: tuple[int, ...] = ()
+
+    def cost(self, operation: OperationDefinitionNode) -> int:
+        return self.costs[self.operations.index(operation)] if self.costs else 0
 
 
 class Documents:
@@ -82,7 +89,12 @@ class Documents:
         for found in errors:
             recode_parse_error(found)  # graphql-core's "validation aborted" gets our code
         operations = tuple(d for d in ast.definitions if isinstance(d, OperationDefinitionNode))
-        return Document(ast, tuple(errors), operations)
+        costs: tuple[int, ...] = ()
+        if not errors:
+            fragments = {d.name.value: d for d in ast.definitions if isinstance(d, FragmentDefinitionNode)}
+            complexity = Complexity(self.schema, fragments, page_size=self.limits.max_page_size, entities=self.limits.max_entities)
+            costs = tuple(complexity.of_operation(operation) for operation in operations)
+        return Document(ast, tuple(errors), operations, costs)
 
 
 class AmbiguousOperation(MissingField):

@@ -13,7 +13,8 @@ One pass, top to bottom:
    answer is rendered: the resolver hands the unit to the service (services/refresh), the answer's
    fields read what the service wrote on the same connection, and when the request carries an
    `Idempotency-Key` the rendered response is recorded in the same transaction (a replay answers those
-   bytes, with `Idempotent-Replayed: true`, and executes nothing). A mutation whose root field came
+   bytes, with `Idempotent-Replayed: true`, and executes nothing; only to a caller holding every
+   permission the operation's fields check, graphql/required.py). A mutation whose root field came
    back null (it failed, or its answer failed a non-null field) is rolled back: a failure is never
    committed, and a commit is never reported as a failure.
 4. **Answer**: errors coded and masked (graphql/errors.py), the body encoded with orjson, in the media
@@ -55,8 +56,10 @@ from invoicegraph.graphql.graphiql import graphiql_page
 from invoicegraph.graphql.limits import Limits
 from invoicegraph.graphql.persisted import PersistedQueries
 from invoicegraph.graphql.request import GraphQLRequest, get_mutation, read_request
+from invoicegraph.graphql.required import permits, required_checks
 from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.middleware.auth import RequestAuth
+from invoicegraph.middleware.limits import CallerLimits, TooManyRequests
 from invoicegraph.middleware.refusal import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, prefers_graphql_response_json, refusal
 from invoicegraph.observability.facts import OK, current_facts
 from invoicegraph.schema.build import BillingSchema
@@ -70,8 +73,9 @@ _log = logging.getLogger("invoicegraph.graphql")
 class GraphQLEndpoint:
     """The ASGI app behind `Route("/graphql")` (HTTP only; see the module text)."""
 
-    def __init__(self, schema: BillingSchema, *, settings: Settings, database: Database) -> None:
+    def __init__(self, schema: BillingSchema, *, settings: Settings, database: Database, limits: CallerLimits | None = None) -> None:
         self.schema = graphql_core_schema(schema)
+        self.caller_limits = limits or CallerLimits(settings)
         self.executor_class = schema.execution_context_class
         self.settings = settings
         self.database = database
@@ -121,6 +125,12 @@ class GraphQLEndpoint:
             key = parse_key(request.headers.get(HEADER)) if chosen.operation == OperationType.MUTATION and principal else None
         except ApiError as error:
             return self._answer(request, ExecutionResult(None, [_request_error(error)]), {}, auth.request_id)
+        release = _nothing
+        if principal is not None:
+            try:  # the operation's share of its platform's budget (middleware/limits.py), before it runs
+                release = self.caller_limits.charge(principal, document.cost(chosen))
+            except TooManyRequests as error:
+                return _refused(error, accept)
         _note_operation(chosen, params)
         primary = chosen.operation == OperationType.MUTATION or wants_primary(request.headers.get(CONSISTENCY_HEADER))
         database = self.database.for_request(primary=primary)
@@ -139,6 +149,7 @@ class GraphQLEndpoint:
             _raise_outage(result)
             return self._answer(request, result, context.response_headers, auth.request_id)
         finally:
+            release()
             await database.close()
 
     def _browser_without_ide(self, request: Request) -> bool:
@@ -161,8 +172,7 @@ class GraphQLEndpoint:
         if chosen.operation == OperationType.SUBSCRIPTION:
             raise InvalidField("Subscriptions are served over WebSocket (graphql-transport-ws), not over HTTP.", field="query")
         if principal is None and document.ast is not None:
-            fragments = {d.name.value: d for d in document.ast.definitions if isinstance(d, FragmentDefinitionNode)}
-            refused = anonymous_refusal(chosen, fragments, self.schema, introspection=self.settings.introspection_enabled)
+            refused = anonymous_refusal(chosen, _fragments(document), self.schema, introspection=self.settings.introspection_enabled)
             if refused is not None:
                 raise refused
 
@@ -187,7 +197,14 @@ class GraphQLEndpoint:
         """A mutation, inside the request's unit of work (see the module text)."""
         principal = context.principal
         keyed = None
-        if context.idempotency_key is not None and principal is not None and params.query is not None:
+        # A caller who lacks a permission the operation checks neither replays nor records: it runs
+        # as without a key, and its fields refuse it (a stored answer must not skip those checks).
+        if (
+            context.idempotency_key is not None
+            and principal is not None
+            and params.query is not None
+            and permits(principal, required_checks(self.schema, chosen, _fragments(document)))
+        ):
             # The operation that runs, by its name: naming a document's only operation is the same request.
             name = chosen.name.value if chosen.name else None
             keyed = IdempotencyRequest(context.idempotency_key, graphql_fingerprint(params.query, name, params.variables))
@@ -195,7 +212,7 @@ class GraphQLEndpoint:
             with idempotency.in_flight(principal, keyed) if principal is not None else nullcontext():
                 async with context.database.unit_of_work() as unit:
                     if keyed is not None and principal is not None:
-                        stored = await idempotency.claim(unit.session, principal, keyed)
+                        stored = await idempotency.claim(unit.session, principal, keyed, retention=self.settings.idempotency_retention)
                         if stored is not None:
                             _note_replay()
                             return _replayed(stored)
@@ -225,6 +242,15 @@ class GraphQLEndpoint:
             elif result.data is None and errors and all(_needs_credential(error) for error in errors):
                 status = 401  # nothing could be served without a credential: say so, as before execution
         return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or None)
+
+
+def _nothing() -> None:
+    pass
+
+
+def _fragments(document: Document) -> dict[str, FragmentDefinitionNode]:
+    definitions = document.ast.definitions if document.ast is not None else ()
+    return {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _refused(error: ApiError, accept: str | None) -> Response:

@@ -23,6 +23,7 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from invoicegraph.auth.principal import Principal
 from invoicegraph.db.statements import current_tally, start_tally
 from invoicegraph.errors import InternalError
 from invoicegraph.ids import REQUEST_ID_HEADER, request_id_of
@@ -95,7 +96,10 @@ class AccessLogMiddleware:
             facts.refresh_outcomes.append(facts.outcome)
         metrics = self.telemetry.metrics
         if metrics is not None:
-            graphql_named = facts.operation_type is not None
+            # A client's operation name becomes a label only once its credential was accepted and its
+            # document validated (operation_type is noted then): anonymous callers would otherwise fill
+            # the bounded label slots with junk names, and every later name would count as `other`.
+            graphql_named = facts.operation_type is not None and _principal(scope) is not None
             operation = (facts.operation_name or "anonymous") if graphql_named else f"{method} {route or 'unmatched'}"
             metrics.observe_request(operation, facts.outcome, seconds, client_named=graphql_named)
             for outcome in facts.refresh_outcomes:
@@ -105,9 +109,13 @@ class AccessLogMiddleware:
             log.log(level, "%s %s %s", facts.method, facts.path, status, extra=_line(scope, facts, statements, seconds))
 
 
-def _line(scope: Scope, facts: RequestFacts, statements: int, seconds: float) -> dict[str, Any]:
+def _principal(scope: Scope) -> Principal | None:
     auth = scope.get("state", {}).get("auth")
-    principal = auth.principal if isinstance(auth, RequestAuth) else None
+    return auth.principal if isinstance(auth, RequestAuth) else None
+
+
+def _line(scope: Scope, facts: RequestFacts, statements: int, seconds: float) -> dict[str, Any]:
+    principal = _principal(scope)
     headers = Headers(scope=scope)
     presented = "API_KEY" if "x-api-key" in headers else "JWT" if "authorization" in headers else None
     return {

@@ -3,8 +3,8 @@
 Runs once per request before any route. It never reads the body. Outcomes:
 - no credential: anonymous (`principal` None); REST routes refuse, GraphQL serves only `__typename`
   and, in development, introspection;
-- a credential that is refused (unknown, inactive, expired, bad signature, both headers, or one header
-  sent twice): 401 on every route, before the route runs; the probes and metrics need no credential,
+- a credential that is refused (unknown, inactive, expired, bad signature, both headers, one header
+  sent twice, or in production a demo key, whatever its status): 401 on every route, before the route runs; the probes and metrics need no credential,
   but one that is sent is checked there too (docs/api.md: "401, on every route");
 - a platform that cannot be chosen: `MISSING_FIELD` (400), `USER_NOT_ALLOWED` (403), or
   `INVALID_FIELD` (400) when `x-platform-id` is sent twice (probes and metrics choose no platform).
@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from invoicegraph.auth.api_keys import verify_api_key
 from invoicegraph.auth.credential_cache import CredentialCache
-from invoicegraph.auth.principal import CredentialKind, Principal
+from invoicegraph.auth.keys import is_demo_key
+from invoicegraph.auth.principal import CREDENTIAL_ID_MAX_LENGTH, CredentialKind, Principal, api_key_identity, token_identity
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import Platform
@@ -48,11 +49,22 @@ class _Credential:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, *, database: Database, tokens: TokenVerifier, credential_cache_seconds: float = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        database: Database,
+        tokens: TokenVerifier,
+        refuse_demo_keys: bool = False,
+        credential_cache_seconds: float = 0,
+    ) -> None:
         self.app = app
         self.database = database
         self.tokens = tokens
         self.keys = CredentialCache(credential_cache_seconds)
+        # Production: the startup check refuses an active demo key, but one imported or re-activated
+        # later must not work either, so every request is checked too.
+        self.refuse_demo_keys = refuse_demo_keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,15 +109,21 @@ class AuthMiddleware:
             # Two credentials (or one header twice) would leave it to us which one counts.
             raise Unauthorised("Send exactly one credential: one X-API-KEY or one Authorization header.")
         if api_keys:
+            if self.refuse_demo_keys and is_demo_key(api_keys[0]):
+                raise Unauthorised("The API key is not valid.")  # the same answer as an unknown key
             key = await verify_api_key(self.database, api_keys[0], cache=self.keys)
             if key is None:
                 raise Unauthorised("The API key is not valid.")
-            return _Credential("API_KEY", key.id, key.platforms, key.permissions)
+            return _Credential("API_KEY", api_key_identity(key.id), key.platforms, key.permissions)
         scheme, _, token = authorizations[0].partition(" ")
         verified = await self.tokens.verify_request(token.strip()) if scheme.lower() == "bearer" else None
         if verified is None:
             raise Unauthorised("The bearer token is not valid.")
-        return _Credential("JWT", verified.subject, verified.platforms, verified.permissions)
+        identity = token_identity(verified.issuer, verified.subject)
+        if len(identity) > CREDENTIAL_ID_MAX_LENGTH:
+            # It could not be stored with an idempotency or audit record (a database error, later).
+            raise Unauthorised(f"The bearer token's issuer and subject are too long: at most {CREDENTIAL_ID_MAX_LENGTH - 5} characters.")
+        return _Credential("JWT", identity, verified.platforms, verified.permissions)
 
     async def _choose_platform(self, requested: str | None, allowed: frozenset[str], *, check_exists: bool) -> str:
         if requested is None or requested == "":

@@ -5,7 +5,8 @@ process (tests, embedding) never collide. The values are per process: with `serv
 each worker has its own and a scrape reaches one of them (run one worker per container instead).
 
 Label values are bounded: outcomes are vendor error codes; operation names come from clients, so
-only the first `MAX_OPERATIONS` distinct names get their own series and the rest count as `other`.
+only authenticated, validated GraphQL operations name their series (the access log decides), only
+the first `MAX_OPERATIONS` distinct names get their own series, and the rest count as `other`.
 """
 
 from __future__ import annotations

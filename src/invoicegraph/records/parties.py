@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from invoicegraph.auth.permissions import GRANTABLE
 from invoicegraph.records.values import (
     ApiKeyId,
     BillingEntityId,
@@ -23,7 +24,18 @@ from invoicegraph.records.values import (
     Reference,
 )
 
-PERMISSION_PATTERN = r"^([A-Z][A-Z_]*(\.[A-Z][A-Z_]*)+|READ_ONLY|ADMINISTRATOR)$"
+
+def _grantable(value: str) -> str:
+    # Only what the service checks may be granted: a key with a misspelt permission would look
+    # powerful in a listing and grant nothing (or, once the name exists, more than was reviewed).
+    if value not in GRANTABLE:
+        raise PydanticCustomError(
+            "permission", "{value} is not a permission; use one of {known}", {"value": repr(value), "known": ", ".join(sorted(GRANTABLE))}
+        )
+    return value
+
+
+Permission = Annotated[str, AfterValidator(_grantable), WithJsonSchema({"type": "string", "enum": sorted(GRANTABLE)})]
 
 
 class Address(Record):
@@ -115,7 +127,7 @@ class ApiKeyRecord(Record):
     # Keys must be long enough to be unguessable: the stored form is a single fast hash.
     key: Annotated[str, Field(min_length=32, max_length=512, pattern=r"^[A-Za-z0-9_\-]+$")]
     platform_ids: Annotated[list[PlatformId], Field(min_length=1)]
-    permissions: list[Annotated[str, Field(pattern=PERMISSION_PATTERN)]] = Field(default_factory=list)
+    permissions: list[Permission] = Field(default_factory=list)
     status: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
     expires_at: Instant | None = None
 

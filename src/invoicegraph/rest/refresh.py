@@ -101,7 +101,7 @@ async def _refresh(request: Request, principal: Principal, invoice_id: str, type
     with idempotency.in_flight(principal, keyed):
         async with database_of(request).write() as unit:
             if keyed is not None:
-                stored = await idempotency.claim(unit, principal, keyed)
+                stored = await idempotency.claim(unit, principal, keyed, retention=settings.idempotency_retention)
                 if stored is not None:
                     note_refresh_result(changed=False, replayed=True)
                     return _sent(stored, replayed=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from invoicegraph.auth.keys import generate_key, hash_key, key_prefix
-from invoicegraph.auth.permissions import ALL_PERMISSIONS, ROLES
+from invoicegraph.auth.permissions import GRANTABLE, unknown
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import ApiKey, ApiKeyPlatform, Platform
 
@@ -22,9 +22,9 @@ async def create_api_key(
     database: Database, *, name: str, platforms: list[str], permissions: list[str], expires_at: datetime | None
 ) -> tuple[str, str]:
     """Create a key; returns (id, key). The key itself is not stored."""
-    unknown = [p for p in permissions if p not in ALL_PERMISSIONS and p not in ROLES]
-    if unknown:
-        raise ValueError(f"unknown permission(s): {', '.join(unknown)}; use {', '.join(sorted(ALL_PERMISSIONS | ROLES.keys()))}")
+    refused = unknown(permissions)
+    if refused:
+        raise ValueError(f"unknown permission(s): {', '.join(refused)}; use {', '.join(sorted(GRANTABLE))}")
     if not platforms:
         raise ValueError("a key needs at least one platform (--platform)")
     key = generate_key()

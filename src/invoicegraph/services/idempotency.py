@@ -37,7 +37,7 @@ from invoicegraph.errors import IdempotencyCheckFailed, InvalidField
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-DEFAULT_RETENTION = timedelta(hours=48)
+DEFAULT_RETENTION = timedelta(hours=48)  # INVOICEGRAPH_IDEMPOTENCY_RETENTION_HOURS
 # Only DONE records are written now; an older release left IN_FLIGHT ones without a response.
 DONE = "DONE"
 
@@ -153,20 +153,52 @@ async def record(unit: AsyncSession, principal: Principal, request: IdempotencyR
     await unit.flush()
 
 
-async def purge(database: Database, *, retention: timedelta = DEFAULT_RETENTION) -> int:
-    """Delete records older than the retention; returns how many went.
+@dataclass(frozen=True)
+class Purged:
+    """What one purge removed: records past the retention, and older records beyond a credential's bound."""
 
-    One platform at a time, like every statement on tenant data (the test suite's tenant guard
-    refuses a statement on a tenant table without platform_id).
+    expired: int = 0
+    trimmed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.expired or self.trimmed)  # nothing removed: nothing to log
+
+
+async def purge(database: Database, *, retention: timedelta = DEFAULT_RETENTION, keep: int | None = None) -> Purged:
+    """Delete records older than the retention, and each credential's records beyond its newest `keep`.
+
+    One platform per transaction, like every statement on tenant data (the test suite's tenant guard
+    refuses a statement on a tenant table without platform_id), so no transaction holds the table long.
+    A key whose record went is free again: a retry runs the request again (a refresh recomputes the
+    same result from its sources; nothing is billed twice).
     """
     cutoff = datetime.now(UTC) - retention
-    total = 0
-    async with database.write() as session:
+    expired = trimmed = 0
+    async with database.read() as session:
         platform_ids = (await session.scalars(select(col(Platform.id)))).all()
-        for platform_id in platform_ids:
-            expired = (col(IdempotencyRecord.platform_id) == platform_id, col(IdempotencyRecord.created_at) < cutoff)
-            count = await session.scalar(select(func.count()).select_from(IdempotencyRecord).where(*expired))
-            if count:
-                await session.execute(delete(IdempotencyRecord).where(*expired))
-                total += int(count)
-    return total
+    for platform_id in platform_ids:
+        async with database.write() as session:
+            old = (col(IdempotencyRecord.platform_id) == platform_id, col(IdempotencyRecord.created_at) < cutoff)
+            expired += _count(await session.execute(delete(IdempotencyRecord).where(*old)))
+            if keep is not None:
+                trimmed += await _trim(session, platform_id, keep)
+    return Purged(expired=expired, trimmed=trimmed)
+
+
+async def _trim(session: AsyncSession, platform_id: str, keep: int) -> int:
+    """Each credential of the platform keeps its newest `keep` records (the bound per credential)."""
+    record = IdempotencyRecord
+    in_platform = col(record.platform_id) == platform_id
+    over = await session.execute(
+        select(col(record.credential_id)).where(in_platform).group_by(col(record.credential_id)).having(func.count() > keep)
+    )
+    trimmed = 0
+    for (credential_id,) in over.all():
+        mine = (in_platform, col(record.credential_id) == credential_id)
+        older = select(col(record.key)).where(*mine).order_by(col(record.created_at).desc(), col(record.key).desc()).offset(keep)
+        trimmed += _count(await session.execute(delete(record).where(*mine, col(record.key).in_(older))))
+    return trimmed
+
+
+def _count(result: Any) -> int:
+    return int(result.rowcount or 0)

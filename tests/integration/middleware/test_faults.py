@@ -12,15 +12,16 @@ backend by breaking the loader's real connection (tests/support/faults.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from invoicegraph.app import create_app
+from invoicegraph.db.bounds import DatabaseStalled
 from invoicegraph.db.engine import Database
-from invoicegraph.db.migrate import upgrade
 from invoicegraph.db.outage import is_database_unavailable
 from invoicegraph.settings import Settings
 from tests.support.faults import connection_lost_before, connects_of
@@ -33,19 +34,8 @@ QUERY = {"query": "{ invoices(first: 1) { edges { cursor } } }"}
 
 
 @pytest.fixture
-def outage_cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        cluster.psql("CREATE DATABASE app")
-        upgrade(cluster.url("app"))
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-async def outage_app(outage_cluster: PostgresCluster) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]]:
-    settings = Settings(database_url=outage_cluster.url("app"), database_connect_timeout_seconds=CONNECT_TIMEOUT)
+async def outage_app(own_cluster: PostgresCluster) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]]:
+    settings = Settings(database_url=own_cluster.url("app"), database_connect_timeout_seconds=CONNECT_TIMEOUT)
     database = Database(settings.database_url, pool_size=2, connect_timeout=CONNECT_TIMEOUT)
     await add_platforms(database, "plat_a")
     key = await add_key(database, ["plat_a"])
@@ -63,13 +53,13 @@ async def _answered(call: Awaitable[httpx.Response]) -> httpx.Response:
 
 @pytest.mark.postgres
 async def test_outage_fails_fast_with_a_retryable_error_and_recovers(
-    outage_cluster: PostgresCluster, outage_app: tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]
+    own_cluster: PostgresCluster, outage_app: tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]
 ) -> None:
     client, key, token = outage_app
     assert (await client.get("/readyz")).status_code == 200
     assert (await client.post("/graphql", json=QUERY, headers=key)).status_code == 200
 
-    outage_cluster.stop_server()
+    own_cluster.stop_server()
     try:
         ready = await _answered(client.get("/readyz"))
         assert ready.status_code == 503
@@ -90,7 +80,7 @@ async def test_outage_fails_fast_with_a_retryable_error_and_recovers(
             assert "asyncpg" not in rest.text
             assert "Connect" not in rest.text
     finally:
-        outage_cluster.start_server()
+        own_cluster.start_server()
 
     # The same app instance: dead pooled connections are replaced (pool_pre_ping), nothing restarted.
     assert (await client.get("/readyz")).status_code == 200
@@ -135,6 +125,8 @@ async def test_a_connection_lost_inside_a_resolver_is_a_retryable_graphql_error(
         (TimeoutError(), True),
         (OSError("Multiple exceptions: [Errno 111] Connect call failed"), True),
         (OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly")), True),
+        (DatabaseStalled("the database did not answer a ping within 5 s"), True),
+        (asyncpg.exceptions.QueryCanceledError("canceling statement due to statement timeout"), True),
         (ValueError("not a database problem"), False),
         (KeyError("x"), False),
         (FileNotFoundError(2, "missing"), False),

@@ -75,7 +75,7 @@ async def test_one_json_line_per_request_with_who_what_and_how_long(
     assert line["operation_name"] == "GetInvoice"
     assert line["operation_type"] == "query"
     assert line["platform_id"] == "plat_a"
-    assert line["credential_id"] == key.id
+    assert line["credential_id"] == f"api_key:{key.id}"
     assert line["credential_kind"] == "API_KEY"
     assert line["statements"] >= 2  # the key lookup, then the invoice
     assert line["duration_ms"] >= 0
@@ -98,7 +98,7 @@ async def test_refusals_and_errors_log_their_code_never_the_credential(
     missing_line = _access(lines, missing.headers["x-request-id"])
     assert (missing_line["status"], missing_line["outcome"]) == (404, "RESOURCE_NOT_FOUND")
     assert (missing_line["operation_type"], missing_line["route"]) == ("rest", "/v{version}/invoices/{id}")
-    assert (missing_line["credential_kind"], missing_line["credential_id"]) == ("JWT", "user-1")
+    assert (missing_line["credential_kind"], missing_line["credential_id"]) == ("JWT", "jwt::user-1")
     assert forged not in text
     assert token["Authorization"].split()[1] not in text
 
@@ -250,6 +250,7 @@ async def test_readyz_fails_when_the_database_is_unreachable(url: str, tmp_path:
 
 
 async def test_readyz_fails_until_migrations_are_applied(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # an empty database (serving never creates the file)
     app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
     try:
         async with _client(app) as client:
@@ -275,3 +276,14 @@ async def test_metrics_count_planned_and_fallback_completions(http: httpx.AsyncC
     assert plans(after)["planned"] == plans(before)["planned"] + 1
     assert plans(after)["fallback"] == plans(before)["fallback"]
     assert plans(after)["mismatch"] == 0
+
+
+async def test_only_authenticated_validated_operations_name_a_metric_series(http: httpx.AsyncClient, key: Key) -> None:
+    for number in range(5):  # anonymous junk names, valid documents: they used to take label slots
+        await http.post("/graphql", json={"query": f"query Junk{number} {{ __typename }}"})
+    await http.post("/graphql", json={"query": "query Invalid { nope }"}, headers=key.headers)  # does not validate
+    await http.post("/graphql", json={"query": "query Mine { __typename }"}, headers=key.headers)
+
+    operations = {dict(labels)["operation"] for name, labels in await _metrics(http) if name == "invoicegraph_requests_total"}
+
+    assert operations == {"POST /graphql", "Mine"}

@@ -34,7 +34,12 @@ async def test_preview_accepts_refresh_or_preview_permission(keys: Keys, permiss
 
     assert "errors" not in body, body["errors"]
     # Nothing changed since the import computed the draft: the preview says so.
-    assert body["data"]["invoiceRefreshPreview"] == {"basedOnVersion": 1, "types": ["FULL"], "changes": [], "invoice": {"invoiceId": INVOICE_ID}}
+    assert body["data"]["invoiceRefreshPreview"] == {
+        "basedOnVersion": 1,
+        "types": ["FULL"],
+        "changes": [],
+        "invoice": {"invoiceId": INVOICE_ID},
+    }
 
 
 @pytest.mark.parametrize(

@@ -27,10 +27,13 @@ def _run(connection: Connection) -> None:
 
 async def _run_async(url: str) -> None:
     engine = make_engine(url)
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        # Also when a migration refuses to run (0003 on duplicate invoice numbers): no connection left open.
+        await engine.dispose()
 
 
 def run() -> None:

@@ -71,7 +71,11 @@ class InvoiceRefreshRecord:
         description="When the refresh was committed.",
     )
     credential_id: str = strawberry.field(
-        description="Who refreshed: the API key id, or the subject of the bearer token.",
+        description=(
+            "Who refreshed: `api_key:<API key id>`, or `jwt:<issuer>:<subject>` for a bearer token (the issuer is\n"
+            "empty when the token has none). Records written before identities were namespaced hold the bare\n"
+            "key id or subject."
+        ),
     )
     request_id: str = strawberry.field(
         description="Request id of the call (the X-REQUEST-ID response header, reqr_…).",

@@ -3,25 +3,26 @@ payment, link and subscription rows kept in their own tables.
 
 An invoice that is FINAL, EMPTY or VOID in the database is done (docs/rest.md: FINAL is
 "irreversible and unchangeable", VOID "never changes again"; docs/refresh.md refuses all three): a file
-may repeat it as it is, and may record its payments, but any other change is refused with a problem
+may repeat it as it is, and may record new payments on a FINAL or EMPTY one (services/importing/
+payments.py: append-only, each such change audited), but any other change is refused with a problem
 at the changed field, and the file is then not written.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.billing.instants import format_instant
-from invoicegraph.billing.money import exact_sum
 from invoicegraph.db import tables
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.records.problems import Problem, json_path
+from invoicegraph.services.importing.payments import audit_locked, changes_locked, load_payments, settle, write_payments
 from invoicegraph.services.importing.rows import TENANT_KEY
 from invoicegraph.services.importing.upsert import Tally, load_existing, replace_children, upsert_rows
 from invoicegraph.services.refresh import snapshots
@@ -35,17 +36,25 @@ _PAYMENT_COLUMNS = frozenset({"paid", "paid_invoice_amount", "updated_at", "vers
 _COPIES = ("customer_reference", "customer_details", "billing_entity_details")
 
 
-async def write_invoices(
-    session: AsyncSession,
-    indexed: list[tuple[int, InvoiceRecord]],
-    invoice_numbers: dict[tuple[str, str], str | None],
-    now: datetime,
-    tally: Tally,
-    previous: dict[tuple[str, str], Any] | None = None,
-) -> list[Problem]:
+@dataclass(frozen=True)
+class Batch:
+    """What a batch of invoices is written with, besides the records."""
+
+    invoice_numbers: dict[tuple[str, str], str | None]
+    now: datetime
+    tally: Tally
+    # OPEN/DRAFT invoices as stored before the file (see compute_open_invoices), filled here.
+    previous: dict[tuple[str, str], Any] | None = None
+    # Who the audit record of a change to a locked invoice names (`import:<file name>`).
+    actor: str = "import"
+    allow_overpayment: bool = False
+
+
+async def write_invoices(session: AsyncSession, indexed: list[tuple[int, InvoiceRecord]], batch: Batch) -> list[Problem]:
     """Write a batch of invoices (with their index in the file). Returns the problems of records
-    that would change a locked invoice; those records are not written, and the caller must not
-    commit."""
+    that would change a locked invoice, or whose payments break a rule; those records are not
+    written, and the caller must not commit."""
+    invoice_numbers, now, tally, previous = batch.invoice_numbers, batch.now, batch.tally, batch.previous
     refused: list[Problem] = []
     records = [record for _, record in indexed]
     keys = [(r.platform_id, r.id) for r in records]
@@ -53,8 +62,10 @@ async def write_invoices(
     customers = await load_existing(session, tables.Customer, TENANT_KEY, [(r.platform_id, r.customer_id) for r in records])
     entities = await load_existing(session, tables.BillingEntity, TENANT_KEY, [(r.platform_id, r.billing_entity_id) for r in records])
     numbers = await _original_numbers(session, records, invoice_numbers)
+    book = await load_payments(session, records)
     rows: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
+    changed_locked: dict[tuple[str, str], tuple[Any, list[dict[str, Any]]]] = {}
     links: list[dict[str, Any]] = []
     subscriptions: list[dict[str, Any]] = []
     for index, record in indexed:
@@ -88,7 +99,6 @@ async def write_invoices(
                 credit["original_invoice_info"] = {"id": credit["original_invoice_id"], "invoice_number": number}
         received = doc.pop("payments")
         values = invoice_dict_to_row_values(doc)
-        values["paid_invoice_amount"] = exact_sum(Decimal(p["amount"]["quantity"]) for p in received)
         if locked is not None:
             changed = _changed_fields(values, locked)
             if changed:
@@ -96,16 +106,26 @@ async def write_invoices(
                 message = f"invoice {record.id!r} is {locked['status']} and cannot be changed"
                 refused.append(Problem(json_path(("invoices", index, field)), message))
                 continue
+        settled, problems = settle(book, index, record, received, allow_overpayment=batch.allow_overpayment)
+        if problems:
+            refused += problems
+            continue
+        values["paid"], values["paid_invoice_amount"] = settled.paid, settled.paid_amount
+        changes = changes_locked(locked, settled) if locked is not None else []
+        if changes:
+            changed_locked[(platform, record.id)] = (locked, changes)
         rows.append(values)
-        payments.extend(_payment_rows(platform, record.id, received))
+        payments.extend(settled.new_rows)
         links.extend(_link_rows(platform, record.id, doc))
         subscriptions.extend(
             {"platform_id": platform, "invoice_id": record.id, "subscription_id": sub_id}
             for sub_id in dict.fromkeys(doc["pricing_plan_subscription_ids"])
         )
     await upsert_rows(session, tables.Invoice, TENANT_KEY, rows, now, tally.of(tables.Invoice))
+    # Payments are only ever added (services/importing/payments.py); the ones already stored stay.
+    await write_payments(session, payments)
+    await audit_locked(session, changed_locked, batch.actor, now)
     parent = ("platform_id", "invoice_id")
-    await replace_children(session, tables.InvoicePayment, parent, keys, ("platform_id", "id"), payments)
     await replace_children(session, tables.InvoiceLink, parent, keys, ("platform_id", "invoice_id", "linked_invoice_id"), links)
     await replace_children(
         session,
@@ -131,23 +151,6 @@ def _changed_fields(values: dict[str, Any], old: Any) -> list[str]:
     new_doc, old_doc = values["document"], old["document"]
     changed += sorted(key for key in new_doc.keys() | old_doc.keys() if new_doc.get(key) != old_doc.get(key))
     return changed
-
-
-def _payment_rows(platform: str, invoice_id: str, received: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from invoicegraph.billing.instants import parse_instant
-
-    return [
-        {
-            "platform_id": platform,
-            "id": payment["id"],
-            "invoice_id": invoice_id,
-            "amount": Decimal(payment["amount"]["quantity"]),
-            "currency": payment["amount"]["currency"],
-            "received_at": parse_instant(payment["received_at"]),
-            "data": payment,
-        }
-        for payment in received
-    ]
 
 
 def _link_rows(platform: str, invoice_id: str, doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,9 @@ can tell a JSON number from a decimal string.
 
 A key given twice in one object is never resolved silently (JSON parsers keep the last one, so
 `"value": "1", "value": "100"` would bill 100): the builder notes where it happened, and the first
-pass reports it as a problem at that path.
+pass reports it as a problem at that path. So are strings no backend stores alike: a NUL character
+(PostgreSQL refuses it in text and JSON, SQLite keeps it) and a string (or key) longer than
+MAX_STRING_LENGTH characters, wherever it is in a record, free-form properties included.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from typing import IO, Any
 import ijson
 
 CHUNK = 256 * 1024
+# Longer than any name, description, note or URL; ids and references have tighter bounds of their own.
+MAX_STRING_LENGTH = 10_000
+DUPLICATE_MESSAGE = "this key is given twice in the same object"
+NUL_MESSAGE = "contains a NUL character (\\u0000), which cannot be stored"
+LONG_MESSAGE = f"is longer than {MAX_STRING_LENGTH:,} characters"
 
 
 class CountingReader:
@@ -43,13 +50,14 @@ Loc = tuple[str | int, ...]
 class Item:
     """One value of the file: a record of a list section (index ≥ 0) or a top-level scalar (index -1).
 
-    `duplicates`: where, inside the record, an object gave a key twice (`("value",)`); the value kept is
-    the last one, but the file is refused."""
+    `flaws`: what the builder found wrong inside the record, each with its path there (`("value",)`): a
+    key an object gave twice (the value kept is the last one, but the file is refused), a string with a
+    NUL or too long."""
 
     section: str
     index: int
     value: Any
-    duplicates: tuple[Loc, ...] = ()
+    flaws: tuple[tuple[Loc, str], ...] = ()
 
 
 class EmptyList:
@@ -88,7 +96,7 @@ def iter_items(reader: CountingReader) -> Iterator[Item]:
     if first is None or first[0] != "start_map":
         raise ValueError("the file must hold one JSON object")
     seen: set[str] = set()
-    duplicates: list[Loc] = []
+    flaws: list[tuple[Loc, str]] = []
     for event, value in events:
         if event != "map_key":
             return  # end_map of the top-level object
@@ -103,10 +111,10 @@ def iter_items(reader: CountingReader) -> Iterator[Item]:
                 if event == "end_array":
                     break
                 empty = False
-                record = _build(events, event, value, duplicates)
-                if duplicates:
-                    yield Item(section, index, record, tuple(duplicates))
-                    duplicates.clear()
+                record = _build(events, event, value, flaws)
+                if flaws:
+                    yield Item(section, index, record, tuple(flaws))
+                    flaws.clear()
                 else:
                     yield Item(section, index, record)
             if empty:  # still a key of the file: an unknown one must be reported, even with nothing in it
@@ -129,10 +137,23 @@ def _skip(events: Iterator[tuple[str, Any]]) -> None:
                 return
 
 
-def _build(events: Iterator[tuple[str, Any]], event: str, value: Any, duplicates: list[Loc]) -> Any:
+def _printable(key: str) -> str:
+    """A refused key as its problem's path shows it: the NUL escaped, at most 40 characters."""
+    key = key.replace("\x00", "\\u0000")
+    return key if len(key) <= 40 else key[:40] + "…"
+
+
+def _string_flaw(text: str) -> str | None:
+    if len(text) > MAX_STRING_LENGTH:
+        return LONG_MESSAGE
+    return NUL_MESSAGE if "\x00" in text else None
+
+
+def _build(events: Iterator[tuple[str, Any]], event: str, value: Any, flaws: list[tuple[Loc, str]]) -> Any:
     """The value that starts with `event`, consuming its events (a tight loop: it runs per record).
 
-    A key given twice in an object is appended to `duplicates` as its path inside the value."""
+    A key given twice in an object, and a key or string that cannot be stored, are appended to `flaws`
+    with their path inside the value."""
     if event == "start_map":
         root: Any = {}
     elif event == "start_array":
@@ -146,6 +167,8 @@ def _build(events: Iterator[tuple[str, Any]], event: str, value: Any, duplicates
     for ev, val in events:
         if ev == "map_key":
             key = val
+            if (len(val) > MAX_STRING_LENGTH or "\x00" in val) and (flaw := _string_flaw(val)):
+                flaws.append(((*names, _printable(val)), flaw))
             continue
         if ev == "end_map" or ev == "end_array":
             stack.pop()
@@ -160,9 +183,11 @@ def _build(events: Iterator[tuple[str, Any]], event: str, value: Any, duplicates
         else:
             child = val
         top = stack[-1]
+        if ev == "string" and (len(val) > MAX_STRING_LENGTH or "\x00" in val) and (flaw := _string_flaw(val)):
+            flaws.append(((*names, key if type(top) is dict else len(top)), flaw))
         if type(top) is dict:
             if key in top:
-                duplicates.append((*names, key))
+                flaws.append(((*names, key), DUPLICATE_MESSAGE))
             top[key] = child
         else:
             top.append(child)

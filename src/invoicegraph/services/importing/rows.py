@@ -70,7 +70,8 @@ def record_rows(section: str, data: dict[str, Any]) -> list[Row]:
             "key_prefix": key_prefix(data["key"]),
             "key_hash": hash_key(data["key"]),
             "status": data["status"],
-            "permissions": data["permissions"],
+            # As `invoicegraph api-keys create` stores them: each once, sorted.
+            "permissions": sorted(set(data["permissions"])),
             "expires_at": _instant(data["expires_at"]),
             "created_at": None,
         }

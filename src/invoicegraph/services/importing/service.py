@@ -19,6 +19,7 @@ from pathlib import Path
 
 import ijson
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from sqlalchemy.exc import IntegrityError
 
 from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
@@ -33,13 +34,16 @@ from invoicegraph.services.importing.writer import FileWriter
 PARTY_SECTIONS = frozenset({"customers", "billing_entities"})
 
 
-async def import_files(database: Database, paths: list[Path], *, progress: bool) -> ImportReport:
-    """Import files in order; stop at the first file that fails (nothing of it is written)."""
+async def import_files(database: Database, paths: list[Path], *, progress: bool, allow_overpayment: bool = False) -> ImportReport:
+    """Import files in order; stop at the first file that fails (nothing of it is written).
+
+    `allow_overpayment`: accept payments that take an invoice above its total (services/importing/payments.py).
+    """
     report = ImportReport()
     show = progress and sys.stdout.isatty()
     with _progress(show) as bar:
         for position, path in enumerate(paths):
-            result = await import_file(database, path, bar)
+            result = await import_file(database, path, bar, allow_overpayment=allow_overpayment)
             report.files.append(result)
             if not result.ok:
                 report.skipped.extend(paths[position + 1 :])
@@ -47,7 +51,7 @@ async def import_files(database: Database, paths: list[Path], *, progress: bool)
     return report
 
 
-async def import_file(database: Database, path: Path, bar: Progress | None = None) -> FileReport:
+async def import_file(database: Database, path: Path, bar: Progress | None = None, *, allow_overpayment: bool = False) -> FileReport:
     started = time.perf_counter()
     result = FileReport(path=path, bytes=path.stat().st_size)  # noqa: ASYNC240  (one stat per file)
     survey = await _survey(database, path, bar)
@@ -58,7 +62,14 @@ async def import_file(database: Database, path: Path, bar: Progress | None = Non
         return result
     now = datetime.now(UTC).replace(microsecond=0)
     try:
-        await _write(database, path, bar, survey, now, result)
+        try:
+            await _write(database, path, bar, survey, now, result, allow_overpayment=allow_overpayment)
+        except IntegrityError as error:
+            if not _is_number_clash(error):
+                raise
+            # Another import numbered an invoice the same way after this file was checked: the
+            # database refused it (ux_invoice_number), and the file was rolled back.
+            raise _Refused([Problem("invoices", NUMBER_CLASH)]) from None
     except _Refused as refused:
         result.problems, result.problem_count = refused.problems[:MAX_PROBLEMS], len(refused.problems)
         result.seconds = time.perf_counter() - started
@@ -66,6 +77,14 @@ async def import_file(database: Database, path: Path, bar: Progress | None = Non
     result.ok = True
     result.seconds = time.perf_counter() - started
     return result
+
+
+NUMBER_CLASH = "an invoice number is already used by another invoice of its platform (stored while this file was imported)"
+
+
+def _is_number_clash(error: IntegrityError) -> bool:
+    text = str(error.orig)
+    return "ux_invoice_number" in text or "invoice.platform_id, invoice.invoice_number" in text
 
 
 class _Refused(Exception):
@@ -76,9 +95,11 @@ class _Refused(Exception):
         self.problems = problems
 
 
-async def _write(database: Database, path: Path, bar: Progress | None, survey: Survey, now: datetime, result: FileReport) -> None:
+async def _write(
+    database: Database, path: Path, bar: Progress | None, survey: Survey, now: datetime, result: FileReport, *, allow_overpayment: bool
+) -> None:
     async with database.write() as session:
-        writer = FileWriter(session, survey, now)
+        writer = FileWriter(session, survey, now, actor=f"import:{path.name}", allow_overpayment=allow_overpayment)
         if survey.invoices_before_parties:
             # Snapshots of customers and billing entities are taken from the written rows, so the
             # invoices of such a file are written in a separate read of it, after everything else.
@@ -111,7 +132,7 @@ async def _survey(database: Database, path: Path, bar: Progress | None) -> Surve
         failed = Survey()
         failed.add([Problem("$", f"not a valid JSON import file: {error}")])
         return failed
-    if survey.ok or survey.references.wanted or survey.key_hashes:
+    if survey.ok or survey.references.wanted or survey.keys:
         async with database.read() as session:
             await check_references(survey, session)
     return survey

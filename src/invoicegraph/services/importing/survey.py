@@ -13,18 +13,18 @@ from pydantic import ValidationError
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicegraph.auth.keys import hash_key
 from invoicegraph.db import tables
 from invoicegraph.records.file import FORMAT, SECTIONS
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import Problem, json_path, problems_at, problems_from
 from invoicegraph.records.rates import UsageEventRecord
-from invoicegraph.services.importing.reader import DUPLICATE_KEY, EMPTY_LIST, CountingReader, iter_items
+from invoicegraph.services.importing.keys import KeyFacts, key_facts, key_problems
+from invoicegraph.services.importing.numbers import NumberIndex
+from invoicegraph.services.importing.payments import record_problems as payment_problems
+from invoicegraph.services.importing.reader import DUPLICATE_KEY, DUPLICATE_MESSAGE, EMPTY_LIST, CountingReader, iter_items
 from invoicegraph.services.importing.references import SECTION_KINDS, ReferenceIndex, definitions, references
 
 MAX_PROBLEMS = 100
-# A key given twice in one JSON object: parsers keep the last value silently; the import refuses it.
-DUPLICATE_MESSAGE = "this key is given twice in the same object"
 Key = tuple[str, str]
 
 
@@ -39,10 +39,11 @@ class Survey:
     # OPEN/DRAFT invoices of the file, per platform: computed after the write (docs/importing.md).
     open_invoices: dict[str, list[str]] = field(default_factory=dict)
     invoice_numbers: dict[Key, str | None] = field(default_factory=dict)
+    numbers: NumberIndex = field(default_factory=NumberIndex)
     credits: list[tuple[str, str, str]] = field(default_factory=list)
     references: ReferenceIndex = field(default_factory=ReferenceIndex)
-    # SHA-256 of each API key of the file -> (its path, the key's id).
-    key_hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The API keys of the file (services/importing/keys.py), checked against the stored keys.
+    keys: dict[str, KeyFacts] = field(default_factory=dict)  # by the key's SHA-256
 
     def add(self, problems: list[Problem]) -> None:
         self.problem_count += len(problems)
@@ -72,8 +73,8 @@ def survey_file(reader: CountingReader) -> Survey:
         if item.value is DUPLICATE_KEY:
             survey.add([Problem(item.section, DUPLICATE_MESSAGE)])
             continue
-        if item.duplicates:
-            survey.add([Problem(json_path((item.section, item.index, *loc)), DUPLICATE_MESSAGE) for loc in item.duplicates])
+        if item.flaws:
+            survey.add([Problem(json_path((item.section, item.index, *loc)), message) for loc, message in item.flaws])
         if item.index < 0:
             if item.section not in survey.sections:
                 survey.sections.append(item.section)
@@ -120,13 +121,14 @@ def _check_record(survey: Survey, section: str, index: int, value: Any) -> None:
         return
     if isinstance(record, InvoiceRecord):
         survey.add(problems_at(where, record.problems()))
+        survey.add(problems_at(where, payment_problems(record)))
         _note_invoice(survey, index, record)
     data = record.model_dump(mode="json")
     if section == "api_keys":
-        digest = hash_key(data["key"])
-        if digest in survey.key_hashes:
+        facts = key_facts(where, data)
+        if facts.digest in survey.keys:
             survey.add([Problem(json_path((*where, "key")), "the same key is given twice")])
-        survey.key_hashes.setdefault(digest, (json_path((*where, "key")), data["id"]))
+        survey.keys.setdefault(facts.digest, facts)
     for kind, platform, record_id, loc in definitions(section, data):
         if (kind, platform, record_id) in survey.references.defined:
             survey.add([Problem(json_path((*where, *loc)), f"duplicate id {record_id!r} in this file")])
@@ -151,6 +153,7 @@ def _define_raw(survey: Survey, section: str, value: Any) -> None:
 def _note_invoice(survey: Survey, index: int, invoice: InvoiceRecord) -> None:
     key = (invoice.platform_id, invoice.id)
     survey.invoice_numbers[key] = invoice.invoice_number
+    survey.add(survey.numbers.note(invoice.platform_id, invoice.id, invoice.invoice_number, index))
     if invoice.status in ("OPEN", "DRAFT"):
         survey.open_invoices.setdefault(invoice.platform_id, []).append(invoice.id)
     if invoice.credit is not None and invoice.credit.original_invoice_info is None:
@@ -164,7 +167,8 @@ async def check_references(survey: Survey, session: AsyncSession) -> None:
     problems, unlisted = await survey.references.unresolved(session)
     survey.add(problems)
     survey.problem_count += unlisted
-    await _check_key_hashes(survey, session)
+    survey.add(await key_problems(list(survey.keys.values()), session))
+    survey.add(await survey.numbers.problems(session, survey.invoice_numbers))
     if not survey.credits:
         return
     numbers = dict(survey.invoice_numbers)
@@ -178,20 +182,3 @@ async def check_references(survey: Survey, session: AsyncSession) -> None:
     for path, platform, original in survey.credits:
         if (platform, original) in numbers and not numbers[(platform, original)]:
             survey.add([Problem(path, f"invoice {original!r} has no invoice_number: only numbered (FINAL) invoices can be credited")])
-
-
-async def _check_key_hashes(survey: Survey, session: AsyncSession) -> None:
-    """An API key whose secret another stored key already has (the column is unique) is a problem at
-    its path. The message names neither that key nor its platforms: keys of other tenants are not
-    the file's business, and telling whose secret it is would leak it."""
-    if not survey.key_hashes:
-        return
-    table: Any = tables.ApiKey
-    digests = list(survey.key_hashes)
-    taken: dict[str, str] = {}
-    for start in range(0, len(digests), 500):
-        rows = await session.execute(select(table.key_hash, table.id).where(table.key_hash.in_(digests[start : start + 500])))
-        taken.update({row[0]: row[1] for row in rows})
-    for digest, (path, key_id) in survey.key_hashes.items():
-        if digest in taken and taken[digest] != key_id:
-            survey.add([Problem(path, "this key is already in use by another API key; give a new, unique key")])

@@ -15,7 +15,7 @@ from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.problems import Problem
 from invoicegraph.records.rates import UsageEventRecord
 from invoicegraph.services.importing.events import BATCH_SIZE, EventCounts, event_row, write_events
-from invoicegraph.services.importing.invoices import write_invoices
+from invoicegraph.services.importing.invoices import Batch, write_invoices
 from invoicegraph.services.importing.reader import CountingReader, iter_items
 from invoicegraph.services.importing.rows import Row, record_rows
 from invoicegraph.services.importing.survey import Survey
@@ -27,7 +27,9 @@ RECORD_BATCH = 250
 class FileWriter:
     """Buffers one section's records and flushes them in batches."""
 
-    def __init__(self, session: AsyncSession, survey: Survey, now: datetime) -> None:
+    def __init__(
+        self, session: AsyncSession, survey: Survey, now: datetime, *, actor: str = "import", allow_overpayment: bool = False
+    ) -> None:
         self.session = session
         self.survey = survey
         self.now = now
@@ -35,8 +37,10 @@ class FileWriter:
         self.events = EventCounts()
         # OPEN/DRAFT invoices as stored before this file: what their recomputation compares with.
         self.previous_invoices: dict[tuple[str, str], Any] = {}
-        # Records refused while writing (a change to a FINAL/EMPTY/VOID invoice): the file must then
-        # be rolled back, not committed.
+        self.actor = actor
+        self.allow_overpayment = allow_overpayment
+        # Records refused while writing (a change to a FINAL/EMPTY/VOID invoice, a payment rule): the
+        # file must then be rolled back, not committed.
         self.problems: list[Problem] = []
         self._section = ""
         self._buffer: list[Any] = []
@@ -73,9 +77,8 @@ class FileWriter:
             await write_events(self.session, batch, self.events)
         elif section == "invoices":
             records: list[tuple[int, InvoiceRecord]] = batch
-            self.problems += await write_invoices(
-                self.session, records, self.survey.invoice_numbers, self.now, self.tally, self.previous_invoices
-            )
+            options = Batch(self.survey.invoice_numbers, self.now, self.tally, self.previous_invoices, self.actor, self.allow_overpayment)
+            self.problems += await write_invoices(self.session, records, options)
         else:
             await self._write_records(section, batch)
 

@@ -53,3 +53,15 @@ def write(tmp_path: Path, data: dict[str, Any], name: str = "file.json") -> Path
     path = tmp_path / name
     path.write_text(json.dumps(data))
     return path
+
+
+def eur(quantity: str) -> dict[str, str]:
+    return {"quantity": quantity, "currency": "EUR"}
+
+
+def final_of(invoice: dict[str, Any], total: str = "0.00", **changes: Any) -> dict[str, Any]:
+    """The example's DRAFT invoice as FINAL, with the computed parts a FINAL record must carry."""
+    period = {**invoice["periods"][0], "amount_excluding_tax": eur(total), "amount_including_tax": eur(total)}
+    return (
+        invoice | {"status": "FINAL", "invoice_number": "INV-7", "invoice_amount_including_tax": eur(total), "periods": [period]} | changes
+    )

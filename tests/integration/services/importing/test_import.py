@@ -17,13 +17,9 @@ from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.services.importing import import_files
-from tests.integration.services.importing.conftest import write
+from tests.integration.services.importing.conftest import eur, final_of, write
 
 pytestmark = pytest.mark.asyncio
-
-
-def eur(quantity: str) -> dict[str, str]:
-    return {"quantity": quantity, "currency": "EUR"}
 
 
 async def count(db: Database, table: type[SQLModel]) -> int:
@@ -269,7 +265,8 @@ async def test_credit_invoices_link_to_their_original(db: Database, example: dic
     }
     example["invoices"] = [credit, original]
 
-    report = await import_files(db, [write(tmp_path, example)], progress=False)
+    # 10.00 paid on a total of 0.00 is an overpayment: accepted only when the setting allows it.
+    report = await import_files(db, [write(tmp_path, example)], progress=False, allow_overpayment=True)
 
     assert report.ok, report.summary()
     links = [(link.invoice_id, link.linked_invoice_id, link.type) for link in await rows(db, tables.InvoiceLink)]
@@ -299,9 +296,10 @@ async def test_decimals_beyond_the_bounds_are_refused_with_their_paths(db: Datab
 async def test_the_largest_decimals_fit_the_money_columns_exactly(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
     largest = "999999999999999.999999999999"
     example["usage_events"][0]["value"] = largest
-    example["invoices"][0]["payments"] = [{"id": "paym_1", "amount": "999999999999999.99", "received_at": "2026-12-02T00:00:00Z"}]
+    payment = {"id": "paym_1", "amount": "999999999999999.99", "received_at": "2026-12-02T00:00:00Z"}
+    example["invoices"][0] = final_of(example["invoices"][0], payments=[payment])
 
-    report = await import_files(db, [write(tmp_path, example)], progress=False)
+    report = await import_files(db, [write(tmp_path, example)], progress=False, allow_overpayment=True)
 
     assert report.ok, report.summary()
     [event] = await rows(db, tables.UsageEvent)
@@ -330,14 +328,6 @@ async def test_a_key_already_held_by_another_stored_key_is_a_problem_that_names_
     assert [p.id for p in await rows(db, tables.Platform)] == ["plat_acme"]
     assert [k.id for k in await rows(db, tables.ApiKey)] == ["akey_ops"]
     assert (await import_files(db, [write(tmp_path, example, "again.json")], progress=False)).ok  # its own key: no problem
-
-
-def final_of(invoice: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """The example's DRAFT invoice as FINAL, with the computed parts a FINAL record must carry."""
-    period = {**invoice["periods"][0], "amount_excluding_tax": eur("0.00"), "amount_including_tax": eur("0.00")}
-    return (
-        invoice | {"status": "FINAL", "invoice_number": "INV-7", "invoice_amount_including_tax": eur("0.00"), "periods": [period]} | changes
-    )
 
 
 async def test_a_final_invoice_is_not_changed_by_a_later_import(db: Database, example: dict[str, Any], tmp_path: Path) -> None:
@@ -370,7 +360,7 @@ async def test_a_final_invoice_is_not_changed_by_a_later_import(db: Database, ex
 async def test_a_final_invoice_reimported_as_it_is_stays_a_no_op_and_takes_payments(
     db: Database, example: dict[str, Any], tmp_path: Path
 ) -> None:
-    example["invoices"] = [final_of(example["invoices"][0])]
+    example["invoices"] = [final_of(example["invoices"][0], "121.00")]
     path = write(tmp_path, example)
     await import_files(db, [path], progress=False)
     example["customers"][0]["email"] = "new@globex.example"  # the live customer moves on; the FINAL copy does not
@@ -425,3 +415,31 @@ async def test_a_negative_usage_value_is_refused(db: Database, example: dict[str
         "usage_events[1].value: '-0.00' must be zero or more",
     ]
     assert await count(db, tables.UsageEvent) == 0
+
+
+async def test_nul_characters_and_overlong_strings_are_refused_at_their_paths(
+    db: Database, example: dict[str, Any], tmp_path: Path
+) -> None:
+    # PostgreSQL refused a NUL in text and JSON with a traceback; SQLite stored it. Strings had no bound.
+    example["customers"][0]["organization"]["legal_name"] = "Globex\u0000BV"
+    example["customers"][0]["custom_fields"][0]["value"] = "x" * 10_001
+    example["usage_events"][0]["properties"] = {"region": "eu", "note\u0000": "y", "long": "z" * 10_001, "k" * 10_001: "v"}
+    example["invoices"][0]["notes"] = ["fine", "bad\u0000"]
+
+    report = await import_files(db, [write(tmp_path, example)], progress=False)
+
+    nul = "contains a NUL character (\\u0000), which cannot be stored"
+    assert [str(p) for p in report.files[0].problems] == [
+        f"customers[0].organization.legal_name: {nul}",
+        "customers[0].custom_fields[0].value: is longer than 10,000 characters",
+        f"usage_events[0].properties.note\\u0000: {nul}",
+        "usage_events[0].properties.long: is longer than 10,000 characters",
+        f"usage_events[0].properties.{'k' * 40}…: is longer than 10,000 characters",
+        f"invoices[0].notes[1]: {nul}",
+    ]
+    assert await count(db, tables.Customer) == 0
+    example["customers"][0]["organization"]["legal_name"] = "G" * 10_000  # the longest string is fine
+    example["customers"][0]["custom_fields"][0]["value"] = "CC-42"
+    example["usage_events"][0]["properties"] = {"region": "eu"}
+    example["invoices"][0]["notes"] = []
+    assert (await import_files(db, [write(tmp_path, example, "fixed.json")], progress=False)).ok

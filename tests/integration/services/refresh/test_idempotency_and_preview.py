@@ -83,7 +83,7 @@ async def test_records_past_retention_are_purged(api: Api, database: Database) -
             .where(col(IdempotencyRecord.platform_id) == "plat_acme")
             .values(created_at=datetime.now(UTC) - timedelta(hours=49))
         )
-    assert await purge(database) == 1
+    assert (await purge(database)).expired == 1
     async with database.read() as session:
         assert (
             await session.scalar(

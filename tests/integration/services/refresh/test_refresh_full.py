@@ -66,7 +66,7 @@ async def test_refresh_of_an_unchanged_invoice_writes_nothing(api: Api, database
         assert edge["node"]["changed"] is False
         assert edge["node"]["changedPaths"] == []
         assert edge["node"]["totalAfter"] == {"quantity": "124.60"}
-        assert edge["node"]["credentialId"] == "akey_ops"
+        assert edge["node"]["credentialId"] == "api_key:akey_ops"
     async with database.read() as session:
         events = await session.scalar(
             select(func.count())

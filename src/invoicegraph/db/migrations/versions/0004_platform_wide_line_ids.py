@@ -8,7 +8,7 @@ included) and a re-import of the same file agree. Only ids equal to their own po
 `line_{p}_{g}_{l}` are touched: an id an import file gave explicitly stays as it is.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 import hashlib
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
