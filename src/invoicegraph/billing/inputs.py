@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from invoicegraph.billing.adjustments import Adjustment
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
 from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.records import (
@@ -252,6 +253,8 @@ class RatingInputs:
     # re-rating the invoice does not lock it out of its own redemption.
     redeemed_by_this_invoice: frozenset[str] = frozenset()
     paid_amount: Decimal = Decimal(0)
+    # People's edits of rated lines (billing/adjustments.py), applied before coupons and tax.
+    adjustments: tuple[Adjustment, ...] = ()
 
 
 @dataclass(frozen=True)
