@@ -244,6 +244,33 @@ class RefreshRecord(SQLModel, table=True):
     created_at: datetime = _instant()
 
 
+class LineEditRecord(SQLModel, table=True):
+    """Append-only audit of line edits (docs/drafts.md): who changed which line of which invoice, how.
+
+    The edit itself lives with the invoice (`line_adjustments` in its document), where every refresh
+    reads it; this is the history, never updated or deleted by code.
+    """
+
+    __tablename__ = "line_edit_record"
+    __table_args__ = (Index("ix_line_edit_record_invoice", "platform_id", "invoice_id", "created_at"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(max_length=64)
+    line_id: str = Field(max_length=64)
+    # ADJUST, REMOVE or REVERT.
+    action: str = Field(max_length=16)
+    credential_id: str = Field(max_length=255)
+    request_id: str = Field(max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    # The adjustment as stored after the edit (null for REVERT) and the one it replaced (null if none).
+    adjustment: dict[str, Any] | None = Field(default=None, sa_type=JsonType, nullable=True)
+    replaced: dict[str, Any] | None = Field(default=None, sa_type=JsonType, nullable=True)
+    version_before: int
+    version_after: int
+    changes: list[Any] = _json_list()
+    created_at: datetime = _instant()
+
+
 class IdempotencyRecord(SQLModel, table=True):
     """A stored response for an `Idempotency-Key`, scoped to platform and credential."""
 

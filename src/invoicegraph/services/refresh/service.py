@@ -244,3 +244,18 @@ async def _emit(session: AsyncSession, platform_id: str, invoice: Document, foun
             created_at=now,
         )
     )
+
+
+async def lock_refreshable(unit: AsyncSession, platform_id: str, invoice_id: str, lock_timeout: float) -> Any:
+    """The invoice row locked as a refresh locks it, refused as a refresh refuses it (other writers of a draft)."""
+    try:
+        return _refreshable(await _lock(unit, platform_id, invoice_id, lock_timeout), invoice_id)
+    except DBAPIError as error:
+        if _is_lock_timeout(error):
+            raise RetryableError("The invoice is being changed by another request; retry shortly.") from error
+        raise
+
+
+async def emit_invoice_updated(session: AsyncSession, platform_id: str, invoice: Document, found: list[Change], now: datetime) -> None:
+    """The same INVOICE.UPDATED outbox event a refresh writes, for another writer of a draft (a line edit)."""
+    await _emit(session, platform_id, invoice, found, now)

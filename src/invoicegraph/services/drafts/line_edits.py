@@ -1,0 +1,185 @@
+"""Line edits of an OPEN or DRAFT invoice (docs/drafts.md): adjust, remove, revert.
+
+Given the caller's unit of work, like the refresh: the invoice row is locked as a refresh locks it,
+the edit is stored with the invoice (`line_adjustments`, apart from the computed lines, keyed to what
+the line stands for), the invoice's derived values are recomputed without re-reading any source (the
+edit is the only change), and the invoice, an audit record and its `INVOICE.UPDATED` event are
+written. Nothing here commits; an edit that leaves the invoice as it was writes only the audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicegraph.auth.principal import Principal
+from invoicegraph.billing.adjustments import ADJUST, REMOVE, Adjustment, LineKey, line_key
+from invoicegraph.billing.records import format_instant
+from invoicegraph.db.invoice_reads import invoice_row_to_dict
+from invoicegraph.db.tables import LineEditRecord, table_of
+from invoicegraph.errors import InvalidOperation, ResourceNotFound, reflected
+from invoicegraph.ids import new_id
+from invoicegraph.services.drafts.line_input import LineValues, check_amount_scale, snake
+from invoicegraph.services.refresh.compute import compute, stored_adjustments
+from invoicegraph.services.refresh.diff import Change, differs, vendor_changes
+from invoicegraph.services.refresh.service import (
+    change_entries,
+    check_storable,
+    emit_invoice_updated,
+    lock_refreshable,
+    save_invoice,
+)
+from invoicegraph.services.refresh.sources import Sources, read_sources
+from invoicegraph.services.refresh.types import checked_id_length, checked_invoice_id
+
+REVERT = "REVERT"
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LineEditCommand:
+    invoice_id: str
+    line_id: str
+    action: str  # ADJUST, REMOVE or REVERT
+    values: LineValues | None = None  # ADJUST only
+    idempotency_key: str | None = None
+    lock_timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        checked_invoice_id(self.invoice_id)
+        checked_id_length(self.line_id, "lineId")
+
+
+@dataclass
+class LineEditResult:
+    invoice: Document
+    changed: bool
+    changes: list[Change] = field(default_factory=list)
+    sources: Sources | None = None
+
+
+async def edit_line(
+    unit: AsyncSession, principal: Principal, command: LineEditCommand, *, field_prefix: str = "", spell: Callable[[str], str] = snake
+) -> LineEditResult:
+    """Apply one line edit in the caller's unit of work (docs/drafts.md); the caller commits.
+
+    `field_prefix` and `spell` name a refused amount as the caller wrote it (`input.amount`, `amount`).
+    """
+    row = await lock_refreshable(unit, principal.platform_id, command.invoice_id, command.lock_timeout)
+    before = invoice_row_to_dict(row)
+    if command.values is not None:
+        check_amount_scale(command.values, before["billing_currency"], prefix=field_prefix, spell=spell)
+    now = format_instant(datetime.now(UTC))
+    kept = list(stored_adjustments(before))
+    existing = next((a for a in kept if a.line_id == command.line_id), None)
+    if command.action == REVERT:
+        if existing is None:
+            _line_or_missing(before, command.line_id)
+            raise InvalidOperation(
+                f"Line {reflected(command.line_id)} has no adjustment to revert.", resource_id=command.line_id, resource_type="INVOICE_LINE"
+            )
+        adjustment: Adjustment | None = None
+    else:
+        key = existing.key if existing is not None else _adjustable_key(before, command.line_id)
+        adjustment = _new_adjustment(command, key, principal, now, existing)
+    remaining = [a for a in kept if a is not existing and (adjustment is None or a.key != adjustment.key)]
+    adjustments = [*remaining, *([adjustment] if adjustment is not None else [])]
+    edited = {**before, "line_adjustments": [a.as_record() for a in adjustments]}
+    sources = await read_sources(unit, principal.platform_id, edited, full=False, payment_acceptors=False)
+    # No refresh type: nothing is re-read, the derived values are recomputed around the edit.
+    after = compute(edited, sources, (), now)
+    check_storable(after)
+    changed = differs(before, after)
+    found = vendor_changes(before, after) if changed else []
+    at = datetime.now(UTC)
+    if changed:
+        after = await save_invoice(unit, principal.platform_id, row, after)
+    else:
+        after = before
+    await _audit(unit, principal, command, existing, adjustment, before, after, found, at)
+    if changed:
+        await emit_invoice_updated(unit, principal.platform_id, after, found, at)
+    return LineEditResult(invoice=after, changed=changed, changes=found, sources=sources)
+
+
+def _lines(invoice: Document) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    return [
+        (period, group, line)
+        for period in invoice.get("periods") or []
+        for group in period.get("groups") or []
+        for line in group.get("lines") or []
+    ]
+
+
+def _line_or_missing(invoice: Document, line_id: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    for found in _lines(invoice):
+        if found[2].get("id") == line_id:
+            return found
+    raise ResourceNotFound(
+        f"Invoice {reflected(str(invoice['id']))} has no line {reflected(line_id)}.", resource_id=line_id, resource_type="INVOICE_LINE"
+    )
+
+
+def _adjustable_key(invoice: Document, line_id: str) -> LineKey:
+    period, group, line = _line_or_missing(invoice, line_id)
+    key = line_key(period, group, line)
+    if key is None:
+        raise InvalidOperation(
+            f"Line {reflected(line_id)} is not rated from a pricing item (a {line.get('type')} line); only those lines can be edited.",
+            resource_id=line_id,
+            resource_type="INVOICE_LINE",
+        )
+    return key
+
+
+def _new_adjustment(command: LineEditCommand, key: LineKey, principal: Principal, now: str, existing: Adjustment | None) -> Adjustment:
+    values = command.values or LineValues()
+    return Adjustment(
+        id=existing.id if existing is not None else new_id("ladj"),
+        key=key,
+        line_id=command.line_id,
+        action=REMOVE if command.action == REMOVE else ADJUST,
+        by=principal.credential_id,
+        at=now,
+        amount=values.amount,
+        quantity=values.quantity,
+        unit_price=values.unit_price,
+        description=values.description,
+        orphaned=existing.orphaned if existing is not None else False,
+    )
+
+
+async def _audit(
+    unit: AsyncSession,
+    principal: Principal,
+    command: LineEditCommand,
+    replaced: Adjustment | None,
+    adjustment: Adjustment | None,
+    before: Document,
+    after: Document,
+    found: list[Change],
+    at: datetime,
+) -> None:
+    await unit.execute(
+        insert(table_of(LineEditRecord)).values(
+            platform_id=principal.platform_id,
+            id=new_id("ledt"),
+            invoice_id=before["id"],
+            line_id=command.line_id,
+            action=command.action,
+            credential_id=principal.credential_id,
+            request_id=principal.request_id,
+            idempotency_key=command.idempotency_key,
+            adjustment=adjustment.as_record() if adjustment is not None else None,
+            replaced=replaced.as_record() if replaced is not None else None,
+            version_before=before["version"],
+            version_after=after["version"],
+            changes=change_entries(found),
+            created_at=at,
+        )
+    )
