@@ -20,12 +20,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from invoicegraph.billing import validation
+from invoicegraph.billing import shapes, validation
 from invoicegraph.billing.money import amount, parse_amount, parse_decimal, round_money
 from invoicegraph.billing.validation import ValidationEntry
 
 ADJUST = "ADJUST"
 REMOVE = "REMOVE"
+# A line a person added: it stands for itself, in the group of its subscription in its period.
+ADD = "ADD"
 Record = dict[str, Any]
 
 
@@ -54,6 +56,9 @@ class Adjustment:
     unit_price: Decimal | None = None
     description: str | None = None
     orphaned: bool = False
+    # ADD only: the product charged, and its tax category when the line was added (kept if the product goes).
+    product_id: str | None = None
+    tax_category: str | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Adjustment:
@@ -73,6 +78,8 @@ class Adjustment:
             unit_price=number("unit_price"),
             description=record.get("description"),
             orphaned=bool(record.get("orphaned", False)),
+            product_id=record.get("product_id"),
+            tax_category=record.get("tax_category"),
         )
 
     def as_record(self) -> Record:
@@ -93,6 +100,8 @@ class Adjustment:
             "unit_price": text(self.unit_price),
             "description": self.description,
             "orphaned": self.orphaned,
+            "product_id": self.product_id,
+            "tax_category": self.tax_category,
         }
 
 
@@ -134,15 +143,52 @@ def adjusted(line: Record, adjustment: Adjustment, stated_key: str, currency: st
         **line,
         **amounts,
         "description": adjustment.description if adjustment.description is not None else line.get("description"),
-        "adjustment": {
-            "id": adjustment.id,
-            "by": adjustment.by,
-            "at": adjustment.at,
-            "quantity": None if adjustment.quantity is None else str(adjustment.quantity),
-            "unit_price": None if adjustment.unit_price is None else str(adjustment.unit_price),
-            "original_amount": dict(original),
-            "original_description": line.get("description"),
-        },
+        "adjustment": _shown(adjustment, dict(original), line.get("description")),
+    }
+
+
+def _shown(adjustment: Adjustment, original_amount: dict[str, str] | None, original_description: str | None) -> Record:
+    """The line's `adjustment` (GraphQL InvoiceLineAdjustment): the edit, and what the computation gave."""
+    return {
+        "id": adjustment.id,
+        "by": adjustment.by,
+        "at": adjustment.at,
+        "quantity": None if adjustment.quantity is None else str(adjustment.quantity),
+        "unit_price": None if adjustment.unit_price is None else str(adjustment.unit_price),
+        "original_amount": original_amount,
+        "original_description": original_description,
+    }
+
+
+def added_key(period_order: int, subscription_id: str, adjustment_id: str) -> LineKey:
+    """An added line's key: its group (period, subscription) and itself."""
+    return LineKey(period_order, subscription_id, f"+{adjustment_id}")
+
+
+def added_lines(adjustments: Sequence[Adjustment], period_order: int, subscription_id: str) -> list[Adjustment]:
+    return [a for a in adjustments if a.action == ADD and (a.key.period_order, a.key.subscription_id) == (period_order, subscription_id)]
+
+
+def added_line(adjustment: Adjustment, currency: str, tax_category: str, line_order: int) -> Record:
+    """The line a person added: a REVENUE line of its product, priced as given, without a pricing item."""
+    if adjustment.amount is not None:
+        stated = round_money(adjustment.amount, currency)
+    else:
+        stated = round_money((adjustment.quantity or Decimal(0)) * (adjustment.unit_price or Decimal(0)), currency)
+    value = amount(stated, currency)
+    return {
+        **shapes.line(
+            id=adjustment.line_id,
+            line_order=line_order,
+            kind="REVENUE",
+            stated=stated,
+            currency=currency,
+            description=adjustment.description,
+            product_id=adjustment.product_id,
+            tax_category=tax_category,
+            details=shapes.price_details(value),
+        ),
+        "adjustment": _shown(adjustment, None, None),
     }
 
 
@@ -164,12 +210,19 @@ def apply_to_stored(
         for group in period.get("groups") or []:
             lines = []
             for line in group.get("lines") or []:
+                if (line.get("adjustment") or {}).get("original_amount", True) is None:
+                    continue  # an added line: added again below from its adjustment
                 plain = restore(line, stated_key)
                 key = line_key(period, group, plain)
                 found = wanted.get(key) if key is not None else None
                 if found is not None and found.action == REMOVE:
                     continue
                 lines.append(adjusted(plain, found, stated_key, currency) if found is not None else plain)
+            subscription = group.get("pricing_plan_subscription_id")
+            if isinstance(subscription, str):
+                order = max((int(line.get("line_order", 0)) for line in lines), default=-1) + 1
+                for index, added in enumerate(added_lines(adjustments, int(period.get("period_order", 0)), subscription)):
+                    lines.append(added_line(added, currency, added.tax_category or "STANDARD", order + index))
             group["lines"] = lines
     return result
 
@@ -183,7 +236,10 @@ def warnings(adjustments: Sequence[Adjustment]) -> list[ValidationEntry]:
     """One WARNING per orphaned adjustment, naming it: it is kept, never dropped silently."""
     return [
         validation.warning(
-            f"Line adjustment {a.id} (line {a.line_id}: subscription {a.key.subscription_id}, pricing item "
+            f"Added line {a.id} (line {a.line_id}: subscription {a.key.subscription_id}, period {a.key.period_order}) "
+            "has no group on the invoice any more; it is kept and comes back with its group. Revert it to drop it."
+            if a.action == ADD
+            else f"Line adjustment {a.id} (line {a.line_id}: subscription {a.key.subscription_id}, pricing item "
             f"{a.key.pricing_item_id}, period {a.key.period_order}) no longer matches a line; it is kept "
             "and applies again if the line comes back. Revert it to drop it."
         )

@@ -13,7 +13,16 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import shapes
-from invoicegraph.billing.adjustments import REMOVE, Adjustment, LineKey, adjusted, by_key, with_orphans
+from invoicegraph.billing.adjustments import (
+    REMOVE,
+    Adjustment,
+    LineKey,
+    added_line,
+    added_lines,
+    adjusted,
+    by_key,
+    with_orphans,
+)
 from invoicegraph.billing.coupons import Attachment, DiscountPart, EligibleLine, PeriodFacts, applies, attachments, discount_group
 from invoicegraph.billing.currency import convert, unique_used_rates, used_rate_dict
 from invoicegraph.billing.derive import DerivedInvoice, recompute_derived
@@ -135,6 +144,20 @@ class _Rater:
                         Decimal(line["amount_excluding_tax"]["quantity"]),
                     )
                 )
+        for added in added_lines(self.inputs.adjustments, index, sub.id):
+            self.rated_keys.add(added.key)
+            product = self.products.get(added.product_id or "")
+            line = added_line(added, self.currency, product.tax_category if product else added.tax_category or "STANDARD", len(lines))
+            lines.append(line)
+            eligible.append(
+                EligibleLine(
+                    added.product_id,
+                    None,
+                    product.category_id if product else None,
+                    line["tax_category"],
+                    Decimal(line["amount_excluding_tax"]["quantity"]),
+                )
+            )
         facts = PeriodFacts(index, period.start_at, period.end_at, self.inputs.invoice_id, self.inputs.periods[0].start_at)
         applicable = [
             attachment

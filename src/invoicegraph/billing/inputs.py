@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from invoicegraph.billing.adjustments import Adjustment
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
 from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.records import (
@@ -31,6 +30,9 @@ from invoicegraph.billing.records import (
 )
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 from invoicegraph.billing.usage import Condition, UsageEvent
+
+if TYPE_CHECKING:  # adjustments build lines (shapes), which read these inputs
+    from invoicegraph.billing.adjustments import Adjustment
 
 __all__ = [
     "BillingPeriod",

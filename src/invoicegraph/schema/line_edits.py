@@ -39,7 +39,7 @@ class InvoiceLineAdjustmentInput:
     )
 
     def as_raw(self) -> dict[str, object]:
-        """Given fields as the service's checks take them (decimals as their text)."""
+        """Given values as the service's checks take them (decimals as their text)."""
         raw: dict[str, object] = {}
         for name in ("quantity", "unit_price", "amount", "description"):
             value = getattr(self, name)
@@ -47,6 +47,39 @@ class InvoiceLineAdjustmentInput:
                 continue
             raw[name] = format(value, "f") if isinstance(value, Decimal) else value
         return raw
+
+
+@strawberry.input(
+    description=(
+        "A line a person adds to an invoice: a REVENUE line of a product, priced by `amount` or\n"
+        "`quantity` × `unitPrice`, taxed by the product's tax category, in the group of a\n"
+        "subscription in a period. Decimals are strings."
+    ),
+)
+class AddInvoiceLineInput(InvoiceLineAdjustmentInput):
+    product_id: strawberry.ID = strawberry.field(
+        description="The product charged; its tax category taxes the line. Absent description: its name.",
+    )
+    subscription_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The subscription whose group takes the line. Absent: the invoice's first subscription.",
+    )
+    period_order: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The period (periodOrder) that takes the line. Absent: the first, 0.",
+    )
+
+
+async def mutation_add_invoice_line(
+    info: Info,
+    invoice_id: InvoiceIdArg,
+    input: Annotated[AddInvoiceLineInput, strawberry.argument(description="The line to add.")],
+) -> Row:
+    from invoicegraph.resolvers.line_edits import resolve_line_addition
+
+    subscription = None if input.subscription_id in (None, strawberry.UNSET) else str(input.subscription_id)
+    period = None if input.period_order in (None, strawberry.UNSET) else input.period_order
+    return await resolve_line_addition(info, invoice_id, str(input.product_id), subscription, period, input.as_raw())
 
 
 async def mutation_adjust_invoice_line(
@@ -79,6 +112,12 @@ _ERRORS = (
     "rated from a pricing item; nothing to revert), INVALID_FIELD / MISSING_FIELD (a value,\n"
     "named in `field`), IDEMPOTENCY_CHECK_FAILED, INTERNAL_ERROR (retryable when the invoice\n"
     "lock was not obtained in time). Nothing is written on failure."
+)
+ADD_DESCRIPTION = (
+    "Adds a line to an OPEN or DRAFT invoice and returns the saved invoice: a REVENUE line of\n"
+    "a product (taxed by its tax category), kept by every later refresh, FULL included, which\n"
+    "also applies the subscription's coupons to it. Edit it with adjustInvoiceLine, drop it\n"
+    "with removeInvoiceLine or revertInvoiceLine. Its `adjustment` has no original amount.\n\n" + _ERRORS
 )
 ADJUST_DESCRIPTION = (
     "Edits one line of an OPEN or DRAFT invoice and returns the saved invoice. The edit is\n"

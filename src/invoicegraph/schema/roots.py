@@ -15,9 +15,11 @@ from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
 from invoicegraph.schema.line_edits import (
+    ADD_DESCRIPTION,
     ADJUST_DESCRIPTION,
     REMOVE_DESCRIPTION,
     REVERT_DESCRIPTION,
+    mutation_add_invoice_line,
     mutation_adjust_invoice_line,
     mutation_remove_invoice_line,
     mutation_revert_invoice_line,
@@ -226,6 +228,11 @@ class Mutation:
             "  invoice lock was not obtained in time (default 5 s). Nothing is written,\n"
             "  and the call can be retried."
         ),
+    )
+    add_invoice_line: Invoice = strawberry.field(
+        resolver=returns_rows(mutation_add_invoice_line),
+        extensions=requires(RequireLineEdit),
+        description=ADD_DESCRIPTION,
     )
     adjust_invoice_line: Invoice = strawberry.field(
         resolver=returns_rows(mutation_adjust_invoice_line),

@@ -110,11 +110,11 @@ class InvoiceLineAdjustment:
     unit_price: Decimal | None = strawberry.field(
         description="Unit price set by the edit, with quantity.",
     )
-    original_amount: Amount = strawberry.field(
-        description="The line's stated amount as computed from the sources, before the edit.",
+    original_amount: Amount | None = strawberry.field(
+        description="The line's stated amount as computed from the sources, before the edit; null for a line a person added.",
     )
     original_description: str | None = strawberry.field(
-        description="The line's description as computed, before the edit.",
+        description="The line's description as computed, before the edit; null for a line a person added.",
     )
 
 

@@ -10,7 +10,7 @@ written. Nothing here commits; an edit that leaves the invoice as it was writes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +18,12 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.auth.principal import Principal
-from invoicegraph.billing.adjustments import ADJUST, REMOVE, Adjustment, LineKey, line_key
+from invoicegraph.billing.adjustments import ADD, ADJUST, REMOVE, Adjustment, LineKey, added_key, line_key
 from invoicegraph.billing.records import format_instant
+from invoicegraph.billing.shapes import line_id
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.tables import LineEditRecord, table_of
-from invoicegraph.errors import InvalidOperation, ResourceNotFound, reflected
+from invoicegraph.errors import InvalidField, InvalidOperation, MissingField, ResourceNotFound, reflected
 from invoicegraph.ids import new_id
 from invoicegraph.services.drafts.line_input import LineValues, check_amount_scale, snake
 from invoicegraph.services.refresh.compute import compute, stored_adjustments
@@ -38,6 +39,17 @@ from invoicegraph.services.refresh.sources import Sources, read_sources
 from invoicegraph.services.refresh.types import checked_id_length, checked_invoice_id
 
 REVERT = "REVERT"
+
+
+@dataclass(frozen=True)
+class Addition:
+    """Where a line a person adds goes, and what it charges for (addInvoiceLine)."""
+
+    product_id: str
+    subscription_id: str | None = None  # absent: the invoice's first subscription
+    period_order: int = 0
+
+
 Document = dict[str, Any]
 
 
@@ -45,8 +57,9 @@ Document = dict[str, Any]
 class LineEditCommand:
     invoice_id: str
     line_id: str
-    action: str  # ADJUST, REMOVE or REVERT
-    values: LineValues | None = None  # ADJUST only
+    action: str  # ADD, ADJUST, REMOVE or REVERT
+    values: LineValues | None = None  # ADD and ADJUST
+    addition: Addition | None = None  # ADD only
     idempotency_key: str | None = None
     lock_timeout: float = 5.0
 
@@ -75,22 +88,29 @@ async def edit_line(
     if command.values is not None:
         check_amount_scale(command.values, before["billing_currency"], prefix=field_prefix, spell=spell)
     now = format_instant(datetime.now(UTC))
+    # The sources depend on the invoice's parties and subscriptions, never on its lines.
+    sources = await read_sources(unit, principal.platform_id, before, full=False, payment_acceptors=False)
     kept = list(stored_adjustments(before))
-    existing = next((a for a in kept if a.line_id == command.line_id), None)
-    if command.action == REVERT:
+    existing = next((a for a in kept if a.line_id == command.line_id), None) if command.action != ADD else None
+    adjustment: Adjustment | None
+    if command.action == ADD:
+        adjustment = _addition(command, before, sources, principal, now, lambda name: f"{field_prefix}{spell(name)}")
+    elif command.action == REVERT:
         if existing is None:
             _line_or_missing(before, command.line_id)
             raise InvalidOperation(
                 f"Line {reflected(command.line_id)} has no adjustment to revert.", resource_id=command.line_id, resource_type="INVOICE_LINE"
             )
-        adjustment: Adjustment | None = None
+        adjustment = None
+    elif existing is not None and existing.action == ADD:
+        # An added line is its adjustment: editing it changes its values, removing it drops it.
+        adjustment = None if command.action == REMOVE else _edited_addition(existing, command.values or LineValues(), principal, now)
     else:
         key = existing.key if existing is not None else _adjustable_key(before, command.line_id)
         adjustment = _new_adjustment(command, key, principal, now, existing)
     remaining = [a for a in kept if a is not existing and (adjustment is None or a.key != adjustment.key)]
     adjustments = [*remaining, *([adjustment] if adjustment is not None else [])]
     edited = {**before, "line_adjustments": [a.as_record() for a in adjustments]}
-    sources = await read_sources(unit, principal.platform_id, edited, full=False, payment_acceptors=False)
     # No refresh type: nothing is re-read, the derived values are recomputed around the edit.
     after = compute(edited, sources, (), now)
     check_storable(after)
@@ -137,6 +157,61 @@ def _adjustable_key(invoice: Document, line_id: str) -> LineKey:
     return key
 
 
+def _addition(
+    command: LineEditCommand, invoice: Document, sources: Sources, principal: Principal, now: str, named: Callable[[str], str]
+) -> Adjustment:
+    """The adjustment that adds a line; `named` names a refused field as the caller wrote it."""
+    addition = command.addition
+    values = command.values or LineValues()
+    if addition is None:
+        raise ValueError("an ADD command carries its addition")
+    product = sources.products.get(addition.product_id)
+    if product is None:  # another platform's product looks exactly like a missing one
+        raise InvalidField(f"There is no product {reflected(addition.product_id)}.", field=named("product_id"))
+    if values.amount is None and values.quantity is None:
+        raise MissingField("An added line needs an amount, or a quantity with a unit price.", field=named("amount"))
+    subscriptions = list(invoice.get("pricing_plan_subscription_ids") or [])
+    subscription_id = addition.subscription_id or (subscriptions[0] if subscriptions else None)
+    groups = {
+        (int(period.get("period_order", 0)), group.get("pricing_plan_subscription_id"))
+        for period in invoice.get("periods") or []
+        for group in period.get("groups") or []
+    }
+    if subscription_id is None or (addition.period_order, subscription_id) not in groups:
+        raise InvalidField(
+            f"The invoice has no group of subscription {reflected(str(subscription_id))} in period {addition.period_order}.",
+            field=named("subscription_id" if addition.subscription_id else "period_order"),
+        )
+    adjustment_id = new_id("ladj")
+    return Adjustment(
+        id=adjustment_id,
+        key=added_key(addition.period_order, subscription_id, adjustment_id),
+        line_id=line_id(invoice["id"], "added", adjustment_id),
+        action=ADD,
+        by=principal.credential_id,
+        at=now,
+        amount=values.amount,
+        quantity=values.quantity,
+        unit_price=values.unit_price,
+        description=values.description or product.get("name"),
+        product_id=addition.product_id,
+        tax_category=product.get("tax_category") or "STANDARD",
+    )
+
+
+def _edited_addition(existing: Adjustment, values: LineValues, principal: Principal, now: str) -> Adjustment:
+    priced = values.amount is not None or values.quantity is not None
+    return replace(
+        existing,
+        by=principal.credential_id,
+        at=now,
+        amount=values.amount if priced else existing.amount,
+        quantity=values.quantity if priced else existing.quantity,
+        unit_price=values.unit_price if priced else existing.unit_price,
+        description=values.description if values.description is not None else existing.description,
+    )
+
+
 def _new_adjustment(command: LineEditCommand, key: LineKey, principal: Principal, now: str, existing: Adjustment | None) -> Adjustment:
     values = command.values or LineValues()
     return Adjustment(
@@ -170,7 +245,7 @@ async def _audit(
             platform_id=principal.platform_id,
             id=new_id("ledt"),
             invoice_id=before["id"],
-            line_id=command.line_id,
+            line_id=adjustment.line_id if adjustment is not None else command.line_id,
             action=command.action,
             credential_id=principal.credential_id,
             request_id=principal.request_id,

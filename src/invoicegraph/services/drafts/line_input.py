@@ -38,7 +38,7 @@ def snake(name: str) -> str:
     return name
 
 
-def parse_line_values(raw: Mapping[str, object], *, prefix: str, spell: Callable[[str], str]) -> LineValues:
+def parse_line_values(raw: Mapping[str, object], *, prefix: str, spell: Callable[[str], str], optional: bool = False) -> LineValues:
     """`raw` (keys snake_case, values as sent) → checked values; `spell` names a field as the caller wrote it."""
 
     def field(name: str) -> str:
@@ -73,7 +73,7 @@ def parse_line_values(raw: Mapping[str, object], *, prefix: str, spell: Callable
             raise InvalidField(
                 f"`{spell('description')}` must be 1 to {DESCRIPTION_MAX_LENGTH} characters, not blank.", field=field("description")
             )
-    if amount is None and quantity is None and description is None:
+    if amount is None and quantity is None and description is None and not optional:
         raise MissingField(
             f"Nothing to change: send `{spell('amount')}`, `{spell('quantity')}` with `{spell('unit_price')}`, or `{spell('description')}`.",
             field=prefix.rstrip(".") or "body",

@@ -32,6 +32,9 @@ mutation($invoice: ID!, $line: ID!, $input: InvoiceLineAdjustmentInput!) {{
 """
 REMOVE = f"mutation($invoice: ID!, $line: ID!) {{ removeInvoiceLine(invoiceId: $invoice, lineId: $line) {{ {INVOICE} }} }}"
 REVERT = f"mutation($invoice: ID!, $line: ID!) {{ revertInvoiceLine(invoiceId: $invoice, lineId: $line) {{ {INVOICE} }} }}"
+ADD = f"""
+mutation($invoice: ID!, $input: AddInvoiceLineInput!) {{ addInvoiceLine(invoiceId: $invoice, input: $input) {{ {INVOICE} }} }}
+"""
 READ = f"query($id: ID!) {{ invoice(id: $id) {{ {INVOICE} }} }}"
 FULL = f"mutation($id: ID!) {{ refreshInvoice(id: $id, types: [FULL]) {{ {INVOICE} }} }}"
 PREVIEW = (
@@ -211,3 +214,56 @@ async def test_a_caller_without_the_permission_is_refused(api: Api) -> None:
     assert body["errors"][0]["extensions"]["code"] == "USER_NOT_ALLOWED"
     rest = await api.client.patch(f"/v1/invoices/{INVOICE_ID}/lines/{calls['id']}", json={"amount": "1.00"}, headers=api.headers)
     assert rest.status_code == 403
+
+
+async def test_an_added_line_is_taxed_discounted_and_kept_by_a_full_refresh(
+    editor: Api, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    added = ok(
+        await editor.graphql(
+            ADD,
+            {"invoice": INVOICE_ID, "input": {"productId": "prod_api", "quantity": "4", "unitPrice": "2.50", "description": "Setup work"}},
+        ),
+        "addInvoiceLine",
+    )
+    line_ = line(added, "Setup work")
+    assert line_["amountExcludingTax"] == {"quantity": "10.00"}
+    assert line_["amountIncludingTax"] == {"quantity": "12.10"}  # the API product's STANDARD rate, 21 %
+    assert line_["adjustment"]["originalAmount"] is None
+    data["usage_events"].append({**data["usage_events"][0], "reference": "evt-late", "value": "100"})
+    await load(database, tmp_path, {**data, "invoices": []}, "late.json")
+    refreshed = ok(await editor.graphql(FULL, {"id": INVOICE_ID}), "refreshInvoice")
+    assert line(refreshed, line_["description"])["id"] == line_["id"]
+    # The launch coupon on the API product discounts the usage line and the added one: (99.50 + 10.00) × 20 %.
+    assert [found["amountExcludingTax"]["quantity"] for found in lines(refreshed) if found["type"] == "DISCOUNT"] == ["-21.90"]
+    assert refreshed["taxSummary"]["baseAmount"] == {"quantity": "136.60"}  # 49.00 + 99.50 + 10.00 − 21.90
+    renamed = ok(
+        await editor.graphql(ADJUST, {"invoice": INVOICE_ID, "line": line_["id"], "input": {"description": "Support hours"}}),
+        "adjustInvoiceLine",
+    )
+    assert line(renamed, "Support hours")["amountExcludingTax"] == {"quantity": "10.00"}
+    gone = ok(await editor.graphql(REMOVE, {"invoice": INVOICE_ID, "line": line_["id"]}), "removeInvoiceLine")
+    assert line_["id"] not in [found["id"] for found in lines(gone)]
+    again = ok(await editor.graphql(FULL, {"id": INVOICE_ID}), "refreshInvoice")
+    assert line_["id"] not in [found["id"] for found in lines(again)]
+
+
+async def test_adding_a_line_refuses_what_it_cannot_place(editor: Api) -> None:
+    cases = [
+        ({"productId": "prod_nope", "amount": "1.00"}, "INVALID_FIELD", "input.productId"),
+        ({"productId": "prod_api"}, "MISSING_FIELD", "input.amount"),
+        ({"productId": "prod_api", "amount": "1.00", "subscriptionId": "psub_nope"}, "INVALID_FIELD", "input.subscriptionId"),
+        ({"productId": "prod_api", "amount": "1.00", "periodOrder": 3}, "INVALID_FIELD", "input.periodOrder"),
+    ]
+    for values, code, field in cases:
+        body = await editor.graphql(ADD, {"invoice": INVOICE_ID, "input": values})
+        extensions = body["errors"][0]["extensions"]
+        assert (extensions["code"], extensions.get("field")) == (code, field), (values, body)
+    rest = await editor.client.post(
+        f"/v1/invoices/{INVOICE_ID}/lines", json={"product_id": "prod_api", "amount": "5.00"}, headers=editor.headers
+    )
+    assert rest.status_code == 200, rest.text
+    added = [found for p in rest.json()["periods"] for g in p["groups"] for found in g["lines"] if found.get("adjustment")]
+    assert [found["amount_excluding_tax"]["quantity"] for found in added] == ["5.00"]
+    refused = await editor.client.post(f"/v1/invoices/{INVOICE_ID}/lines", json={"amount": "5.00"}, headers=editor.headers)
+    assert (refused.status_code, refused.json()["field"]) == (400, "product_id")
