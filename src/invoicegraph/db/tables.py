@@ -8,7 +8,7 @@ normalized vendor-shaped document in `data`; a few columns are lifted out for fi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,10 @@ def _json() -> Any:
 
 def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JsonType, nullable=False)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _instant(nullable: bool = False, index: bool = False) -> Any:
@@ -152,6 +156,8 @@ class UsageEvent(SQLModel, table=True):
     timestamp: datetime = _instant()
     value: Decimal = Field(sa_type=Money, nullable=False)
     properties: dict[str, Any] = _json()
+    # When the service stored the event: the change marker of late usage (docs/drafts.md, staleSources).
+    received_at: datetime = Field(default=None, sa_type=UtcDateTime, nullable=False, sa_column_kwargs={"default": _now})
 
 
 class Invoice(SQLModel, table=True):

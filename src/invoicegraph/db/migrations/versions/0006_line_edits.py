@@ -1,4 +1,4 @@
-"""line edit audit records (line adjustments themselves live in the invoice document)
+"""line edit audit records (line adjustments themselves live in the invoice document); usage events keep when they were received
 
 Revision ID: 0006
 Revises: 0002
@@ -42,9 +42,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("line_edit_record") as batch:
         batch.create_index("ix_line_edit_record_invoice", ["platform_id", "invoice_id", "created_at"], unique=False)
+    # Events stored before this revision count as received when it ran: the change marker of late usage.
+    with op.batch_alter_table("usage_event") as batch:
+        batch.add_column(
+            sa.Column("received_at", invoicegraph.db.types.UtcDateTime(timezone=True), nullable=False, server_default=sa.func.current_timestamp())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("usage_event") as batch:
+        batch.drop_column("received_at")
     with op.batch_alter_table("line_edit_record") as batch:
         batch.drop_index("ix_line_edit_record_invoice")
     op.drop_table("line_edit_record")
