@@ -59,6 +59,9 @@ class Adjustment:
     # ADD only: the product charged, and its tax category when the line was added (kept if the product goes).
     product_id: str | None = None
     tax_category: str | None = None
+    # REMOVE only: the line as computed when it was removed, so that reverting the removal shows it at
+    # once (a FULL refresh computes it anew anyway).
+    removed: Mapping[str, Any] | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Adjustment:
@@ -80,6 +83,7 @@ class Adjustment:
             orphaned=bool(record.get("orphaned", False)),
             product_id=record.get("product_id"),
             tax_category=record.get("tax_category"),
+            removed=record.get("removed"),
         )
 
     def as_record(self) -> Record:
@@ -102,6 +106,7 @@ class Adjustment:
             "orphaned": self.orphaned,
             "product_id": self.product_id,
             "tax_category": self.tax_category,
+            "removed": None if self.removed is None else dict(self.removed),
         }
 
 
@@ -224,6 +229,20 @@ def apply_to_stored(
                 for index, added in enumerate(added_lines(adjustments, int(period.get("period_order", 0)), subscription)):
                     lines.append(added_line(added, currency, added.tax_category or "STANDARD", order + index))
             group["lines"] = lines
+    return result
+
+
+def put_back(periods: Sequence[Mapping[str, Any]], removal: Adjustment) -> list[Record]:
+    """Stored periods with a removed line back in its group (when the group is still there)."""
+    result = [copy.deepcopy(dict(period)) for period in periods]
+    if removal.removed is None:
+        return result
+    for period in result:
+        if int(period.get("period_order", 0)) != removal.key.period_order:
+            continue
+        for group in period.get("groups") or []:
+            if group.get("pricing_plan_subscription_id") == removal.key.subscription_id:
+                group["lines"] = [*(group.get("lines") or []), copy.deepcopy(dict(removal.removed))]
     return result
 
 

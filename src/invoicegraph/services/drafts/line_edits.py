@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.auth.principal import Principal
-from invoicegraph.billing.adjustments import ADD, ADJUST, REMOVE, Adjustment, LineKey, added_key, line_key
+from invoicegraph.billing.adjustments import ADD, ADJUST, REMOVE, Adjustment, LineKey, added_key, line_key, put_back, restore
 from invoicegraph.billing.records import format_instant
 from invoicegraph.billing.shapes import line_id
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
@@ -107,10 +107,12 @@ async def edit_line(
         adjustment = None if command.action == REMOVE else _edited_addition(existing, command.values or LineValues(), principal, now)
     else:
         key = existing.key if existing is not None else _adjustable_key(before, command.line_id)
-        adjustment = _new_adjustment(command, key, principal, now, existing)
+        adjustment = _new_adjustment(command, key, principal, now, existing, _removed_line(before, command, existing))
     remaining = [a for a in kept if a is not existing and (adjustment is None or a.key != adjustment.key)]
     adjustments = [*remaining, *([adjustment] if adjustment is not None else [])]
     edited = {**before, "line_adjustments": [a.as_record() for a in adjustments]}
+    if existing is not None and existing.action == REMOVE and (adjustment is None or adjustment.action != REMOVE):
+        edited["periods"] = put_back(before.get("periods") or [], existing)  # the removal undone: the line is back now
     # No refresh type: nothing is re-read, the derived values are recomputed around the edit.
     after = compute(edited, sources, (), now)
     check_storable(after)
@@ -212,7 +214,24 @@ def _edited_addition(existing: Adjustment, values: LineValues, principal: Princi
     )
 
 
-def _new_adjustment(command: LineEditCommand, key: LineKey, principal: Principal, now: str, existing: Adjustment | None) -> Adjustment:
+def _removed_line(invoice: Document, command: LineEditCommand, existing: Adjustment | None) -> dict[str, Any] | None:
+    """For a removal, the line as computed (without any edit), kept to put it back if the removal is undone."""
+    if command.action != REMOVE:
+        return None
+    if existing is not None and existing.action == REMOVE:
+        return None if existing.removed is None else dict(existing.removed)
+    found = next((line for _, _, line in _lines(invoice) if line.get("id") == command.line_id), None)
+    if found is None:  # an orphaned adjustment's line: nothing to keep
+        return None
+    stated = (
+        "amount_excluding_tax" if (invoice.get("pricing_amount_type") or "EXCLUDING_TAX") == "EXCLUDING_TAX" else "amount_including_tax"
+    )
+    return restore(found, stated)
+
+
+def _new_adjustment(
+    command: LineEditCommand, key: LineKey, principal: Principal, now: str, existing: Adjustment | None, removed: dict[str, Any] | None
+) -> Adjustment:
     values = command.values or LineValues()
     return Adjustment(
         id=existing.id if existing is not None else new_id("ladj"),
@@ -226,6 +245,7 @@ def _new_adjustment(command: LineEditCommand, key: LineKey, principal: Principal
         unit_price=values.unit_price,
         description=values.description,
         orphaned=existing.orphaned if existing is not None else False,
+        removed=removed,
     )
 
 

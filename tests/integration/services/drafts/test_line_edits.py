@@ -146,6 +146,9 @@ async def test_remove_and_revert_survive_refreshes_and_are_audited_with_events(e
     assert "API calls" not in [found["description"] for found in lines(refreshed)]
     assert [found["type"] for found in lines(refreshed)] == ["REVENUE"]  # no API line: no coupon on it either
     reverted = ok(await editor.graphql(REVERT, {"invoice": INVOICE_ID, "line": calls["id"]}), "revertInvoiceLine")
+    # Undoing the removal shows the line at once, as computed (its coupon discount follows at the next FULL).
+    assert line(reverted, "API calls")["amountExcludingTax"] == {"quantity": "94.50"}
+    assert line(reverted, "API calls")["adjustment"] is None
     refreshed = ok(await editor.graphql(FULL, {"id": INVOICE_ID}), "refreshInvoice")
     assert line(refreshed, "API calls")["adjustment"] is None
     assert line(refreshed, "API calls")["amountExcludingTax"] == {"quantity": "94.50"}
