@@ -63,6 +63,10 @@ LIST_DOCUMENT = """query FrontendList($first: Int!) {
     } }
   }
 }"""
+# The list page with what a drafts screen adds: which refresh types each invoice needs (docs/drafts.md).
+STALE_DOCUMENT = LIST_DOCUMENT.replace("id invoiceNumber status", "id invoiceNumber status staleSources").replace(
+    "FrontendList", "StaleList"
+)
 # GraphQL against its REST counterpart (rps), and each workload against the limit of its kind.
 TARGETS_REST = {"full": 0.7, "list": 1.0, "refresh": 0.85}
 TARGETS_LIMIT = {("full", "rest"): 0.5, ("full", "graphql"): 0.25, ("list", "graphql"): 0.4}
@@ -194,6 +198,13 @@ def workloads(refresh_ids: list[str], list_size: int) -> dict[str, dict[str, Any
         },
         "list": {
             "document": LIST_DOCUMENT,
+            "variables": [{"first": list_size}],
+            "rest": [Request("GET", f"/v1/invoices?limit={list_size}", None, GET_HEADERS)],
+            "limit": [Request("GET", f"/v1/invoices?limit={list_size}", None, GET_HEADERS)],
+        },
+        # The list with staleSources: its cost is read against "list" (statements and throughput).
+        "stale": {
+            "document": STALE_DOCUMENT,
             "variables": [{"first": list_size}],
             "rest": [Request("GET", f"/v1/invoices?limit={list_size}", None, GET_HEADERS)],
             "limit": [Request("GET", f"/v1/invoices?limit={list_size}", None, GET_HEADERS)],
@@ -396,14 +407,14 @@ def check_answers(name: str, port_of: dict[str, int], cases: list[Contestant]) -
         if other in ("rest", "rest@B"):
             continue
         if other == "limit":  # the stored document: the invoice's own JSON without its lifted columns
-            if name == "list":
+            if name in ("list", "stale"):
                 same = len(body["data"]) == len(rest["data"]) and bool(body["customers"])
             else:
                 same = len(body.get("periods") or []) == len(rest.get("periods") or [])
         elif name in ("full", "fields"):
             invoice = body["data"]["invoice"]
             same = invoice["id"] == rest["id"] and invoice["invoiceAmountIncludingTax"] == rest["invoice_amount_including_tax"]
-        elif name == "list":
+        elif name in ("list", "stale"):
             same = [edge["node"]["id"] for edge in body["data"]["invoices"]["edges"]] == [item["id"] for item in rest["data"]]
         else:
             invoice = body["data"]["refreshInvoice"]
@@ -590,7 +601,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="wrk duration per contestant and round (default 8; 2 with --quick).")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8).")
     parser.add_argument(
-        "--workloads", help="Comma-separated subset of full,fields,list,refresh,rfields (default: all; --quick: full,list,refresh)."
+        "--workloads",
+        help="Comma-separated subset of full,fields,list,stale,refresh,rfields (default: all; --quick: full,list,stale,refresh).",
     )
     parser.add_argument(
         "--compare", type=Path, help="Another checkout (with its .venv) whose server runs as graphql@B / rest@B: an A/B of two builds."
@@ -605,7 +617,9 @@ def main() -> None:
         invoices=600 if args.quick else 4000,
         events=5 if args.quick else 20,
         workloads=[
-            w for w in (args.workloads or ("full,list,refresh" if args.quick else "full,fields,list,refresh,rfields")).split(",") if w
+            w
+            for w in (args.workloads or ("full,list,stale,refresh" if args.quick else "full,fields,list,stale,refresh,rfields")).split(",")
+            if w
         ],
         compare=args.compare.resolve() if args.compare else None,
     )
@@ -691,7 +705,16 @@ def summarize(results: dict[str, Any], counts: dict[str, int], cases: dict[str, 
             value = workloads_out[w][name]["ratio_to_limit_median"] or 0
             targets[f"{w} {name}/limit"] = {"value": value, "target": floor, "met": value >= floor}
     targets["statements constant in list size"] = {"met": all(len(set(v.values())) == 1 for v in scaling.values())}
-    return {"workloads": workloads_out, "statements_by_list_size": scaling, "targets": targets}
+    report: dict[str, Any] = {"workloads": workloads_out, "statements_by_list_size": scaling, "targets": targets}
+    if "stale" in workloads_out and "list" in workloads_out:
+        # What staleSources costs on the 25-invoice list: statements added, and throughput against the plain list.
+        list_rps, stale_rps = workloads_out["list"]["graphql"]["rps_median"], workloads_out["stale"]["graphql"]["rps_median"]
+        report["stale_sources_cost"] = {
+            "statements_list": counts.get("list/graphql"),
+            "statements_stale": counts.get("stale/graphql"),
+            "rps_ratio_to_list": round(stale_rps / list_rps, 3) if list_rps else None,
+        }
+    return report
 
 
 def print_table(backend: str, report: dict[str, Any]) -> None:
@@ -716,6 +739,12 @@ def print_table(backend: str, report: dict[str, Any]) -> None:
     for name, t in report["targets"].items():
         shown = f"{t['value']:.2f} >= {t['target']}: " if "value" in t else ""
         print(f"target {name}: {shown}{'met' if t['met'] else 'NOT met'}")
+    stale = report.get("stale_sources_cost")
+    if stale is not None:
+        print(
+            f"staleSources on the 25-invoice list: {stale['statements_stale']} statements per request "
+            f"(plain list {stale['statements_list']}), throughput x{stale['rps_ratio_to_list']} of the plain list"
+        )
 
 
 if __name__ == "__main__":

@@ -205,7 +205,10 @@ def api_keys_create(
     platform: Annotated[list[str], typer.Option("--platform", "-p", help="Platform id the key may act on (repeat for several).")],
     permission: Annotated[
         list[str],
-        typer.Option("--permission", help="Permission or role (INVOICE.VIEW, INVOICE.REFRESH, INVOICE.PREVIEW, READ_ONLY, ADMINISTRATOR)."),
+        typer.Option(
+            "--permission",
+            help="Permission or role (INVOICE.VIEW, INVOICE.REFRESH, INVOICE.PREVIEW, INVOICE.LINE.EDIT, READ_ONLY, ADMINISTRATOR).",
+        ),
     ] = ["READ_ONLY"],  # noqa: B006  (Typer reads the default; it is never mutated)
     expires_in_days: Annotated[int | None, typer.Option(min=1, help="Expire the key after this many days.")] = None,
 ) -> None:

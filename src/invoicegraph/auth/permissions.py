@@ -7,8 +7,10 @@ from collections.abc import Iterable
 INVOICE_VIEW = "INVOICE.VIEW"
 INVOICE_REFRESH = "INVOICE.REFRESH"
 INVOICE_PREVIEW = "INVOICE.PREVIEW"
+# Editing a draft's lines (docs/drafts.md): adjust, remove, revert.
+INVOICE_LINE_EDIT = "INVOICE.LINE.EDIT"
 
-ALL_PERMISSIONS = frozenset({INVOICE_VIEW, INVOICE_REFRESH, INVOICE_PREVIEW})
+ALL_PERMISSIONS = frozenset({INVOICE_VIEW, INVOICE_REFRESH, INVOICE_PREVIEW, INVOICE_LINE_EDIT})
 
 # Role shortcuts a key may hold instead of (or beside) single permissions.
 ROLES: dict[str, frozenset[str]] = {

@@ -8,11 +8,21 @@ pricing item (in the plan's order), then the DISCOUNT lines of the coupons that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import shapes
+from invoicegraph.billing.adjustments import (
+    REMOVE,
+    Adjustment,
+    LineKey,
+    added_line,
+    added_lines,
+    adjusted,
+    by_key,
+    with_orphans,
+)
 from invoicegraph.billing.coupons import Attachment, DiscountPart, EligibleLine, PeriodFacts, applies, attachments, discount_group
 from invoicegraph.billing.currency import convert, unique_used_rates, used_rate_dict
 from invoicegraph.billing.derive import DerivedInvoice, recompute_derived
@@ -41,6 +51,8 @@ class RatedInvoice:
     promotion_codes: list[dict[str, Any]]  # InvoicePromotionCode, in application order
     used_exchange_rates: list[dict[str, Any]]  # UsedExchangeRate, each once
     has_usage_based_pricing: bool
+    # The inputs' adjustments, each `orphaned` when the re-rating made no line for its key.
+    adjustments: list[Adjustment] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +81,9 @@ class _Rater:
         self.codes = {code.id: code for code in inputs.promotion_codes}
         self.applied_coupons: dict[str, dict[str, Any]] = {}
         self.applied_codes: dict[str, dict[str, Any]] = {}
+        self.adjustments = by_key(inputs.adjustments)
+        self.rated_keys: set[LineKey] = set()
+        self.stated_key = "amount_excluding_tax" if inputs.pricing_amount_type == "EXCLUDING_TAX" else "amount_including_tax"
 
     def run(self) -> RatedInvoice:
         inputs = self.inputs
@@ -96,6 +111,7 @@ class _Rater:
             promotion_codes=list(self.applied_codes.values()),
             used_exchange_rates=rates,
             has_usage_based_pricing=bool(meter_ids),
+            adjustments=with_orphans(inputs.adjustments, self.rated_keys),
         )
 
     def _period(self, index: int, period: InvoicePeriodInput) -> dict[str, Any]:
@@ -115,7 +131,7 @@ class _Rater:
         lines: list[dict[str, Any]] = []
         eligible: list[EligibleLine] = []
         for item in plan.items:
-            line = self._revenue_line(index, period, sub, plan, item, len(lines))
+            line = self._adjusted(index, sub, item, self._revenue_line(index, period, sub, plan, item, len(lines)))
             if line is not None:
                 lines.append(line)
                 product = self.products.get(item.product_id)
@@ -128,6 +144,20 @@ class _Rater:
                         Decimal(line["amount_excluding_tax"]["quantity"]),
                     )
                 )
+        for added in added_lines(self.inputs.adjustments, index, sub.id):
+            self.rated_keys.add(added.key)
+            product = self.products.get(added.product_id or "")
+            line = added_line(added, self.currency, product.tax_category if product else added.tax_category or "STANDARD", len(lines))
+            lines.append(line)
+            eligible.append(
+                EligibleLine(
+                    added.product_id,
+                    None,
+                    product.category_id if product else None,
+                    line["tax_category"],
+                    Decimal(line["amount_excluding_tax"]["quantity"]),
+                )
+            )
         facts = PeriodFacts(index, period.start_at, period.end_at, self.inputs.invoice_id, self.inputs.periods[0].start_at)
         applicable = [
             attachment
@@ -147,6 +177,19 @@ class _Rater:
             billing_period=sub.billing_period if sub.billing_period not in (None, billing_period) else None,
             lines=lines,
         )
+
+    def _adjusted(self, index: int, sub: Subscription, item: PricingItem, line: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A person's edit on top of the rated line, before coupons see its amount (billing/adjustments.py)."""
+        if line is None:
+            return None
+        key = LineKey(index, sub.id, item.id)
+        self.rated_keys.add(key)
+        found = self.adjustments.get(key)
+        if found is None:
+            return line
+        if found.action == REMOVE:
+            return None
+        return adjusted(line, found, self.stated_key, self.currency, rated=True)
 
     def _revenue_line(
         self, index: int, period: InvoicePeriodInput, sub: Subscription, plan: PricingPlan, item: PricingItem, order: int

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
 from invoicegraph.billing.fields import (
@@ -29,6 +29,9 @@ from invoicegraph.billing.instants import format_instant, parse_instant
 from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 from invoicegraph.billing.usage import Condition, UsageEvent
+
+if TYPE_CHECKING:  # adjustments build lines (shapes), which read these inputs
+    from invoicegraph.billing.adjustments import Adjustment
 
 __all__ = [
     "BillingPeriod",
@@ -251,6 +254,8 @@ class RatingInputs:
     # re-rating the invoice does not lock it out of its own redemption.
     redeemed_by_this_invoice: frozenset[str] = frozenset()
     paid_amount: Decimal = Decimal(0)
+    # People's edits of rated lines (billing/adjustments.py), applied before coupons and tax.
+    adjustments: tuple[Adjustment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from invoicegraph.db.prepared import fetch
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
 from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.db.request import RequestDatabase
+from invoicegraph.db.stale_reads import RefreshMarksRead, TableMarksRead, UsageMarksRead
 from invoicegraph.observability.loaders import observe_loader
 
 __all__ = ["Loaders", "record_dict"]
@@ -191,6 +192,10 @@ class Loaders:
     meter_value_by_id: QuietDataLoader = _Made(RecordsRead(tables.MeterValue))  # type: ignore[assignment]
     credit_type_by_id: QuietDataLoader = _Made(RecordsRead(tables.CreditType))  # type: ignore[assignment]
     subscription_by_id: QuietDataLoader = _Made(RecordsRead(tables.Subscription))  # type: ignore[assignment]
+    # Change markers of Invoice.staleSources (services/staleness.py).
+    refresh_marks_by_invoice: QuietDataLoader = _Made(RefreshMarksRead())  # type: ignore[assignment]
+    table_marks: QuietDataLoader = _Made(TableMarksRead())  # type: ignore[assignment]
+    usage_marks_by_customer: QuietDataLoader = _Made(UsageMarksRead())  # type: ignore[assignment]
 
     def __init__(self, database: RequestDatabase, platform_id: str | None) -> None:
         self._database = database

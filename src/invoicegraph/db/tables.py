@@ -8,7 +8,7 @@ normalized vendor-shaped document in `data`; a few columns are lifted out for fi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,10 @@ def _json() -> Any:
 
 def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JsonType, nullable=False)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _instant(nullable: bool = False, index: bool = False) -> Any:
@@ -152,6 +156,8 @@ class UsageEvent(SQLModel, table=True):
     timestamp: datetime = _instant()
     value: Decimal = Field(sa_type=Money, nullable=False)
     properties: dict[str, Any] = _json()
+    # When the service stored the event: the change marker of late usage (docs/drafts.md, staleSources).
+    received_at: datetime = Field(default=None, sa_type=UtcDateTime, nullable=False, sa_column_kwargs={"default": _now})
 
 
 class Invoice(SQLModel, table=True):
@@ -270,6 +276,33 @@ class InvoiceAuditRecord(SQLModel, table=True):
     version_before: int
     version_after: int
     # Each changed path with its value before and after, as refresh records keep them.
+    changes: list[Any] = _json_list()
+    created_at: datetime = _instant()
+
+
+class LineEditRecord(SQLModel, table=True):
+    """Append-only audit of line edits (docs/drafts.md): who changed which line of which invoice, how.
+
+    The edit itself lives with the invoice (`line_adjustments` in its document), where every refresh
+    reads it; this is the history, never updated or deleted by code.
+    """
+
+    __tablename__ = "line_edit_record"
+    __table_args__ = (Index("ix_line_edit_record_invoice", "platform_id", "invoice_id", "created_at"),)
+    platform_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    invoice_id: str = Field(max_length=64)
+    line_id: str = Field(max_length=64)
+    # ADJUST, REMOVE or REVERT.
+    action: str = Field(max_length=16)
+    credential_id: str = Field(max_length=255)
+    request_id: str = Field(max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    # The adjustment as stored after the edit (null for REVERT) and the one it replaced (null if none).
+    adjustment: dict[str, Any] | None = Field(default=None, sa_type=JsonType, nullable=True)
+    replaced: dict[str, Any] | None = Field(default=None, sa_type=JsonType, nullable=True)
+    version_before: int
+    version_after: int
     changes: list[Any] = _json_list()
     created_at: datetime = _instant()
 

@@ -53,7 +53,7 @@ class Record(BaseModel):
 # --- decimals -----------------------------------------------------------------------------------
 
 
-def _decimal_text(value: object) -> str:
+def decimal_text(value: object) -> str:
     """The import format's decimal: a JSON string within the bounds, kept in canonical form ("0.10" stays
     "0.10"; "007" becomes "7")."""
     if isinstance(value, (bool, int | float | Decimal)):
@@ -90,7 +90,7 @@ def _refuse_unbounded(value: str) -> NoReturn:
 
 _DECIMAL_SCHEMA = {"type": "string", "pattern": DECIMAL_PATTERN}
 
-DecimalStr = Annotated[str, BeforeValidator(_decimal_text), WithJsonSchema(_DECIMAL_SCHEMA)]
+DecimalStr = Annotated[str, BeforeValidator(decimal_text), WithJsonSchema(_DECIMAL_SCHEMA)]
 
 
 def _non_negative(value: str) -> str:
@@ -114,11 +114,11 @@ def _percentage(value: str) -> str:
 
 NonNegativeDecimal = Annotated[
     str,
-    BeforeValidator(lambda v: _non_negative(_decimal_text(v))),
+    BeforeValidator(lambda v: _non_negative(decimal_text(v))),
     WithJsonSchema({"type": "string", "pattern": NON_NEGATIVE_DECIMAL_PATTERN}),
 ]
-PositiveDecimal = Annotated[str, BeforeValidator(lambda v: _positive(_decimal_text(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
-Percentage = Annotated[str, BeforeValidator(lambda v: _percentage(_decimal_text(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
+PositiveDecimal = Annotated[str, BeforeValidator(lambda v: _positive(decimal_text(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
+Percentage = Annotated[str, BeforeValidator(lambda v: _percentage(decimal_text(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
 
 
 # --- instants and dates -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import normalize_types
 
 
-def _principal(info: Info) -> Principal:
+def principal_of(info: Info) -> Principal:
     principal = info.context.principal
     if principal is None:  # the permission check runs first; this keeps the types honest
         raise Unauthorised("A credential is required.")
@@ -36,7 +36,7 @@ def _command(info: Info, id: str, types: list[str]) -> RefreshCommand:
 
 
 async def resolve_refresh_invoice(info: Info, id: str, types: list[str]) -> Row:
-    principal = _principal(info)
+    principal = principal_of(info)
     database = info.context.database
     if not database.writing:
         raise RuntimeError("refreshInvoice runs in the unit of work its endpoint opened")
@@ -52,7 +52,7 @@ async def resolve_refresh_invoice(info: Info, id: str, types: list[str]) -> Row:
 
 
 async def resolve_refresh_preview(info: Info, id: str, types: list[str]) -> Row | None:
-    principal = _principal(info)
+    principal = principal_of(info)
     try:
         async with info.context.database.session() as session:
             result = await preview(session, principal, _command(info, id, types))

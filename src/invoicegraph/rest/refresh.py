@@ -8,41 +8,26 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from invoicegraph import strict_json
 from invoicegraph.auth.permissions import INVOICE_PREVIEW, INVOICE_REFRESH
 from invoicegraph.auth.principal import Principal
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.errors import ApiError, InvalidField, UnsupportedMediaType, reflected
+from invoicegraph.errors import ApiError, InvalidField, reflected
 from invoicegraph.observability.facts import note_refresh_result
 from invoicegraph.rest.access import allow, database_of, require
+from invoicegraph.rest.body import object_body, sent
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import reject_unknown
 from invoicegraph.rest.vendor import vendor_invoice, vendor_invoice_in
 from invoicegraph.services import idempotency
-from invoicegraph.services.idempotency import HEADER, REPLAYED_HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
+from invoicegraph.services.idempotency import HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, preview, refresh
 from invoicegraph.services.refresh.types import ALL_TYPES, normalize_types
 from invoicegraph.settings import Settings
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).", field="Content-Type")
-    try:
-        body = strict_json.loads(raw)
-    except strict_json.MalformedJSON as error:
-        raise InvalidField(str(error), field="body") from None
-    if not isinstance(body, dict):
-        raise InvalidField("The request body must be a JSON object.", field="body")
-    unknown = sorted(set(body) - {"type", "types"})
-    if unknown:
-        raise InvalidField(f"Unknown field {reflected(unknown[0])}; the body takes `type` and `types`.", field=unknown[0])
-    return body
+    return await object_body(request, ("type", "types"))
 
 
 def _types(body: dict[str, Any]) -> tuple[str, ...]:
@@ -69,12 +54,6 @@ def _dry_run_of(request: Request) -> bool:
     if len(values) > 1 or not values <= {"true", "false"}:
         raise InvalidField("`dry_run` must be true or false, given once.", field="dry_run")
     return values == {"true"}
-
-
-def _sent(response: RawResponse, *, replayed: bool) -> Response:
-    """A response as rendered (or as stored, for a replay: the same bytes, status and media type)."""
-    headers = {REPLAYED_HEADER: "true"} if replayed else {}
-    return Response(response.body, status_code=response.status, media_type=response.media_type, headers=headers)
 
 
 async def refresh_invoice(request: Request) -> Response:
@@ -104,14 +83,14 @@ async def _refresh(request: Request, principal: Principal, invoice_id: str, type
                 stored = await idempotency.claim(unit, principal, keyed, retention=settings.idempotency_retention)
                 if stored is not None:
                     note_refresh_result(changed=False, replayed=True)
-                    return _sent(stored, replayed=True)
+                    return sent(stored, replayed=True)
             result = await refresh(unit, principal, command)
             body = await vendor_invoice_in(unit, principal.platform_id, result.invoice)
             response = RawResponse(status=200, media_type=JSONBody.media_type, body=orjson.dumps(body))
             if keyed is not None:
                 await idempotency.record(unit, principal, keyed, response)
     note_refresh_result(changed=result.changed, replayed=False)
-    return _sent(response, replayed=False)
+    return sent(response, replayed=False)
 
 
 async def _preview(request: Request, principal: Principal, invoice_id: str, types: tuple[str, ...]) -> Response:

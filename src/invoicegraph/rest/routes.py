@@ -12,6 +12,7 @@ from invoicegraph.errors import ApiError, ResourceNotFound, reflected
 from invoicegraph.rest.access import read_database, require
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.lines import add_line, adjust_line, remove_line, revert_line
 from invoicegraph.rest.list import list_invoices
 from invoicegraph.rest.refresh import refresh_invoice
 from invoicegraph.rest.vendor import vendor_invoice
@@ -41,6 +42,10 @@ def rest_routes() -> list[BaseRoute]:
         Route("/v{version}/invoices", list_invoices, methods=["GET"]),
         Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
         Route("/v{version}/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
+        Route("/v{version}/invoices/{id}/lines", add_line, methods=["POST"]),
+        Route("/v{version}/invoices/{id}/lines/{line_id}", adjust_line, methods=["PATCH"]),
+        Route("/v{version}/invoices/{id}/lines/{line_id}", remove_line, methods=["DELETE"]),
+        Route("/v{version}/invoices/{id}/lines/{line_id}/revert", revert_line, methods=["POST"]),
         # The vendor's paths without a version (or with an empty one) answer MISSING_VERSION (docs/api.md), not 404.
         *(
             Route(f"{prefix}/invoices{rest}", endpoint, methods=methods)
@@ -49,6 +54,10 @@ def rest_routes() -> list[BaseRoute]:
                 ("", list_invoices, ["GET"]),
                 ("/{id}", get_invoice, ["GET"]),
                 ("/{id}/refresh", refresh_invoice, ["POST"]),
+                ("/{id}/lines", add_line, ["POST"]),
+                ("/{id}/lines/{line_id}", adjust_line, ["PATCH"]),
+                ("/{id}/lines/{line_id}", remove_line, ["DELETE"]),
+                ("/{id}/lines/{line_id}/revert", revert_line, ["POST"]),
             )
         ),
     ]

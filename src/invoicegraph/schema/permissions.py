@@ -24,6 +24,7 @@ from invoicegraph.schema.loading import Info
 INVOICE_VIEW = "INVOICE.VIEW"
 INVOICE_REFRESH = "INVOICE.REFRESH"
 INVOICE_PREVIEW = "INVOICE.PREVIEW"
+INVOICE_LINE_EDIT = "INVOICE.LINE.EDIT"
 
 
 def require_principal(info: Info) -> Principal:
@@ -69,6 +70,10 @@ class RequireInvoiceRefresh(_RequirePermissions):
 
 class RequireRefreshPreview(_RequirePermissions):
     permissions = (INVOICE_REFRESH, INVOICE_PREVIEW)
+
+
+class RequireLineEdit(_RequirePermissions):
+    permissions = (INVOICE_LINE_EDIT,)
 
 
 def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:

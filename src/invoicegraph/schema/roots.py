@@ -15,12 +15,23 @@ from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
 from invoicegraph.schema.inputs import CustomerFilter, InvoiceFilter, InvoiceOrder, to_query
+from invoicegraph.schema.line_edits import (
+    ADD_DESCRIPTION,
+    ADJUST_DESCRIPTION,
+    REMOVE_DESCRIPTION,
+    REVERT_DESCRIPTION,
+    mutation_add_invoice_line,
+    mutation_adjust_invoice_line,
+    mutation_remove_invoice_line,
+    mutation_revert_invoice_line,
+)
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
 from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import (
     RequireCredential,
     RequireInvoiceRefresh,
     RequireInvoiceView,
+    RequireLineEdit,
     RequireRefreshPreview,
     requires,
 )
@@ -287,4 +298,24 @@ class Mutation:
             "  invoice lock was not obtained in time (default 5 s). Nothing is written,\n"
             "  and the call can be retried."
         ),
+    )
+    add_invoice_line: Invoice = strawberry.field(
+        resolver=returns_rows(mutation_add_invoice_line),
+        extensions=requires(RequireLineEdit),
+        description=ADD_DESCRIPTION,
+    )
+    adjust_invoice_line: Invoice = strawberry.field(
+        resolver=returns_rows(mutation_adjust_invoice_line),
+        extensions=requires(RequireLineEdit),
+        description=ADJUST_DESCRIPTION,
+    )
+    remove_invoice_line: Invoice = strawberry.field(
+        resolver=returns_rows(mutation_remove_invoice_line),
+        extensions=requires(RequireLineEdit),
+        description=REMOVE_DESCRIPTION,
+    )
+    revert_invoice_line: Invoice = strawberry.field(
+        resolver=returns_rows(mutation_revert_invoice_line),
+        extensions=requires(RequireLineEdit),
+        description=REVERT_DESCRIPTION,
     )

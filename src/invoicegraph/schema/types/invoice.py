@@ -9,6 +9,7 @@ import strawberry
 from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import REFRESH_HISTORY_PLAN
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
+from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import load_entity
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
 from invoicegraph.schema.node import Node
@@ -40,6 +41,12 @@ async def refresh_history(
 hints.page(refresh_history, REFRESH_HISTORY_PLAN)  # compiled plans load it (execution/hints.py)
 
 
+async def stale_sources(root: Row, info: Info) -> list[str]:
+    from invoicegraph.resolvers.stale import resolve_stale_sources
+
+    return await resolve_stale_sources(info, root)
+
+
 @strawberry.federation.type(
     keys=["id"],
     description=(
@@ -63,6 +70,19 @@ class Invoice(InvoiceContent, Node):
     )
     closed_periods: list[InvoicePeriod] = strawberry.field(
         description="Periods that were closed earlier and are kept for reference; same shape as periods.",
+    )
+    stale_sources: list[InvoiceRefreshType] = strawberry.field(
+        resolver=returns_rows(stale_sources),
+        description=(
+            "The refresh types that would change this invoice if run now (FULL first, then\n"
+            "the parts), without running them: the copied parts (customer, billing entity,\n"
+            "custom fields, PO number, the acceptors the subscriptions name) are compared\n"
+            "with the live records; pricing, products, coupons, exchange rates, meters, usage\n"
+            "and tax rates by change markers (a change after the invoice last read them),\n"
+            "which may report a change that turns out not to matter, never miss one. FULL\n"
+            "is listed whenever any part is. Empty for FINAL, EMPTY and VOID invoices.\n"
+            "Cheap on a list: a page reads it in a constant number of statements."
+        ),
     )
     refresh_history: InvoiceRefreshRecordConnection = strawberry.field(
         resolver=returns_rows(refresh_history),

@@ -9,6 +9,7 @@ that a normalized client cache never files a preview's values under a stored lin
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
@@ -85,6 +86,40 @@ class InvoiceLineContent:
     )
     sub_lines: list[InvoiceSubLine] = strawberry.field(
         description="Breakdown of the line, e.g. per processing-only customer, ordered by subLineOrder.",
+    )
+    adjustment: InvoiceLineAdjustment | None = strawberry.field(
+        default=None,
+        description=(
+            "A person's edit of this line (adjustInvoiceLine); null when the line is as computed.\n"
+            "Every refresh, FULL included, computes the line again and re-applies the edit."
+        ),
+    )
+
+
+@strawberry.type(
+    description="A person's edit of a computed line, and what the computation gave before it.",
+)
+class InvoiceLineAdjustment:
+    id: strawberry.ID = strawberry.field(
+        description="Id of the adjustment (ladj_…).",
+    )
+    by: str = strawberry.field(
+        description="Who made the edit: the API key id or the token subject.",
+    )
+    at: datetime = strawberry.field(
+        description="When the edit was made.",
+    )
+    quantity: Decimal | None = strawberry.field(
+        description="Quantity set by the edit, when it priced the line as quantity × unit price.",
+    )
+    unit_price: Decimal | None = strawberry.field(
+        description="Unit price set by the edit, with quantity.",
+    )
+    original_amount: Amount | None = strawberry.field(
+        description="The line's stated amount as computed from the sources, before the edit; null for a line a person added.",
+    )
+    original_description: str | None = strawberry.field(
+        description="The line's description as computed, before the edit; null for a line a person added.",
     )
 
 

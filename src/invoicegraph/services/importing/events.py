@@ -5,6 +5,7 @@ stored) is skipped by the database and counted, and memory holds one batch at a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +45,8 @@ async def write_events(session: AsyncSession, rows: list[dict[str, Any]], counts
     module: Any = postgresql if dialect == "postgresql" else sqlite
     # An executemany with RETURNING: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues")
     # compiled once, and the returned references count the rows actually inserted on both backends.
+    received_at = datetime.now(UTC)  # late usage marks the drafts it lands on as stale (docs/drafts.md)
+    rows = [{**row, "received_at": received_at} for row in rows]
     statement = module.insert(table).on_conflict_do_nothing(index_elements=["platform_id", "reference"]).returning(table.c.reference)
     result: Any = await session.execute(statement, rows)
     inserted = len(result.all())

@@ -26,6 +26,7 @@ from invoicegraph.db.engine import Database
 from invoicegraph.errors import InvalidOperation
 from invoicegraph.records.problems import Problem
 from invoicegraph.services.importing.compute import compute_open_invoices
+from invoicegraph.services.importing.markers import mark_written
 from invoicegraph.services.importing.reader import CountingReader
 from invoicegraph.services.importing.report import FileReport, ImportReport
 from invoicegraph.services.importing.survey import MAX_PROBLEMS, Survey, check_references, survey_file
@@ -112,6 +113,7 @@ async def _write(
                 await writer.write(reader, set(survey.sections))
         if writer.problems:
             raise _Refused(writer.problems)
+        await mark_written(session, writer.tally, now, {platform for _, platform, _ in survey.references.defined if platform})
         for platform_id, invoice_ids in survey.open_invoices.items():
             try:
                 restored = await compute_open_invoices(session, platform_id, invoice_ids, writer.previous_invoices)

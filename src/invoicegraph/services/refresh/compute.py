@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from invoicegraph.billing import validation
+from invoicegraph.billing.adjustments import Adjustment, apply_to_stored, warnings
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingPlan, Product
 from invoicegraph.billing.derive import DerivedInvoice, recompute_derived
 from invoicegraph.billing.engine import rate_invoice
@@ -118,7 +120,21 @@ def _rating_inputs(invoice: Fields, sources: Sources, facts: Any) -> RatingInput
         add_zero_meter_value_invoice_lines=bool(sources.platform.get("settings", {}).get("add_zero_meter_value_invoice_lines", False)),
         redeemed_by_this_invoice=frozenset(x for x in redeemed if x),
         paid_amount=_paid(invoice),
+        adjustments=stored_adjustments(invoice),
     )
+
+
+def stored_adjustments(invoice: Fields) -> tuple[Adjustment, ...]:
+    """The people's line edits an invoice keeps apart from its lines (docs/drafts.md)."""
+    return tuple(Adjustment.from_fields(record) for record in invoice.get("line_adjustments") or [])
+
+
+def _with_adjustments(invoice: Fields, adjustments: tuple[Adjustment, ...] | list[Adjustment]) -> Fields:
+    """The adjustments as kept after this computation, and a WARNING for each one that lost its line."""
+    if not adjustments and not invoice.get("line_adjustments"):
+        return invoice
+    entries = validation.unique([*invoice.get("validation_result", []), *warnings(adjustments)])
+    return {**invoice, "line_adjustments": [a.as_fields() for a in adjustments], "validation_result": entries}
 
 
 def _apply_derived(invoice: Fields, derived: DerivedInvoice, platform: Fields) -> Fields:
@@ -154,12 +170,18 @@ def compute(invoice: Fields, sources: Sources, types: tuple[str, ...], now: str)
     if "FULL" in types and refreshed.get("type") == "STANDARD":
         rated = rate_invoice(_rating_inputs(refreshed, sources, facts))
         extra = {k: v for k, v in rated.as_dict().items() if k not in rated.derived.as_dict()}
-        return _apply_derived({**refreshed, **extra}, rated.derived, sources.platform)
+        return _with_adjustments(_apply_derived({**refreshed, **extra}, rated.derived, sources.platform), rated.adjustments)
+    adjustments = stored_adjustments(refreshed)
+    amount_type = refreshed.get("pricing_amount_type") or "EXCLUDING_TAX"
+    stated_key = "amount_excluding_tax" if amount_type == "EXCLUDING_TAX" else "amount_including_tax"
+    periods = refreshed.get("periods") or []
+    if adjustments or refreshed.get("line_adjustments") is not None:
+        periods = apply_to_stored(periods, adjustments, stated_key, refreshed["billing_currency"])
     derived = recompute_derived(
-        refreshed.get("periods") or [],
+        periods,
         DerivationInputs(
             billing_currency=refreshed["billing_currency"],
-            pricing_amount_type=refreshed.get("pricing_amount_type") or "EXCLUDING_TAX",
+            pricing_amount_type=amount_type,
             tax=facts,
             stored_tax_rates=_stored_rates(refreshed),
             tax_rate_table=tuple(TaxRate.from_fields(r) for r in sources.tax_rates),
@@ -172,4 +194,4 @@ def compute(invoice: Fields, sources: Sources, types: tuple[str, ...], now: str)
             shown_exchange_rates=() if "FULL" in types else shown_rates(refreshed),
         ),
     )
-    return _apply_derived(refreshed, derived, sources.platform)
+    return _with_adjustments(_apply_derived(refreshed, derived, sources.platform), adjustments)

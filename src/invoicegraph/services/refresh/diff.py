@@ -24,7 +24,7 @@ from typing import Any
 from invoicegraph.records.vendor_json import vendor_projection
 
 # Bookkeeping that changes because something else changed; never a change by itself.
-IGNORED = frozenset({"version", "updated_at"})
+IGNORED = frozenset({"version", "updated_at", "sources_read_at"})
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from invoicegraph.services.refresh.compute import compute
 from invoicegraph.services.refresh.diff import Change, differs, vendor_changes
 from invoicegraph.services.refresh.sources import Sources, read_sources
 from invoicegraph.services.refresh.types import checked_invoice_id, expand
+from invoicegraph.services.staleness import stamp_read
 
 REFRESHABLE = frozenset({"OPEN", "DRAFT"})
 INVOICE_UPDATED = "INVOICE.UPDATED"
@@ -115,8 +116,9 @@ async def compute_refresh(session: AsyncSession, platform_id: str, before: Docum
 
 async def _compute(session: AsyncSession, platform_id: str, before: Document, types: tuple[str, ...]) -> tuple[Document, Sources]:
     parts = expand(types)
+    read_at = datetime.now(UTC)
     sources = await read_sources(session, platform_id, before, full="FULL" in types, payment_acceptors="PAYMENT_ACCEPTOR" in parts)
-    return compute(before, sources, types, format_instant(datetime.now(UTC))), sources
+    return stamp_read(compute(before, sources, types, format_instant(read_at)), types, read_at), sources
 
 
 def _is_lock_timeout(error: DBAPIError) -> bool:
@@ -243,3 +245,18 @@ async def _emit(session: AsyncSession, platform_id: str, invoice: Document, foun
             created_at=now,
         )
     )
+
+
+async def lock_refreshable(unit: AsyncSession, platform_id: str, invoice_id: str, lock_timeout: float) -> Any:
+    """The invoice row locked as a refresh locks it, refused as a refresh refuses it (other writers of a draft)."""
+    try:
+        return _refreshable(await _lock(unit, platform_id, invoice_id, lock_timeout), invoice_id)
+    except DBAPIError as error:
+        if _is_lock_timeout(error):
+            raise RetryableError("The invoice is being changed by another request; retry shortly.") from error
+        raise
+
+
+async def emit_invoice_updated(session: AsyncSession, platform_id: str, invoice: Document, found: list[Change], now: datetime) -> None:
+    """The same INVOICE.UPDATED outbox event a refresh writes, for another writer of a draft (a line edit)."""
+    await _emit(session, platform_id, invoice, found, now)

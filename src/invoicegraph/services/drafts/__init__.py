@@ -1,0 +1,1 @@
+"""Working on drafts: line edits (docs/drafts.md)."""

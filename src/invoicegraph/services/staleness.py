@@ -1,0 +1,148 @@
+"""Which refresh types would change an invoice if run now (`Invoice.staleSources`, docs/drafts.md).
+
+Cheap enough for a list page: no preview is run. The parts an invoice copies (customer, billing
+entity, custom fields, PO number, the acceptors its subscriptions name) are compared with the live
+records exactly, as the refresh of that part would copy them. What a refresh re-rates from (pricing,
+products, coupons, exchange rates, meters, usage) and the tax rate table are judged by change
+markers: a record's `updated_at` (moved by the import only when its content changed) or a usage
+event's `received_at`, later than the last time the invoice read that part. That time is the later of
+the invoice's own stamp (`sources_read_at`, written with every computation that was saved) and the
+last audited refresh of that type (a refresh that found nothing to change saves nothing, but is
+audited). Markers are conservative: a change that turns out not to matter (a rate of a country the
+invoice does not use) still reports the type; a change that matters is never missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from invoicegraph.billing.instants import parse_instant
+from invoicegraph.services.refresh import snapshots
+from invoicegraph.services.refresh.compute import reread
+from invoicegraph.services.refresh.diff import differs
+from invoicegraph.services.refresh.sources import Sources
+from invoicegraph.services.refresh.types import FULL, PARTS
+
+Fields = dict[str, Any]
+STAMP = "sources_read_at"
+# What each copied part writes on the invoice (services/refresh/compute.py `reread`).
+_COPIED: dict[str, tuple[str, ...]] = {
+    "CUSTOMER": ("customer_details", "customer_reference", "processing_only_customer_ids", "forwarded_from_customer_ids"),
+    "BILLING_ENTITY": ("billing_entity_details",),
+    "CUSTOM_FIELD": ("custom_fields", "other_custom_fields"),
+    "PO_NUMBER": ("purchase_order_number",),
+}
+# The record tables whose change a refresh of the type would read (by marker).
+RATED_FROM = ("pricing_plan", "product", "coupon", "promotion_code", "exchange_rate", "meter", "meter_value", "subscription")
+ACCEPTORS_FROM = ("payment_acceptor", "billing_entity")
+TAX_RATES_FROM = ("tax_rate",)
+
+
+def stamp_read(invoice: Fields, types: tuple[str, ...], at: datetime) -> Fields:
+    """`invoice` with the time it read the parts of `types` (FULL: every part) kept on it."""
+    stamps = dict(invoice.get(STAMP) or {})
+    for name in (FULL, *PARTS) if FULL in types else types:
+        stamps[name] = at.isoformat()
+    return {**invoice, STAMP: stamps}
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live records one invoice copies from, as the request's loaders read them."""
+
+    customer: Fields | None
+    billing_entity: Fields | None
+    subscriptions: list[Fields]  # in the invoice's subscription order, missing ones left out
+    # The acceptors the subscriptions name, by id (None when they name none: the marker decides).
+    named_acceptors: Mapping[str, Fields] | None = None
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Change markers: the latest change per record table, the latest usage of the customer, the last reads."""
+
+    tables: Mapping[str, datetime] = field(default_factory=dict)
+    usage: datetime | None = None
+    # refresh type -> the last audited refresh naming it (FULL counts for every part)
+    refreshed: Mapping[str, datetime] = field(default_factory=dict)
+
+
+def last_refreshes(audited: Sequence[tuple[tuple[str, ...], datetime]]) -> dict[str, datetime]:
+    """Refresh type -> the last audited refresh that read it (a FULL refresh reads every part)."""
+    marks: dict[str, datetime] = {}
+    for types, at in audited:
+        for name in (FULL, *PARTS) if FULL in types else types:
+            if name not in marks or at > marks[name]:
+                marks[name] = at
+    return marks
+
+
+def named_acceptor_ids(subscriptions: Sequence[Fields]) -> list[str]:
+    chosen: list[str] = []
+    for subscription in subscriptions:
+        chosen += [a for a in subscription.get("payment_acceptor_ids") or [] if a not in chosen]
+    return chosen
+
+
+def stale_types(invoice: Fields, live: Live, marks: Marks) -> list[str]:
+    """The refresh types whose refresh would change `invoice` now, FULL first then the parts in order."""
+    sources = Sources(
+        platform={},
+        customer=live.customer,
+        billing_entity=live.billing_entity,
+        subscriptions=live.subscriptions,
+        products={},
+        tax_rates=[],
+    )
+    stale = {part for part, keys in _COPIED.items() if _copied_differs(invoice, sources, part, keys)}
+    if _acceptors_stale(invoice, live, marks):
+        stale.add("PAYMENT_ACCEPTOR")
+    if _changed_since(invoice, marks, "TAX_RATES", TAX_RATES_FROM):
+        stale.add("TAX_RATES")
+    # Only a STANDARD invoice is re-rated by FULL; the others carry their lines as given.
+    rated = invoice.get("type") == "STANDARD" and (_changed_since(invoice, marks, FULL, RATED_FROM) or _usage_since(invoice, marks))
+    if stale or rated:
+        stale.add(FULL)
+    return [name for name in (FULL, *PARTS) if name in stale]
+
+
+def _copied_differs(invoice: Fields, sources: Sources, part: str, keys: tuple[str, ...]) -> bool:
+    if part in ("CUSTOMER", "CUSTOM_FIELD") and sources.customer is None:
+        return False  # a refresh keeps the copy of a customer that is gone
+    if part == "BILLING_ENTITY" and sources.billing_entity is None:
+        return False
+    after = reread(invoice, sources, frozenset({part}), "")
+    return differs({k: invoice.get(k) for k in keys}, {k: after.get(k) for k in keys})
+
+
+def _acceptors_stale(invoice: Fields, live: Live, marks: Marks) -> bool:
+    if live.named_acceptors is None:
+        return _changed_since(invoice, marks, "PAYMENT_ACCEPTOR", ACCEPTORS_FROM)
+    chosen = [live.named_acceptors[a] for a in named_acceptor_ids(live.subscriptions) if a in live.named_acceptors]
+    now = {
+        "payment_acceptor_ids": [a["id"] for a in chosen],
+        "payment_actions": [snapshots.payment_action(a) for a in chosen],
+        "pay_invoice_link": snapshots.pay_invoice_link(chosen, invoice.get("pay_invoice_link")),
+    }
+    return differs({k: invoice.get(k) for k in now}, now)
+
+
+def last_read(invoice: Fields, marks: Marks, name: str) -> datetime | None:
+    stamps = invoice.get(STAMP) or {}
+    candidates = [parse_instant(stamps[n]) for n in (name, FULL) if stamps.get(n)]
+    candidates += [marks.refreshed[n] for n in (name, FULL) if n in marks.refreshed]
+    return max(candidates, default=None)
+
+
+def _changed_since(invoice: Fields, marks: Marks, name: str, tables: tuple[str, ...]) -> bool:
+    since = last_read(invoice, marks, name)
+    latest = max((marks.tables[t] for t in tables if t in marks.tables), default=None)
+    return latest is not None and (since is None or latest > since)
+
+
+def _usage_since(invoice: Fields, marks: Marks) -> bool:
+    since = last_read(invoice, marks, FULL)
+    return marks.usage is not None and (since is None or marks.usage > since)
