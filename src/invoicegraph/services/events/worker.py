@@ -14,7 +14,6 @@ else's. A database error ends the round, not the loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import Counter
@@ -29,6 +28,7 @@ from invoicegraph.services.events.dispatch import BATCH, dispatch
 from invoicegraph.services.events.sender import http_client, send
 from invoicegraph.services.events.signing_secrets import SecretBox
 from invoicegraph.services.events.targets import TargetPolicy
+from invoicegraph.services.events.waiting import first_of
 from invoicegraph.settings import Settings
 
 # Requests one process keeps in flight over all endpoints.
@@ -112,7 +112,7 @@ class Deliverer:
                 if found:
                     await asyncio.sleep(0)  # more may be waiting: go again, after letting the requests start
                     continue
-                await _first(stop, self._wake, seconds=self.poll_interval)
+                await first_of(stop, self._wake, seconds=self.poll_interval)
         finally:
             await self.close()
 
@@ -153,15 +153,3 @@ class Deliverer:
             if self._in_flight[claimed.endpoint_id] <= 0:
                 del self._in_flight[claimed.endpoint_id]
             self.wake()
-
-
-async def _first(*events: asyncio.Event, seconds: float) -> None:
-    """Wait until one of `events` is set, or `seconds`."""
-    waiters = [asyncio.create_task(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*waiters, return_exceptions=True)
