@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -27,9 +30,13 @@ from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
+from invoicegraph.services.events.background import EventWork
+from invoicegraph.services.events.retention import purge_events
+from invoicegraph.services.events.waiting import first_of
 from invoicegraph.settings import Settings, get_settings
 
 DEMO_KEY_PREFIX = "igk_demo_"
+_log = logging.getLogger("invoicegraph.events")
 
 
 class InsecureDeployment(RuntimeError):
@@ -49,7 +56,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.is_production:
             await _refuse_demo_credentials(database)
         _tune_garbage_collector()
+        # Webhook delivery and the event feed run in every serve process (docs/events.md).
+        events = EventWork(database, settings, deliver=settings.deliver_in_serve)
+        events.start()
+        stop_purge = asyncio.Event()
+        purge = asyncio.create_task(_purge_events_periodically(database, settings, stop_purge))
         yield
+        stop_purge.set()
+        await purge
+        await events.stop()
         observability.shutdown()
         await database.dispose()
 
@@ -86,6 +101,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.schema = schema
     app.state.observability = observability
     return app
+
+
+# --- MOVE onto the shared periodic scheduler (the one that purges idempotency records) when merging. ---
+# Until then the event retention purge (services/events/retention.py) runs here, in every serve process:
+# it is idempotent and works in small transactions, so several processes running it do no harm.
+EVENT_PURGE_INTERVAL_SECONDS = 3600.0
+
+
+async def _purge_events_periodically(database: Database, settings: Settings, stop: asyncio.Event) -> None:
+    retention = timedelta(days=settings.event_retention_days)
+    while not stop.is_set():
+        try:
+            purged = await purge_events(database, retention)
+        except Exception:
+            _log.warning("the event retention purge failed; it runs again in an hour", exc_info=True)
+        else:
+            if purged:
+                _log.info("purged %d delivered events older than %d days", purged, settings.event_retention_days)
+        await first_of(stop, seconds=EVENT_PURGE_INTERVAL_SECONDS)
+
+
+# --- end of what moves onto the shared scheduler ---
 
 
 def _tune_garbage_collector() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -42,16 +42,6 @@ def late_usage(database: Database, tmp_path: Path) -> Callable[[], Awaitable[Non
         await load(database, tmp_path, {"format": data["format"], "usage_events": [late]}, f"late-{number}.json")
 
     return add
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    try:
-        yield started
-    finally:
-        started.hold.set()
-        started.stop()
 
 
 async def add_endpoint(database: Database, settings: Settings, receiver: Receiver, platform_id: str = "plat_acme", **options: Any) -> str:
