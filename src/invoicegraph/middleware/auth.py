@@ -49,8 +49,7 @@ class _Credential:
 class AuthMiddleware:
     def __init__(self, app: ASGIApp, *, database: Database, tokens: TokenVerifier) -> None:
         self.app = app
-        self.database = database
-        self.tokens = tokens
+        self.authenticator = Authenticator(database, tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,14 +60,26 @@ class AuthMiddleware:
         request_id = request_id_of(headers.get(REQUEST_ID_HEADER))
         public = scope["path"].startswith(_PUBLIC_PREFIXES)
         try:
-            principal = await self._authenticate(headers, request_id, choose_platform=not public)
+            principal = await self.authenticator.authenticate(headers, request_id, choose_platform=not public)
         except ApiError as error:
             await send_refusal(scope, send, error)
             return
         scope.setdefault("state", {})["auth"] = RequestAuth(request_id=request_id, principal=principal)
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
+
+class Authenticator:
+    """The credential check: headers → a Principal, None (no credential), or the coded refusal.
+
+    The HTTP middleware runs it on every request's headers; a GraphQL WebSocket runs it on the
+    `connection_init` payload, read as headers (graphql/subscriptions.py), and again while it is open.
+    """
+
+    def __init__(self, database: Database, tokens: TokenVerifier) -> None:
+        self.database = database
+        self.tokens = tokens
+
+    async def authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
         credential = await self._verify(headers)
         if credential is None or not choose_platform:
             return None
