@@ -13,24 +13,26 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import ApiKey
 from invoicegraph.graphql.endpoint import GraphQLEndpoint
-from invoicegraph.middleware.auth import AuthMiddleware
+from invoicegraph.graphql.subscriptions import Subscriptions
+from invoicegraph.middleware.auth import Authenticator, AuthMiddleware
 from invoicegraph.middleware.body_limit import BodySizeLimitMiddleware
 from invoicegraph.middleware.cors import cors_middleware
 from invoicegraph.middleware.faults import DatabaseOutageMiddleware
+from invoicegraph.observability.events import EventsCollector
 from invoicegraph.observability.health import healthz, readyz
 from invoicegraph.observability.logging import configure_logging
 from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
-from invoicegraph.services.events.background import EventWork
+from invoicegraph.services.events.background import EventWork, event_feed
 from invoicegraph.services.events.retention import purge_events
 from invoicegraph.services.events.waiting import first_of
 from invoicegraph.settings import Settings, get_settings
@@ -50,6 +52,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     observability = instrument(settings, database)
     schema = build_schema(execution_plans=settings.execution_plans)
     graphql = GraphQLEndpoint(schema, settings=settings, database=database)
+    tokens = TokenVerifier(settings)
+    feed = event_feed(database, settings)
+    subscriptions = Subscriptions(
+        schema, graphql, settings=settings, database=database, authenticator=Authenticator(database, tokens), feed=feed
+    )
+    running: list[EventWork] = []
+    metrics = observability.telemetry.metrics
+    if metrics is not None:
+        metrics.registry.register(EventsCollector(subscriptions, lambda: running[0].deliverer if running else None))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,20 +68,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await _refuse_demo_credentials(database)
         _tune_garbage_collector()
         # Webhook delivery and the event feed run in every serve process (docs/events.md).
-        events = EventWork(database, settings, deliver=settings.deliver_in_serve)
+        events = EventWork(database, settings, deliver=settings.deliver_in_serve, feed=feed)
         events.start()
+        running.append(events)
         stop_purge = asyncio.Event()
         purge = asyncio.create_task(_purge_events_periodically(database, settings, stop_purge))
         yield
         stop_purge.set()
         await purge
         await events.stop()
+        running.clear()
         observability.shutdown()
         await database.dispose()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Subscriptions: the same path over WebSocket (graphql-transport-ws).
+            WebSocketRoute("/graphql", subscriptions),
             *rest_routes(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -85,7 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # A database outage anywhere below (credential lookup included) answers a retryable 503.
             Middleware(DatabaseOutageMiddleware),
             # Every response, refusals included, carries X-REQUEST-ID.
-            Middleware(AuthMiddleware, database=database, tokens=TokenVerifier(settings)),
+            Middleware(AuthMiddleware, database=database, tokens=tokens),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.
@@ -100,6 +115,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.schema = schema
     app.state.observability = observability
+    app.state.subscriptions = subscriptions
     return app
 
 

@@ -396,11 +396,22 @@ def webhooks_deliveries(
     where = DeliveryFilter(event_id=event, endpoint_id=endpoint, statuses=(status,) if status else ())
     found = _run_endpoint_command(lambda database: list_deliveries(database, platform_id=platform, where=where, limit=limit))
     if attempts:
-        rows = [{"delivery_id": d["id"], "event_id": d["event_id"], **a} for d in found for a in d["attempt_list"]]
+        rows = [{"delivery_id": d["id"], "event_id": d["event_id"], **a} for d in found for a in d["attempts"]]
         _print_rows(("delivery_id", "event_id", "number", "started_at", "outcome", "status_code", "latency_ms", "error"), rows)
         return
     _print_rows(
-        ("platform_id", "id", "event_id", "endpoint_id", "invoice_id", "version", "status", "attempts", "next_attempt_at", "last_error"),
+        (
+            "platform_id",
+            "id",
+            "event_id",
+            "endpoint_id",
+            "invoice_id",
+            "version",
+            "status",
+            "attempt_count",
+            "next_attempt_at",
+            "last_error",
+        ),
         found,
     )
 

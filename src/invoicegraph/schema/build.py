@@ -25,7 +25,7 @@ from invoicegraph.execution.context import PlanMode, PlannedExecutionContext
 from invoicegraph.schema.errors import add_api_error_extensions, should_log
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
-from invoicegraph.schema.roots import Mutation, Query
+from invoicegraph.schema.roots import Mutation, Query, Subscription
 from invoicegraph.schema.scalars import SCALAR_OVERRIDES
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import BillingEntity, Customer
@@ -116,6 +116,7 @@ def build_schema(
     schema = BillingSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(ENTITY_TYPES),
         extensions=list(extensions),
         config=config,

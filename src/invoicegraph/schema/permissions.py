@@ -24,6 +24,7 @@ from invoicegraph.schema.loading import Info
 INVOICE_VIEW = "INVOICE.VIEW"
 INVOICE_REFRESH = "INVOICE.REFRESH"
 INVOICE_PREVIEW = "INVOICE.PREVIEW"
+WEBHOOK_VIEW = "WEBHOOK.VIEW"
 
 
 def require_principal(info: Info) -> Principal:
@@ -69,6 +70,10 @@ class RequireInvoiceRefresh(_RequirePermissions):
 
 class RequireRefreshPreview(_RequirePermissions):
     permissions = (INVOICE_REFRESH, INVOICE_PREVIEW)
+
+
+class RequireWebhookView(_RequirePermissions):
+    permissions = (WEBHOOK_VIEW,)
 
 
 def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:

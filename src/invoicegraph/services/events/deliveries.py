@@ -37,6 +37,8 @@ class DeliveryFilter:
 @dataclass(frozen=True, slots=True)
 class DeliveryPage:
     deliveries: list[Row]
+    # Each delivery's place in the order (created_at, id): what a cursor carries.
+    keys: list[tuple[datetime, str]]
     has_next_page: bool
     total_count: int
 
@@ -72,9 +74,9 @@ def _filtered(statement: _Select, platform_id: str | None, where: DeliveryFilter
 
 
 async def delivery_page(
-    session: AsyncSession, platform_id: str | None, where: DeliveryFilter, *, first: int, after: str | None = None
-) -> DeliveryPage | None:
-    """Up to `first` deliveries after the delivery `after` (None: that delivery is not in this list)."""
+    session: AsyncSession, platform_id: str | None, where: DeliveryFilter, *, first: int, after: tuple[datetime, str] | None = None
+) -> DeliveryPage:
+    """Up to `first` deliveries, newest first, after the place `after` (a key of an earlier page)."""
     statement = _filtered(
         select(*_COLUMNS).join(
             WebhookEndpoint,
@@ -87,19 +89,11 @@ async def delivery_page(
         where,
     )
     if after is not None:
-        anchor = (
-            await session.execute(
-                _filtered(select(col(WebhookDelivery.created_at), col(WebhookDelivery.id)), platform_id, where).where(
-                    col(WebhookDelivery.id) == after
-                )
-            )
-        ).first()
-        if anchor is None:
-            return None
+        at, delivery_id = after
         statement = statement.where(
             or_(
-                col(WebhookDelivery.created_at) < anchor.created_at,
-                and_(col(WebhookDelivery.created_at) == anchor.created_at, col(WebhookDelivery.id) < anchor.id),
+                col(WebhookDelivery.created_at) < at,
+                and_(col(WebhookDelivery.created_at) == at, col(WebhookDelivery.id) < delivery_id),
             )
         )
     total = await session.scalar(_filtered(select(func.count()).select_from(WebhookDelivery), platform_id, where))
@@ -109,8 +103,9 @@ async def delivery_page(
     deliveries = [_delivery_row(row) for row in rows[:first]]
     attempts = await _attempts(session, deliveries)
     for delivery in deliveries:
-        delivery["attempt_list"] = attempts.get((delivery["platform_id"], delivery["id"]), [])
-    return DeliveryPage(deliveries, has_next_page=len(rows) > first, total_count=int(total or 0))
+        delivery["attempts"] = attempts.get((delivery["platform_id"], delivery["id"]), [])
+    keys = [(row.created_at, row.id) for row in rows[:first]]
+    return DeliveryPage(deliveries, keys, has_next_page=len(rows) > first, total_count=int(total or 0))
 
 
 async def _attempts(session: AsyncSession, deliveries: list[Row]) -> dict[tuple[str, str], list[Row]]:
@@ -150,7 +145,7 @@ def _delivery_row(row: Any) -> Row:
         "invoice_id": row.invoice_id,
         "version": row.version,
         "status": row.status,
-        "attempts": row.attempts,
+        "attempt_count": row.attempts,
         "next_attempt_at": format_instant(row.next_attempt_at) if row.status == PENDING else None,
         "retry_until": format_instant(row.retry_until),
         "created_at": format_instant(row.created_at),
@@ -163,8 +158,7 @@ def _delivery_row(row: Any) -> Row:
 async def list_deliveries(database: Database, *, platform_id: str | None, where: DeliveryFilter, limit: int) -> list[Row]:
     """The newest `limit` deliveries, with their attempts (the command line)."""
     async with database.read() as session:
-        page = await delivery_page(session, platform_id, where, first=limit)
-    return page.deliveries if page is not None else []
+        return (await delivery_page(session, platform_id, where, first=limit)).deliveries
 
 
 async def resend(database: Database, event_id: str, *, retry_for: timedelta, endpoint_id: str | None = None) -> int:

@@ -96,5 +96,6 @@ def _delivery(event: Event, endpoint_id: str, now: datetime, retry_for: timedelt
         "attempts": 0,
         "next_attempt_at": now,
         "retry_until": now + retry_for,
-        "created_at": now,
+        # The event's time, so that listings show deliveries in the order of their events.
+        "created_at": event.created_at,
     }

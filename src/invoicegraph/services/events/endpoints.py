@@ -80,11 +80,14 @@ async def create_endpoint(
 
 async def list_endpoints(database: Database, *, platform_id: str | None = None) -> list[dict[str, Any]]:
     """Endpoints (never their secrets), of one platform or of all."""
+    async with database.read() as session:
+        return await endpoints_of(session, platform_id)
+
+
+async def endpoints_of(session: AsyncSession, platform_id: str | None) -> list[dict[str, Any]]:
     statement = select(WebhookEndpoint).order_by(col(WebhookEndpoint.platform_id), col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
     statement = all_platforms(statement) if platform_id is None else statement.where(col(WebhookEndpoint.platform_id) == platform_id)
-    async with database.read() as session:
-        endpoints = (await session.scalars(statement)).all()
-    return [endpoint_row(endpoint) for endpoint in endpoints]
+    return [endpoint_row(endpoint) for endpoint in (await session.scalars(statement)).all()]
 
 
 def endpoint_row(endpoint: WebhookEndpoint) -> dict[str, Any]:
