@@ -28,7 +28,7 @@ class EventWork:
         )
         if self.listener is not None and self.deliverer is not None:
             deliverer = self.deliverer
-            self.listener.on_event(lambda _platform, _event: deliverer.wake())
+            self.listener.on_event(lambda platform_id, _event: deliverer.announced(platform_id))
         if self.listener is not None and self.feed is not None:
             self.listener.on_event(self.feed.heard)
             self.listener.on_connect(self.feed.missed)

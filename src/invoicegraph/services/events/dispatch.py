@@ -11,6 +11,7 @@ endpoint wants is delivered at once (`delivered_at`), so the retention purge can
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,8 +41,14 @@ EVENT_COLUMNS = (
 )
 
 
-async def dispatch(database: Database, *, retry_for: timedelta, limit: int = BATCH) -> int:
-    """Dispatch up to `limit` events; returns how many (0: nothing was waiting)."""
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    events: int = 0
+    deliveries: int = 0
+
+
+async def dispatch(database: Database, *, retry_for: timedelta, limit: int = BATCH) -> Dispatched:
+    """Dispatch up to `limit` events; returns how many events, and how many deliveries they made."""
     async with database.write() as session:
         statement = all_platforms(
             select(*EVENT_COLUMNS).where(col(OutboxEvent.dispatched_at).is_(None)).order_by(col(OutboxEvent.created_at)).limit(limit)
@@ -50,7 +57,7 @@ async def dispatch(database: Database, *, retry_for: timedelta, limit: int = BAT
             statement = statement.with_for_update(skip_locked=True)
         events = [Event.of(row) for row in (await session.execute(statement)).all()]
         if not events:
-            return 0
+            return Dispatched()
         endpoints = await _endpoints(session, {event.platform_id for event in events})
         now = datetime.now(UTC)
         deliveries: list[dict[str, Any]] = []
@@ -69,7 +76,16 @@ async def dispatch(database: Database, *, retry_for: timedelta, limit: int = BAT
             .values(payload=bindparam("payload"), dispatched_at=now, delivered_at=bindparam("delivered")),
             marks,
         )
-    return len(events)
+    return Dispatched(events=len(events), deliveries=len(deliveries))
+
+
+async def platforms_with_endpoints(database: Database) -> frozenset[str]:
+    """The platforms that have an enabled endpoint: only their events need dispatching at once."""
+    async with database.read() as session:
+        rows = await session.execute(
+            all_platforms(select(col(WebhookEndpoint.platform_id)).where(col(WebhookEndpoint.status) == ENABLED).distinct())
+        )
+        return frozenset(row.platform_id for row in rows)
 
 
 async def _endpoints(session: AsyncSession, platforms: set[str]) -> dict[str, list[Any]]:

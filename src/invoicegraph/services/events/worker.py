@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ import httpx
 
 from invoicegraph.db.engine import Database
 from invoicegraph.services.events.claims import Claim, Outcome, claim, complete, lease_for
-from invoicegraph.services.events.dispatch import BATCH, dispatch
+from invoicegraph.services.events.dispatch import BATCH, dispatch, platforms_with_endpoints
 from invoicegraph.services.events.sender import http_client, send
 from invoicegraph.services.events.signing_secrets import SecretBox
 from invoicegraph.services.events.targets import TargetPolicy
@@ -69,10 +70,25 @@ class Deliverer:
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        # What is worth a round before the next poll: the platforms that have endpoints (read every poll
+        # interval), and whether a delivery may have become due (one was made, or a request ended).
+        self._with_endpoints: frozenset[str] | None = None
+        self._known_at = float("-inf")
+        self._claimed_at = float("-inf")
+        self._maybe_due = True
 
     def wake(self) -> None:
-        """Look for work now (a new event was announced, or a request ended)."""
+        """Look for work now (a request ended: the invoice's next version may be due)."""
+        self._maybe_due = True
         self._wake.set()
+
+    def announced(self, platform_id: str) -> None:
+        """PostgreSQL announced a committed event: worth a round now only if its platform has an endpoint.
+
+        Events of the other platforms are dispatched (to nobody) by the next poll, in one batch.
+        """
+        if self._with_endpoints is None or platform_id in self._with_endpoints:
+            self._wake.set()
 
     @property
     def in_flight(self) -> int:
@@ -80,10 +96,15 @@ class Deliverer:
 
     async def step(self) -> int:
         """One round: dispatch waiting events, start due deliveries. Returns how much it found."""
+        now = time.monotonic()
+        polled = now - self._claimed_at >= self.poll_interval
+        if polled or now - self._known_at >= self.poll_interval:
+            self._with_endpoints, self._known_at = await platforms_with_endpoints(self.database), now
         dispatched = await dispatch(self.database, retry_for=self.retry_for, limit=BATCH)
         free = MAX_IN_FLIGHT - len(self._tasks)
         claims: list[Claim] = []
-        if free > 0:
+        if free > 0 and (polled or self._maybe_due or dispatched.deliveries):
+            self._maybe_due, self._claimed_at = False, now
             claims = await claim(
                 self.database,
                 now=datetime.now(UTC),
@@ -97,7 +118,7 @@ class Deliverer:
             task = asyncio.create_task(self._deliver(claimed), name=f"webhook {claimed.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return dispatched + len(claims)
+        return dispatched.events + len(claims)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Rounds until `stop` is set; then let requests in flight finish for a moment."""

@@ -93,7 +93,7 @@ async def test_a_receiver_that_was_down_gets_the_event_after_retries(
 async def test_a_receiver_that_keeps_failing_is_retried_then_marked_failed(
     database: Database, quick_settings: Settings, api: Api, late_usage: Change, receiver: Receiver
 ) -> None:
-    short = quick_settings.model_copy(update={"webhook_retry_hours": 1 / 3600})  # a one-second window
+    short = quick_settings.model_copy(update={"webhook_retry_hours": 3 / 3600})  # a three-second window
     await add_endpoint(database, short, receiver)
     receiver.statuses = [500] * 1000
     await late_usage()
