@@ -121,12 +121,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 # --- MOVE onto the shared periodic scheduler (the one that purges idempotency records) when merging. ---
 # Until then the event retention purge (services/events/retention.py) runs here, in every serve process:
-# it is idempotent and works in small transactions, so several processes running it do no harm.
+# it is idempotent and works in small transactions, so several processes running it do no harm. The
+# first run waits a minute: a starting process has requests to answer first.
 EVENT_PURGE_INTERVAL_SECONDS = 3600.0
+EVENT_PURGE_FIRST_AFTER_SECONDS = 60.0
 
 
 async def _purge_events_periodically(database: Database, settings: Settings, stop: asyncio.Event) -> None:
     retention = timedelta(days=settings.event_retention_days)
+    await first_of(stop, seconds=EVENT_PURGE_FIRST_AFTER_SECONDS)
     while not stop.is_set():
         try:
             purged = await purge_events(database, retention)
