@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export INVOICEGRAPH_DATABASE_URL ?= sqlite+aiosqlite:///./invoicegraph.db
 
-.PHONY: run test check format lint typecheck venv schema docs clean bench soak
+.PHONY: run test check format lint typecheck venv schema docs clean bench soak mutate
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,10 +53,21 @@ soak: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
-## Regenerate the generated docs (settings table in README.md and docs/configuration.md).
+## Mutation testing of billing/ and db/usage_aggregation.py (mutmut, pinned in requirements.lock, installed
+## with the venv; slow, not part of `make test`). Property tests run MUTATE_EXAMPLES examples per mutant.
+## Prints the kill rate; survivors and equivalent mutants are listed in docs/mutation-testing.md.
+MUTATE_EXAMPLES ?= 10
+MUTATE_CHILDREN ?= 2
+mutate: $(STAMP)
+	rm -rf mutants
+	INVOICEGRAPH_TEST_EXAMPLES=$(MUTATE_EXAMPLES) $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN)
+	$(BIN)/mutmut export-cicd-stats
+	@$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); t = s['total'] - s['skipped']; k = s['killed'] + s['timeout']; print(f'mutants killed: {k} of {t} ({100 * k / t:.1f} %), survived: {s[\"survived\"]}, no tests: {s[\"no_tests\"]}')"
+	$(BIN)/mutmut results
+
+## Regenerate the generated docs (docs/configuration.md, from the Settings class).
 docs: $(STAMP)
 	$(BIN)/python -m invoicegraph.settings_doc > docs/configuration.md
-	$(BIN)/python -c "from pathlib import Path; from invoicegraph.settings_doc import readme_with_table as f; p = Path('README.md'); p.write_text(f(p.read_text()))"
 
 ## Regenerate the committed SDL after a schema change.
 schema: $(STAMP)

@@ -1,19 +1,21 @@
-"""`make bench`: GraphQL against the hand-written REST routes, side by side, on one PostgreSQL, in one run.
+"""`make bench`: the service against the stack's own limit and against its REST routes, on SQLite and PostgreSQL.
 
-What it does (bench/README.md has the why):
-1. starts a throwaway PostgreSQL cluster on loopback (tests/support/postgres.py), pinned to core 0;
-2. seeds it with `invoicegraph generate` + `invoicegraph import`, refreshes the invoices it will use;
-3. starts two `invoicegraph serve` processes pinned to core 1: ours (tuned) and the naive baseline
-   (INVOICEGRAPH_NAIVE_EXECUTION=true: no parse/validation caches, the standard JSON encoder, loaders
-   that neither batch nor cache);
-4. per round, per workload, runs wrk (`taskset -c 0 wrk -t1 -c8`) against every contestant in a
-   rotated order, reading the server's CPU time (/proc/<pid>/stat) before and after each run;
-5. reports medians of the same-round ratios to REST, a rate-capped latency pass (p50/p99), and the SQL
-   statements per request (counted in-process by the engine's statement counter, at several list sizes);
-6. writes bench/results.json and prints a table.
+What it does per backend (bench/README.md has the why):
+1. seeds a database with `invoicegraph generate` + `invoicegraph import` (PostgreSQL: a throwaway
+   cluster on loopback, pinned to core 0; SQLite: a file), refreshes the invoices it will use;
+2. starts, pinned to core 1: `invoicegraph serve` (the service as it ships), the limit
+   (bench/limit_app.py: the credential lookup and the reads an answer needs, stored bytes sent as
+   they are), and with `--compare DIR` the service of another checkout (its `.venv`), for A/B runs;
+3. per round, per workload, runs wrk (`taskset -c 0 wrk -t1 -c8`) against every contestant in a
+   rotated order, reading each server's CPU time (/proc/<pid>/stat) before and after each run;
+4. reports medians of the same-round ratios to the limit of the workload's kind and to its REST
+   counterpart, CPU per request, a rate-capped latency pass (p50/p99), and the SQL statements per
+   request (counted in-process, at several list sizes);
+5. writes bench/results.json and prints a table per backend.
 
-Contestants per workload: `rest` (the hand-written counterpart), `graphql` (POST with the document),
-`persisted` (POST with only the APQ hash, after one registration), `naive` (POST, naive server).
+Contestants per workload: `limit` (the limit app), `rest` (the hand-written REST counterpart),
+`graphql` (POST with the document), `persisted` (POST with only the APQ hash, after one
+registration), and with `--compare` `graphql@B` / `rest@B` (the other checkout's server).
 """
 
 # A command-line tool that starts and drives local processes and prints its report.
@@ -61,7 +63,9 @@ LIST_DOCUMENT = """query FrontendList($first: Int!) {
     } }
   }
 }"""
-TARGETS = {"full": 0.7, "list": 1.0, "refresh": 0.9}
+# GraphQL against its REST counterpart (rps), and each workload against the limit of its kind.
+TARGETS_REST = {"full": 0.7, "list": 1.0, "refresh": 0.85}
+TARGETS_LIMIT = {("full", "rest"): 0.5, ("full", "graphql"): 0.25, ("list", "graphql"): 0.4}
 # Workloads that refresh: each answer is a new refresh, so contestants' bodies are compared by content, not bytes.
 REFRESHES = ("refresh", "rfields")
 # The records the vendor Invoice JSON embeds (rest/vendor.py), as GraphQL fields.
@@ -79,7 +83,7 @@ class Request:
 @dataclass
 class Contestant:
     name: str
-    server: str  # "tuned" or "naive"
+    server: str  # "app", "limit" or "compare"
     requests: list[Request]  # cycled round-robin by wrk
 
 
@@ -161,7 +165,9 @@ def workloads(refresh_ids: list[str], list_size: int) -> dict[str, dict[str, Any
         + full_document(4, skip=("refreshHistory",))
         + "\n  }\n}"
     )
-    fields = "query InvoiceFields($id: ID!) {\n  invoice(id: $id) {\n" + full_document(4, plain_only=True, also=VENDOR_EMBEDDED) + "\n  }\n}"
+    fields = (
+        "query InvoiceFields($id: ID!) {\n  invoice(id: $id) {\n" + full_document(4, plain_only=True, also=VENDOR_EMBEDDED) + "\n  }\n}"
+    )
     # The refresh answering what the REST refresh answers: the invoice's own fields and the records
     # the vendor body embeds, without the customer, billing entity, subscriptions or the customer's
     # invoice page that the depth-4 graph adds (no target: it shows what that graph costs).
@@ -175,6 +181,7 @@ def workloads(refresh_ids: list[str], list_size: int) -> dict[str, dict[str, Any
             "document": full,
             "variables": [{"id": FULL_INVOICE}],
             "rest": [Request("GET", f"/v1/invoices/{FULL_INVOICE}", None, GET_HEADERS)],
+            "limit": [Request("GET", f"/v1/invoices/{FULL_INVOICE}", None, GET_HEADERS)],
         },
         # What REST GET answers: the invoice's own fields and the records the vendor body embeds, without
         # the customer, billing entity, subscriptions, history or the customer's invoice page the full
@@ -183,11 +190,13 @@ def workloads(refresh_ids: list[str], list_size: int) -> dict[str, dict[str, Any
             "document": fields,
             "variables": [{"id": FULL_INVOICE}],
             "rest": [Request("GET", f"/v1/invoices/{FULL_INVOICE}", None, GET_HEADERS)],
+            "limit": [Request("GET", f"/v1/invoices/{FULL_INVOICE}", None, GET_HEADERS)],
         },
         "list": {
             "document": LIST_DOCUMENT,
             "variables": [{"first": list_size}],
             "rest": [Request("GET", f"/v1/invoices?limit={list_size}", None, GET_HEADERS)],
+            "limit": [Request("GET", f"/v1/invoices?limit={list_size}", None, GET_HEADERS)],
         },
         "refresh": {
             "document": refresh,
@@ -202,16 +211,16 @@ def workloads(refresh_ids: list[str], list_size: int) -> dict[str, dict[str, Any
     }
 
 
-def contestants(spec: dict[str, Any]) -> list[Contestant]:
+def contestants(spec: dict[str, Any], *, compare: bool) -> list[Contestant]:
     document, variables = spec["document"], spec["variables"]
     graphql = [Request("POST", "/graphql", graphql_body(document, v), JSON_HEADERS) for v in variables]
     persisted = [Request("POST", "/graphql", graphql_body(document, v, persisted=True), JSON_HEADERS) for v in variables]
-    return [
-        Contestant("rest", "tuned", spec["rest"]),
-        Contestant("graphql", "tuned", graphql),
-        Contestant("persisted", "tuned", persisted),
-        Contestant("naive", "naive", graphql),
-    ]
+    cases = [Contestant("rest", "app", spec["rest"]), Contestant("graphql", "app", graphql), Contestant("persisted", "app", persisted)]
+    if "limit" in spec:
+        cases.insert(0, Contestant("limit", "limit", spec["limit"]))
+    if compare:
+        cases += [Contestant("rest@B", "compare", spec["rest"]), Contestant("graphql@B", "compare", graphql)]
+    return cases
 
 
 # --- processes -----------------------------------------------------------------------------------
@@ -232,13 +241,23 @@ def call(port: int, request: Request, timeout: float = 30) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def start_server(name: str, env: dict[str, str], logs: Path, *, workers: int = 1, pin: bool = True, log_name: str | None = None) -> Server:
-    """`invoicegraph serve` on a free loopback port, pinned to the server core unless `pin` is off."""
+def start_server(
+    name: str,
+    env: dict[str, str],
+    logs: Path,
+    *,
+    workers: int = 1,
+    pin: bool = True,
+    log_name: str | None = None,
+    command: list[str] | None = None,
+) -> Server:
+    """`invoicegraph serve` (or `command`, given `--port`) on a free loopback port, pinned to the server core unless `pin` is off."""
     port = free_port()
     log = (logs / (log_name or f"server-{name}.log")).open("wb")
     pinning = ["taskset", "-c", SERVER_CORE] if pin else []
+    serve = command or [CLI, "serve", "--workers", str(workers)]
     process = subprocess.Popen(
-        [*pinning, CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        [*pinning, *serve, "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -364,7 +383,7 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
 
 
 def check_answers(name: str, port_of: dict[str, int], cases: list[Contestant]) -> None:
-    """Every contestant answers 200 without GraphQL errors, and GraphQL agrees with REST."""
+    """Every contestant answers 200 without GraphQL errors; GraphQL and the limit agree with REST."""
     bodies: dict[str, Any] = {}
     for contestant in cases:
         status, payload = call(port_of[contestant.server], contestant.requests[0])
@@ -373,32 +392,36 @@ def check_answers(name: str, port_of: dict[str, int], cases: list[Contestant]) -
             raise SystemExit(f"{name}/{contestant.name}: {status} {payload[:500]!r}")
         bodies[contestant.name] = body
     rest = bodies["rest"]
-    for other in ("graphql", "persisted", "naive"):
-        data = bodies[other]["data"]
-        if name in ("full", "fields"):
-            invoice = data["invoice"]
+    for other, body in bodies.items():
+        if other in ("rest", "rest@B"):
+            continue
+        if other == "limit":  # the stored document: the invoice's own JSON without its lifted columns
+            if name == "list":
+                same = len(body["data"]) == len(rest["data"]) and bool(body["customers"])
+            else:
+                same = len(body.get("periods") or []) == len(rest.get("periods") or [])
+        elif name in ("full", "fields"):
+            invoice = body["data"]["invoice"]
             same = invoice["id"] == rest["id"] and invoice["invoiceAmountIncludingTax"] == rest["invoice_amount_including_tax"]
         elif name == "list":
-            same = [edge["node"]["id"] for edge in data["invoices"]["edges"]] == [item["id"] for item in rest["data"]]
+            same = [edge["node"]["id"] for edge in body["data"]["invoices"]["edges"]] == [item["id"] for item in rest["data"]]
         else:
-            invoice = data["refreshInvoice"]
+            invoice = body["data"]["refreshInvoice"]
             same = invoice["id"] == rest["id"] and len(invoice["periods"]) == len(rest["periods"])
         if not same:
             raise SystemExit(f"{name}/{other} does not answer what REST answers")
     if name not in REFRESHES and bodies["graphql"] != bodies["persisted"]:
         raise SystemExit(f"{name}: the persisted query answers differently")
-    if name not in REFRESHES and bodies["graphql"] != bodies["naive"]:
-        raise SystemExit(f"{name}: the naive server answers differently")
 
 
-async def _statements(database_url: str, naive: bool, requests: dict[str, Request]) -> dict[str, int]:
+async def _statements(database_url: str, requests: dict[str, Request]) -> dict[str, int]:
     import httpx
 
     from invoicegraph.app import create_app
     from invoicegraph.db.engine import Database
     from invoicegraph.settings import Settings
 
-    settings = Settings(database_url=database_url, max_tokens=100_000, naive_execution=naive, log_level="WARNING", metrics_enabled=False)
+    settings = Settings(database_url=database_url, max_tokens=100_000, log_level="WARNING", metrics_enabled=False)
     database = Database(database_url, pool_size=2)
     app = create_app(settings, database)
     counts: dict[str, int] = {}
@@ -421,19 +444,16 @@ async def _statements(database_url: str, naive: bool, requests: dict[str, Reques
     return counts
 
 
-def statement_counts(database_url: str, specs: dict[str, dict[str, Any]], sizes: tuple[int, ...]) -> dict[str, Any]:
+def statement_counts(database_url: str, specs: dict[str, dict[str, Any]], sizes: tuple[int, ...]) -> dict[str, int]:
     """Statements per request (credential lookup included), per contestant, and across list sizes."""
-    one: dict[str, Request] = {}
+    requests: dict[str, Request] = {}
     for name, spec in specs.items():
-        one[f"{name}/rest"] = spec["rest"][0]
-        one[f"{name}/graphql"] = Request("POST", "/graphql", graphql_body(spec["document"], spec["variables"][0]), JSON_HEADERS)
-    scaling: dict[str, Request] = {}
+        requests[f"{name}/rest"] = spec["rest"][0]
+        requests[f"{name}/graphql"] = Request("POST", "/graphql", graphql_body(spec["document"], spec["variables"][0]), JSON_HEADERS)
     for size in sizes:
-        scaling[f"list/rest/{size}"] = Request("GET", f"/v1/invoices?limit={size}", None, GET_HEADERS)
-        scaling[f"list/graphql/{size}"] = Request("POST", "/graphql", graphql_body(LIST_DOCUMENT, {"first": size}), JSON_HEADERS)
-    tuned = asyncio.run(_statements(database_url, False, {**one, **scaling}))
-    naive = asyncio.run(_statements(database_url, True, {k: v for k, v in {**one, **scaling}.items() if "/graphql" in k}))
-    return {"tuned": tuned, "naive": naive}
+        requests[f"list/rest/{size}"] = Request("GET", f"/v1/invoices?limit={size}", None, GET_HEADERS)
+        requests[f"list/graphql/{size}"] = Request("POST", "/graphql", graphql_body(LIST_DOCUMENT, {"first": size}), JSON_HEADERS)
+    return asyncio.run(_statements(database_url, requests))
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -442,7 +462,7 @@ def statement_counts(database_url: str, specs: dict[str, dict[str, Any]], sizes:
 def machine() -> dict[str, Any]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line), "?")
     versions = {}
-    for package in ("strawberry-graphql", "graphql-core", "uvicorn", "sqlalchemy", "asyncpg", "orjson"):
+    for package in ("strawberry-graphql", "graphql-core", "uvicorn", "starlette", "sqlalchemy", "asyncpg", "aiosqlite", "orjson"):
         try:
             from importlib.metadata import version
 
@@ -467,105 +487,89 @@ def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="GraphQL against hand-written REST, same-run ratios (bench/README.md).")
-    parser.add_argument("--quick", action="store_true", help="Short run (under 3 minutes): small data, 3 rounds of 2 s.")
-    parser.add_argument("--rounds", type=int, help="Interleaved rounds (default 5; 3 with --quick).")
-    parser.add_argument("--seconds", type=float, help="wrk duration per contestant and round (default 8; 2 with --quick).")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8).")
-    parser.add_argument(
-        "--workloads",
-        help="Comma-separated subset of full,fields,list,refresh,rfields (default: all; with --quick full,list,refresh, to stay under 3 minutes).",
-    )
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
-    args = parser.parse_args()
-    rounds = args.rounds or (3 if args.quick else 5)
-    seconds = args.seconds or (2.0 if args.quick else 8.0)
-    customers, invoices, events = (60, 600, 5) if args.quick else (200, 4000, 20)
-    chosen = [w for w in (args.workloads or ("full,list,refresh" if args.quick else "full,fields,list,refresh,rfields")).split(",") if w]
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
-    started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="invoicegraph-bench-"))
-    logs = ROOT / "bench" / "out"
-    logs.mkdir(parents=True, exist_ok=True)
-    info = machine()
-    print(f"bench: {info['cpu']}, {info['cores']} cores, load {info['load_average_at_start'][0]:.2f}; work in {work}", flush=True)
-    cluster = PostgresCluster.start()
+@dataclass
+class BenchConfig:
+    rounds: int
+    seconds: float
+    connections: int
+    customers: int
+    invoices: int
+    events: int
+    workloads: list[str]
+    compare: Path | None
+
+
+def bench_backend(backend: str, config: BenchConfig, work: Path, logs: Path) -> dict[str, Any]:
+    """Seed one backend, start its servers, run every workload's rounds; the backend's report."""
+    cluster = PostgresCluster.start() if backend == "postgres" else None
     servers: list[Server] = []
     try:
-        pin_postgres(cluster)
-        cluster.psql("CREATE DATABASE bench")
-        url = cluster.url("bench")
+        if cluster is not None:
+            pin_postgres(cluster)
+            cluster.psql("CREATE DATABASE bench")
+            url = cluster.url("bench")
+        else:
+            url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
         env = server_env(url)
-        import_seconds = seed(env, work, customers, invoices, events)
-        print(f"bench: imported {invoices} invoices, {invoices * events} events in {import_seconds:.1f} s", flush=True)
+        import_seconds = seed(env, work, config.customers, config.invoices, config.events)
+        print(
+            f"bench {backend}: imported {config.invoices} invoices, {config.invoices * config.events} events in {import_seconds:.1f} s",
+            flush=True,
+        )
+        app = start_server(f"{backend}-app", env, logs)
+        servers.append(app)
+        limit = start_server(
+            f"{backend}-limit", env, logs, command=[sys.executable, str(ROOT / "bench" / "limit_app.py"), "--database", url]
+        )
+        servers.append(limit)
+        server_of = {"app": app, "limit": limit}
+        if config.compare is not None:
+            other = str(config.compare / ".venv" / "bin" / "invoicegraph")
+            compare = start_server(f"{backend}-compare", env, logs, command=[other, "serve"])
+            servers.append(compare)
+            server_of["compare"] = compare
+        port_of = {name: server.port for name, server in server_of.items()}
 
-        tuned = start_server("tuned", env, logs)
-        servers.append(tuned)
-        naive = start_server("naive", {**env, "INVOICEGRAPH_NAIVE_EXECUTION": "true"}, logs)
-        servers.append(naive)
-        port_of = {"tuned": tuned.port, "naive": naive.port}
-        server_of = {"tuned": tuned, "naive": naive}
-
-        drafts = [f"invo_{i}" for i in range(2, invoices) if i % 4][:16]
+        drafts = [f"invo_{i}" for i in range(2, config.invoices) if i % 4][:16]
         for invoice_id in [FULL_INVOICE, *drafts]:  # the drafts get their lines (the first refresh writes)
-            status, payload = call(tuned.port, Request("POST", f"/v1/invoices/{invoice_id}/refresh", b"{}", JSON_HEADERS))
+            status, payload = call(app.port, Request("POST", f"/v1/invoices/{invoice_id}/refresh", b"{}", JSON_HEADERS))
             if status != 200:
                 raise SystemExit(f"refresh of {invoice_id} failed: {status} {payload[:300]!r}")
-        specs = {name: spec for name, spec in workloads(drafts, 25).items() if name in chosen}
-        cases = {name: contestants(spec) for name, spec in specs.items()}
+        specs = {name: spec for name, spec in workloads(drafts, 25).items() if name in config.workloads}
+        cases = {name: contestants(spec, compare=config.compare is not None) for name, spec in specs.items()}
         for name, spec in specs.items():
-            register_persisted(tuned.port, spec["document"], spec["variables"][0])
+            for port in {app.port, *([port_of["compare"]] if "compare" in port_of else [])}:
+                register_persisted(port, spec["document"], spec["variables"][0])
             check_answers(name, port_of, cases[name])
 
         scripts = {(w, c.name): lua_script(c, work, None) for w, cs in cases.items() for c in cs}
-        # Warm-up: every contestant once, 1 s (pools, caches, lazy imports).
-        for w, cs in cases.items():
+        for w, cs in cases.items():  # warm-up, 1 s each: pools, caches, plans, lazy imports
             for c in cs:
-                wrk(server_of[c.server], scripts[(w, c.name)], 1, args.connections)
+                wrk(server_of[c.server], scripts[(w, c.name)], 1, config.connections)
 
         results: dict[str, Any] = {w: {c.name: {"rounds": []} for c in cs} for w, cs in cases.items()}
-        for round_index in range(rounds):
+        for round_index in range(config.rounds):
             for w, cs in cases.items():
                 order = cs[round_index % len(cs) :] + cs[: round_index % len(cs)]  # rotated: no fixed position
                 for c in order:
-                    stats = wrk(server_of[c.server], scripts[(w, c.name)], seconds, args.connections)
-                    results[w][c.name]["rounds"].append(stats)
+                    results[w][c.name]["rounds"].append(wrk(server_of[c.server], scripts[(w, c.name)], config.seconds, config.connections))
                 line = "  ".join(f"{c.name} {results[w][c.name]['rounds'][-1]['rps']:.0f}" for c in cs)
-                print(f"bench: round {round_index + 1}/{rounds} {w}: {line} rps", flush=True)
+                print(f"bench {backend}: round {round_index + 1}/{config.rounds} {w}: {line} rps", flush=True)
 
-        # Latency at a capped rate (wrk's per-connection delay): REST and our GraphQL at one common
-        # rate, half of the slowest one's median throughput; the naive server at half of its own.
+        # Latency at a capped rate (wrk's per-connection delay): every contestant of a workload at one
+        # common rate, half of the slowest one's median throughput.
         for w, cs in cases.items():
-            best = {c.name: median([r["rps"] for r in results[w][c.name]["rounds"]]) or 1.0 for c in cs}
-            common = min(v for k, v in best.items() if k != "naive") / 2
+            common = min(median([r["rps"] for r in results[w][c.name]["rounds"]]) or 1.0 for c in cs) / 2
             for c in cs:
-                rate = max(1.0, best["naive"] / 2 if c.name == "naive" else common)
-                connections = 2
-                # Enough requests for a p99, within bounds (the naive server gets the plain duration).
-                capped_seconds = seconds if c.name == "naive" else max(seconds, min(2 * seconds, 20 / rate))
+                rate, connections = max(1.0, common), 2
                 script = lua_script(c, work, 1000.0 * connections / rate)
-                stats = wrk(server_of[c.server], script, capped_seconds, connections)
+                stats = wrk(server_of[c.server], script, max(config.seconds, min(2 * config.seconds, 20 / rate)), connections)
                 results[w][c.name]["capped"] = {**stats, "target_rps": rate}
 
         counts = statement_counts(url, specs, (5, 25, 100))
         report = summarize(results, counts, cases)
-        report["machine"] = info
-        report["config"] = {
-            "quick": args.quick,
-            "rounds": rounds,
-            "seconds": seconds,
-            "connections": args.connections,
-            "data": {"customers": customers, "invoices": invoices, "events": invoices * events},
-            "import_seconds": round(import_seconds, 1),
-            "server_core": SERVER_CORE,
-            "client_and_postgres_core": CLIENT_CORE,
-            "elapsed_seconds": round(time.monotonic() - started, 1),
-        }
-        args.output.write_text(json.dumps(report, indent=2) + "\n")
-        print_table(report)
-        print(f"bench: wrote {args.output} in {report['config']['elapsed_seconds']:.0f} s", flush=True)
+        report["import_seconds"] = round(import_seconds, 1)
+        return report
     finally:
         for server in servers:
             server.process.terminate()
@@ -574,94 +578,144 @@ def main() -> None:
                 server.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.process.kill()
-        cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if cluster is not None:
+            cluster.stop()
 
 
-def summarize(results: dict[str, Any], counts: dict[str, Any], cases: dict[str, list[Contestant]]) -> dict[str, Any]:
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The service against the stack's limit and its REST routes (bench/README.md).")
+    parser.add_argument("--quick", action="store_true", help="Short run (a few minutes): small data, 3 rounds of 2 s.")
+    parser.add_argument("--backends", default="sqlite,postgres", help="Comma-separated: sqlite, postgres (default both).")
+    parser.add_argument("--rounds", type=int, help="Interleaved rounds (default 5; 3 with --quick).")
+    parser.add_argument("--seconds", type=float, help="wrk duration per contestant and round (default 8; 2 with --quick).")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8).")
+    parser.add_argument(
+        "--workloads", help="Comma-separated subset of full,fields,list,refresh,rfields (default: all; --quick: full,list,refresh)."
+    )
+    parser.add_argument(
+        "--compare", type=Path, help="Another checkout (with its .venv) whose server runs as graphql@B / rest@B: an A/B of two builds."
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    config = BenchConfig(
+        rounds=args.rounds or (3 if args.quick else 5),
+        seconds=args.seconds or (2.0 if args.quick else 8.0),
+        connections=args.connections,
+        customers=60 if args.quick else 200,
+        invoices=600 if args.quick else 4000,
+        events=5 if args.quick else 20,
+        workloads=[
+            w for w in (args.workloads or ("full,list,refresh" if args.quick else "full,fields,list,refresh,rfields")).split(",") if w
+        ],
+        compare=args.compare.resolve() if args.compare else None,
+    )
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
+    started = time.monotonic()
+    logs = ROOT / "bench" / "out"
+    logs.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print(f"bench: {info['cpu']}, {info['cores']} cores, load {info['load_average_at_start'][0]:.2f}", flush=True)
+    report: dict[str, Any] = {"backends": {}, "machine": info}
+    for backend in args.backends.split(","):
+        work = Path(tempfile.mkdtemp(prefix=f"invoicegraph-bench-{backend}-"))
+        try:
+            report["backends"][backend] = bench_backend(backend, config, work, logs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    report["config"] = {
+        "quick": args.quick,
+        "rounds": config.rounds,
+        "seconds": config.seconds,
+        "connections": config.connections,
+        "data": {"customers": config.customers, "invoices": config.invoices, "events": config.invoices * config.events},
+        "compare": str(config.compare) if config.compare else None,
+        "server_core": SERVER_CORE,
+        "client_and_postgres_core": CLIENT_CORE,
+        "elapsed_seconds": round(time.monotonic() - started, 1),
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    for backend, backend_report in report["backends"].items():
+        print_table(backend, backend_report)
+    print(f"bench: wrote {args.output} in {report['config']['elapsed_seconds']:.0f} s", flush=True)
+
+
+def _ratios(rounds: list[dict[str, Any]], base: list[dict[str, Any]]) -> tuple[float, float]:
+    """Medians of the same-round ratios to `base`: throughput (ours / base) and CPU per request (base's / ours)."""
+    rps = [r["rps"] / b["rps"] for r, b in zip(rounds, base, strict=True) if b["rps"]]
+    cpu = [
+        b["cpu_ms_per_request"] / r["cpu_ms_per_request"]
+        for r, b in zip(rounds, base, strict=True)
+        if r["cpu_ms_per_request"] and b["cpu_ms_per_request"]
+    ]
+    return round(median(rps) or 0, 3), round(median(cpu) or 0, 3)
+
+
+def summarize(results: dict[str, Any], counts: dict[str, int], cases: dict[str, list[Contestant]]) -> dict[str, Any]:
     workloads_out: dict[str, Any] = {}
     for w, cs in cases.items():
         rest_rounds = results[w]["rest"]["rounds"]
-        naive_rounds = results[w]["naive"]["rounds"]
+        limit_rounds = results[w]["limit"]["rounds"] if "limit" in results[w] else None
         contestants_out: dict[str, Any] = {}
         for c in cs:
             rounds = results[w][c.name]["rounds"]
-            ratios = [r["rps"] / b["rps"] for r, b in zip(rounds, rest_rounds, strict=True) if b["rps"]]
-            over_naive = [r["rps"] / b["rps"] for r, b in zip(rounds, naive_rounds, strict=True) if b["rps"]]
-            # The same ratio from server CPU per request (REST's / ours): steadier on a shared machine.
-            cpu_ratios = [
-                b["cpu_ms_per_request"] / r["cpu_ms_per_request"]
-                for r, b in zip(rounds, rest_rounds, strict=True)
-                if r["cpu_ms_per_request"] and b["cpu_ms_per_request"]
-            ]
+            to_rest, cpu_to_rest = _ratios(rounds, rest_rounds)
+            to_limit, cpu_to_limit = _ratios(rounds, limit_rounds) if limit_rounds else (None, None)
             capped = results[w][c.name]["capped"]
-            statements = counts["naive" if c.name == "naive" else "tuned"].get(f"{w}/{'rest' if c.name == 'rest' else 'graphql'}")
+            kind = "rest" if c.name.startswith("rest") else "graphql"
             contestants_out[c.name] = {
                 "rps_median": round(median([r["rps"] for r in rounds]) or 0, 1),
-                "ratio_to_rest_per_round": [round(x, 3) for x in ratios],
-                "ratio_to_rest_median": round(median(ratios) or 0, 3),
-                "ratio_to_naive_median": round(median(over_naive) or 0, 3),
-                "cpu_ratio_to_rest_median": round(median(cpu_ratios) or 0, 3),
+                "ratio_to_rest_median": to_rest,
+                "cpu_ratio_to_rest_median": cpu_to_rest,
+                "ratio_to_limit_median": to_limit,
+                "cpu_ratio_to_limit_median": cpu_to_limit,
                 "cpu_ms_per_request_median": round(median([r["cpu_ms_per_request"] for r in rounds]) or 0, 3),
                 "p50_ms": round(capped["p50_us"] / 1000, 2),
                 "p99_ms": round(capped["p99_us"] / 1000, 2),
-                "capped_rps": round(capped["rps"], 1),
                 "capped_target_rps": round(capped["target_rps"], 1),
                 "non2xx": sum(r["non2xx"] for r in rounds) + capped["non2xx"],
                 "socket_errors": sum(r["socket_errors"] for r in rounds) + capped["socket_errors"],
-                "statements_per_request": statements,
+                "statements_per_request": None if c.name == "limit" or "@" in c.name else counts.get(f"{w}/{kind}"),
                 "rounds": rounds,
             }
         workloads_out[w] = contestants_out
-    sizes = sorted({int(k.rsplit("/", 1)[1]) for k in counts["tuned"] if k.startswith("list/rest/")})
-    scaling = {
-        mode: {kind: {size: counts[mode].get(f"list/{kind}/{size}") for size in sizes} for kind in ("rest", "graphql")}
-        for mode in ("tuned", "naive")
-    }
-    scaling["naive"].pop("rest")
-    targets = {}
-    for w, floor in TARGETS.items():
+    sizes = sorted({int(k.rsplit("/", 1)[1]) for k in counts if k.startswith("list/rest/")})
+    scaling = {kind: {size: counts.get(f"list/{kind}/{size}") for size in sizes} for kind in ("rest", "graphql")}
+    targets: dict[str, Any] = {}
+    for w, floor in TARGETS_REST.items():
         if w in workloads_out:
             best = max(workloads_out[w]["graphql"]["ratio_to_rest_median"], workloads_out[w]["persisted"]["ratio_to_rest_median"])
-            targets[w] = {
-                "graphql_cpu": workloads_out[w]["graphql"]["cpu_ratio_to_rest_median"],
-                "target": floor,
-                "graphql": workloads_out[w]["graphql"]["ratio_to_rest_median"],
-                "best": best,
-                "met": best >= floor,
-            }
-    constant = all(len(set(v.values())) == 1 for v in scaling["tuned"].values())
-    targets["statements_constant_in_list_size"] = {"met": constant}
+            targets[f"{w} graphql/rest"] = {"value": best, "target": floor, "met": best >= floor}
+    for (w, name), floor in TARGETS_LIMIT.items():
+        if w in workloads_out:
+            value = workloads_out[w][name]["ratio_to_limit_median"] or 0
+            targets[f"{w} {name}/limit"] = {"value": value, "target": floor, "met": value >= floor}
+    targets["statements constant in list size"] = {"met": all(len(set(v.values())) == 1 for v in scaling.values())}
     return {"workloads": workloads_out, "statements_by_list_size": scaling, "targets": targets}
 
 
-def print_table(report: dict[str, Any]) -> None:
+def print_table(backend: str, report: dict[str, Any]) -> None:
     header = (
-        f"{'workload':<8} {'contestant':<10} {'rps':>8} {'x REST':>7} {'x naive':>8} {'CPU ms/req':>10} {'x REST CPU':>10} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'SQL/req':>7}"
+        f"{'workload':<8} {'contestant':<10} {'rps':>7} {'x limit':>7} {'x REST':>7} {'CPU ms/req':>10} {'x limit CPU':>11} "
+        f"{'x REST CPU':>10} {'p50 ms':>7} {'p99 ms':>7} {'SQL/req':>7}"
     )
-    print()
+    print(f"\n{backend}")
     print(header)
     print("-" * len(header))
     for w, cs in report["workloads"].items():
         for name, c in cs.items():
+            limit = f"{c['ratio_to_limit_median']:>7.2f}" if c["ratio_to_limit_median"] is not None else f"{'':>7}"
+            limit_cpu = f"{c['cpu_ratio_to_limit_median']:>11.2f}" if c["cpu_ratio_to_limit_median"] is not None else f"{'':>11}"
             print(
-                f"{w:<8} {name:<10} {c['rps_median']:>8.0f} {c['ratio_to_rest_median']:>7.2f} {c['ratio_to_naive_median']:>8.2f} "
-                f"{c['cpu_ms_per_request_median']:>10.2f} {c['cpu_ratio_to_rest_median']:>10.2f} {c['p50_ms']:>7.1f} {c['p99_ms']:>7.1f} {c['statements_per_request'] or '':>7}"
+                f"{w:<8} {name:<10} {c['rps_median']:>7.0f} {limit} {c['ratio_to_rest_median']:>7.2f} {c['cpu_ms_per_request_median']:>10.2f} "
+                f"{limit_cpu} {c['cpu_ratio_to_rest_median']:>10.2f} {c['p50_ms']:>7.1f} {c['p99_ms']:>7.1f} {c['statements_per_request'] or '':>7}"
             )
     print()
-    scaling = report["statements_by_list_size"]
-    for mode, kinds in scaling.items():
-        for kind, by_size in kinds.items():
-            print(f"statements per list request, {mode} {kind}: " + ", ".join(f"{s} items: {n}" for s, n in by_size.items()))
-    for w, t in report["targets"].items():
-        if "target" in t:
-            verdict = "met" if t["met"] else "NOT met"
-            print(
-                f"target {w}: GraphQL/REST {t['graphql']:.2f} rps, {t['graphql_cpu']:.2f} CPU (best {t['best']:.2f}) >= {t['target']}: {verdict}"
-            )
-        else:
-            print(f"target {w}: {'met' if t['met'] else 'NOT met'}")
+    for kind, by_size in report["statements_by_list_size"].items():
+        print(f"statements per list request, {kind}: " + ", ".join(f"{s} items: {n}" for s, n in by_size.items()))
+    for name, t in report["targets"].items():
+        shown = f"{t['value']:.2f} >= {t['target']}: " if "value" in t else ""
+        print(f"target {name}: {shown}{'met' if t['met'] else 'NOT met'}")
 
 
 if __name__ == "__main__":

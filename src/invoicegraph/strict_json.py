@@ -4,8 +4,8 @@
   `{"query": "{__typename}", "query": "mutation {…}"}` would run what a proxy or log that reads the
   first one never saw.
 - `NaN`, `Infinity` and `-Infinity` are refused (not JSON).
-- Nesting deeper than `MAX_DEPTH` is refused before the parser recurses that far (a 1,000-deep value
-  would otherwise end in a RecursionError: a 500 for a malformed request).
+- Nesting deeper than `MAX_DEPTH` is refused (the parser's own recursion limit, around 1,000 levels, is
+  an error here too, never a 500; what reads the value later never recurses that deep).
 
 The standard library's parser reads it, with a hook per object: orjson is faster but keeps the last
 of two equal keys silently. On a GraphQL or REST body (a few hundred bytes) the difference is a few
@@ -26,38 +26,29 @@ class MalformedJSON(ValueError):
 
 def loads(raw: bytes | str) -> Any:
     """The JSON value of `raw`, strictly (see the module text); raises MalformedJSON."""
-    _check_depth(raw)
     try:
-        return json.loads(raw, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
+        value = json.loads(raw, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
     except MalformedJSON:
         raise
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise MalformedJSON("The body is not valid JSON.") from None
+    if _deeper_than(value, MAX_DEPTH):
+        raise MalformedJSON(f"The body nests deeper than {MAX_DEPTH} levels.")
+    return value
 
 
-def _check_depth(raw: bytes | str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH by counting brackets outside strings (one linear pass)."""
-    text = raw.encode() if isinstance(raw, str) else raw
-    if text.count(b"[") + text.count(b"{") <= MAX_DEPTH:
-        return  # cannot be deeper than its bracket count
-    depth = 0
-    in_string = escaped = False
-    for byte in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise MalformedJSON(f"The body nests deeper than {MAX_DEPTH} levels.")
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than `limit` levels (a walk over containers only)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

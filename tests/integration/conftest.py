@@ -1,4 +1,4 @@
-"""Fixtures of the integration tests: the import-format example loaded, and a client helper for GraphQL calls."""
+"""Fixtures of the integration tests: the example import file loaded, and a client helper for GraphQL calls."""
 
 from __future__ import annotations
 

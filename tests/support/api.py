@@ -1,4 +1,4 @@
-"""A client helper for GraphQL calls on the import-format example (fixtures `data` and `api`: tests/integration/conftest.py)."""
+"""A client helper for GraphQL calls on the example import file (fixtures `data` and `api`: tests/integration/conftest.py)."""
 
 from __future__ import annotations
 

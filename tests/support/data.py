@@ -1,4 +1,4 @@
-"""Import files for tests: the import-format example, changed as a test needs, loaded for real."""
+"""Import files for tests: the example import file, changed as a test needs, loaded for real."""
 
 from __future__ import annotations
 

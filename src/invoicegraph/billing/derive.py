@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import validation
-from invoicegraph.billing.inputs import DerivationInputs
-from invoicegraph.billing.money import CONTEXT, amount, format_decimal, parse_amount, round_money
+from invoicegraph.billing.inputs import DerivationInputs, StoredTaxRate
+from invoicegraph.billing.local_amounts import LocalAmounts, local_currency
+from invoicegraph.billing.money import CONTEXT, amount, parse_amount, round_money
+from invoicegraph.billing.rate_book import SALES_TAX, RateBook
 from invoicegraph.billing.records import parse_instant
 from invoicegraph.billing.tax import EXCLUDING_TAX, TaxedLine, category_entries, tax_lines
 from invoicegraph.billing.totals import balance, balance_fields, tax_summary
-from invoicegraph.billing.treatment import RateBook, decide, treat
+from invoicegraph.billing.treatment import applies_country_rates, decide, treat
 from invoicegraph.billing.validation import ValidationEntry
 
 _NO_PERIOD = datetime(1970, 1, 1, tzinfo=UTC)
@@ -43,6 +45,8 @@ class DerivedInvoice:
     tax_rates: list[dict[str, Any]]
     # The billing entity's registration chosen for the customer's country (§5 step 3a); None = its own.
     used_tax_registration_id: str | None
+    # The sales tax rate used (§5 step 2) and where it came from; None when no sales tax applied.
+    sales_tax: StoredTaxRate | None = None
 
     @property
     def has_blocking_error(self) -> bool:
@@ -74,10 +78,20 @@ def recompute_derived(periods: Sequence[Mapping[str, Any]], inputs: DerivationIn
 def _recompute(periods: Sequence[Mapping[str, Any]], inputs: DerivationInputs) -> DerivedInvoice:
     currency = inputs.billing_currency
     result: list[dict[str, Any]] = sorted((copy.deepcopy(dict(p)) for p in periods), key=lambda p: int(p.get("period_order", 0)))
-    ends = [parse_instant(p["end_at"]) for p in result if p.get("end_at")]
+    ends = {id(p): parse_instant(p["end_at"]) for p in result if p.get("end_at")}
+    invoice_end = max(ends.values(), default=_NO_PERIOD)
+    book = RateBook(inputs.stored_tax_rates, inputs.tax_rate_table, inputs.relookup_tax_rates)
     decision = decide(inputs.tax)
-    book = RateBook(inputs.stored_tax_rates, inputs.tax_rate_table, inputs.relookup_tax_rates, max(ends, default=_NO_PERIOD))
+    if decision.kind == SALES_TAX:
+        used = book.sales_tax(inputs.tax.invoice_sales_tax_percentage, inputs.tax.subscription_sales_tax_percentage)
+        decision = replace(decision, sales_tax_percentage=used.percentage if used else None)
     stated_key = "amount_excluding_tax" if inputs.pricing_amount_type == EXCLUDING_TAX else "amount_including_tax"
+    local = LocalAmounts(
+        currency,
+        local_currency(decision.country, currency) if applies_country_rates(decision) else None,
+        inputs.shown_exchange_rates,
+        inputs.exchange_rates,
+    )
 
     flat: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
     for period in result:
@@ -86,7 +100,10 @@ def _recompute(periods: Sequence[Mapping[str, Any]], inputs: DerivationInputs) -
             group["lines"] = sorted(group.get("lines") or [], key=lambda line: int(line.get("line_order", 0)))
             flat.extend((period, group, line) for line in group["lines"])
 
-    treatments = [treat(decision, _product_category(line, inputs.product_tax_categories), book) for _, _, line in flat]
+    treatments = [
+        treat(decision, _product_category(line, inputs.product_tax_categories), book, ends.get(id(period), invoice_end))
+        for period, _, line in flat
+    ]
     sources = [round_money(parse_amount(line.get(stated_key)), currency) for _, _, line in flat]
     buckets = [(id(period), id(group)) for period, group, _ in flat]
     taxed = tax_lines(sources, treatments, inputs.pricing_amount_type, currency, buckets)
@@ -97,34 +114,34 @@ def _recompute(periods: Sequence[Mapping[str, Any]], inputs: DerivationInputs) -
         line["amount_excluding_tax"] = amount(line_tax.net, currency)
         line["amount_including_tax"] = amount(line_tax.gross, currency)
         line["tax_categories"] = category_entries([line_tax], currency)
+        local.add(line["tax_categories"], ends.get(id(period), invoice_end))
         by_group.setdefault(id(group), []).append(line_tax)
         by_period.setdefault(id(period), []).append(line_tax)
     for period in result:
+        at = ends.get(id(period), invoice_end)
         _set_totals(period, by_period.get(id(period), []), currency)
+        local.add(period["tax_categories"], at)
         for group in period["groups"]:
             _set_totals(group, by_group.get(id(group), []), currency)
+            local.add(group["tax_categories"], at)
 
     invoice_categories = category_entries(taxed, currency)
     notes = [note for entry in invoice_categories for note in entry["notes"]]
     summary = tax_summary(taxed, decision.country, list(dict.fromkeys(notes)), currency)
+    if ends:  # an invoice without periods has nothing to convert, and no period end to look a rate up at
+        local.add([*invoice_categories, summary], invoice_end)
     totals = balance(parse_amount(summary["total_amount"]), inputs.paid_amount, currency)
-    entries = [*decision.validation, *book.missing, *_exchange_rate_errors(result, currency)]
+    entries = [*decision.validation, *book.missing, *_exchange_rate_errors(result, currency), *local.missing]
+    if inputs.invoice_type == "STANDARD" and totals.total < 0:
+        entries.append(validation.negative_total(summary["total_amount"]["quantity"], currency))
     return DerivedInvoice(
         periods=result,
         tax_categories=invoice_categories,
         tax_summary=summary,
         validation_result=validation.unique(entries),
-        tax_rates=[
-            {
-                "category": rate.category,
-                "country": rate.country,
-                "percentage": format_decimal(rate.percentage),
-                "name": rate.name,
-                "tax_rate_id": rate.tax_rate_id,
-            }
-            for rate in book.used_rates()
-        ],
+        tax_rates=[rate.as_dict() for rate in book.used_rates()],
         used_tax_registration_id=decision.used_tax_registration_id,
+        sales_tax=book.used.get((SALES_TAX, "US", None)),
         **balance_fields(totals, currency),
     )
 

@@ -82,6 +82,8 @@ class _Rater:
                 tax_rate_table=inputs.tax_rates,
                 relookup_tax_rates=True,
                 paid_amount=inputs.paid_amount,
+                invoice_type="STANDARD",
+                exchange_rates=inputs.exchange_rates,
             ),
         )
         lines = [line for p in derived.periods for g in p["groups"] for line in g["lines"]]

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
-from invoicegraph.billing.money import parse_decimal
+from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.records import (
     Record,
+    format_instant,
     opt_decimal,
     opt_instant,
     opt_int,
@@ -254,13 +256,17 @@ class RatingInputs:
 
 @dataclass(frozen=True)
 class StoredTaxRate:
-    """The rate an invoice used for a (category, country); kept until a TAX_RATES refresh."""
+    """A rate an invoice used: for a (category, country) and the period ending at `period_end_at`
+    (None: every period, as stored before rates were kept per period, and for sales tax). `source`
+    says where it came from: the rate table, the invoice's own or the subscription's sales tax."""
 
     category: str
     country: str
     percentage: Decimal
     name: str
     tax_rate_id: str | None = None
+    period_end_at: datetime | None = None
+    source: str | None = None
 
     @classmethod
     def from_record(cls, record: Record) -> StoredTaxRate:
@@ -270,7 +276,20 @@ class StoredTaxRate:
             percentage=parse_decimal(record.get("percentage")),
             name=opt_str(record, "name") or req_str(record, "category"),
             tax_rate_id=opt_str(record, "tax_rate_id"),
+            period_end_at=opt_instant(record, "period_end_at"),
+            source=opt_str(record, "source"),
         )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "country": self.country,
+            "percentage": format_decimal(self.percentage),
+            "name": self.name,
+            "tax_rate_id": self.tax_rate_id,
+            "period_end_at": format_instant(self.period_end_at) if self.period_end_at else None,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -288,3 +307,9 @@ class DerivationInputs:
     paid_amount: Decimal = Decimal(0)
     # Fallback for lines stored without `tax_category` (e.g. imported ONE_OFF lines): product id -> category.
     product_tax_categories: Mapping[str, str] = field(default_factory=dict)
+    # The invoice's type: a STANDARD invoice may not total below 0 (§9.16). None: not checked.
+    invoice_type: str | None = None
+    # The exchange rate table, for the tax amounts in local currency (§9.18), and the rates the stored
+    # invoice's local amounts show: kept before the table (empty for a FULL refresh, which reads it again).
+    exchange_rates: tuple[ExchangeRate, ...] = ()
+    shown_exchange_rates: tuple[ExchangeRate, ...] = ()

@@ -66,10 +66,9 @@ def volume(tiers: tuple[Tier, ...], q: Decimal) -> Decimal:
     """The single tier `q` falls into prices all `q` units, plus that tier's flat price. q = 0 costs 0."""
     if q <= 0:
         return Decimal(0)
-    for tier, up_to in _bounded(tiers):
-        if up_to is None or q <= up_to:
-            return q * tier.unit_price + tier.flat_price
-    raise AssertionError("the last tier is open-ended")
+    # The last tier is open-ended (`_bounded`), so some tier always holds q.
+    tier = next(tier for tier, up_to in _bounded(tiers) if up_to is None or q <= up_to)
+    return q * tier.unit_price + tier.flat_price
 
 
 def _bounded(tiers: tuple[Tier, ...]) -> list[tuple[Tier, Decimal | None]]:

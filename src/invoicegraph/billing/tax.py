@@ -112,5 +112,10 @@ def category_entry(treatment: Treatment, base: Decimal, tax: Decimal, notes: Seq
         "category": treatment.category,
         "local_amounts": None,
         "notes": list(notes),
-        "rates": [],
+        # The rate that makes up the percentage (one: no tax here is made of several), with its tax.
+        "rates": (
+            [{"name": treatment.name, "percentage": format_decimal(treatment.percentage), "tax_amount": amount(tax, currency)}]
+            if treatment.rated
+            else []
+        ),
     }

@@ -6,16 +6,20 @@ The steps run in the spec's order; the first that matches decides the treatment 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pycountry
 
 from invoicegraph.billing import validation
-from invoicegraph.billing.inputs import StoredTaxRate, TaxRate
+from invoicegraph.billing.inputs import TaxRate
 from invoicegraph.billing.tax_facts import TaxFacts
 from invoicegraph.billing.validation import ValidationEntry
+
+if TYPE_CHECKING:  # the book looks rates up with `lookup_rate` below
+    from invoicegraph.billing.rate_book import RateBook
 
 # The 27 member states of the European Union, ISO 3166-1 alpha-2 (Greece is GR here, not VAT's EL).
 EU_MEMBER_STATES = frozenset(
@@ -42,7 +46,7 @@ _NO_LOOKUP = {"ZERO": ("ZERO", "Zero rated"), "NO_TAX": ("ZERO", "Zero rated"), 
 class TaxDecision:
     kind: str  # EXEMPT | SALES_TAX | COUNTRY_RATES | REVERSE_CHARGE | OUTSIDE_SCOPE
     country: str  # whose rules apply: tax_summary.country_code
-    sales_tax_percentage: Decimal | None = None
+    sales_tax_percentage: Decimal | None = None  # under SALES_TAX, as the rate book settles it
     used_tax_registration_id: str | None = None
     validation: tuple[ValidationEntry, ...] = ()
 
@@ -56,10 +60,13 @@ def decide(facts: TaxFacts) -> TaxDecision:
         notes.append(validation.missing_customer_country(entity.country))
         country = entity.country
     notes.extend(validation.tax_id_not_valid(t.id) for t in customer.tax_ids if t.valid == "NOT_VALID")
-    result = _decide(facts, country)
-    if result.kind == SALES_TAX and result.sales_tax_percentage is None:
-        notes.insert(0, validation.missing_sales_tax())
-    return replace(result, validation=tuple(notes))
+    return replace(_decide(facts, country), validation=tuple(notes))
+
+
+def applies_country_rates(decision: TaxDecision) -> bool:
+    """Whether a country's rates (§5 step 5, the rate table) tax the invoice; sales tax is a percentage
+    the invoice or subscription gives, not a country's rates."""
+    return decision.kind == COUNTRY_RATES
 
 
 def _decide(facts: TaxFacts, country: str) -> TaxDecision:
@@ -67,7 +74,7 @@ def _decide(facts: TaxFacts, country: str) -> TaxDecision:
     if customer.tax_exempt:  # 1
         return TaxDecision(EXEMPT, entity.country)
     if entity.country == "US" and country == "US":  # 2
-        return TaxDecision(SALES_TAX, "US", sales_tax_percentage=facts.sales_tax_percentage)
+        return TaxDecision(SALES_TAX, "US")
     if entity.country in EU_MEMBER_STATES:  # 3
         registration = next((r for r in entity.tax_registrations if r.country == country), None)
         if registration is not None:  # a
@@ -102,36 +109,6 @@ def lookup_rate(table: Iterable[TaxRate], country: str, category: str, at: datet
     return max(valid, key=lambda rate: (rate.valid_from is not None, rate.valid_from or at, rate.id))
 
 
-@dataclass
-class RateBook:
-    """Rates per (category, country): the stored ones kept, the others looked up; records what was used."""
-
-    stored: tuple[StoredTaxRate, ...]
-    table: tuple[TaxRate, ...]
-    relookup: bool
-    at: datetime
-    used: dict[tuple[str, str], StoredTaxRate] = field(default_factory=dict)
-    missing: list[ValidationEntry] = field(default_factory=list)
-
-    def rate(self, category: str, country: str) -> StoredTaxRate | None:
-        key = (category, country)
-        if key in self.used:
-            return self.used[key]
-        found = None if self.relookup else next((s for s in self.stored if (s.category, s.country) == key), None)
-        if found is None:
-            row = lookup_rate(self.table, country, category, self.at)
-            if row is not None:
-                found = StoredTaxRate(category, country, row.percentage, row.name, row.id)
-        if found is None:
-            self.missing.append(validation.missing_tax_rate(category, country, self.at))
-            return None
-        self.used[key] = found
-        return found
-
-    def used_rates(self) -> list[StoredTaxRate]:
-        return [self.used[key] for key in sorted(self.used, key=lambda k: (k[1], k[0]))]
-
-
 @dataclass(frozen=True)
 class Treatment:
     """How one line is taxed: the tax_categories entry key (category, percentage) plus name and notes."""
@@ -140,10 +117,12 @@ class Treatment:
     percentage: Decimal
     name: str
     notes: tuple[str, ...] = ()
+    rated: bool = False  # the percentage is a rate (a country's or sales tax), listed in `rates`
 
 
-def treat(decision: TaxDecision, product_category: str, book: RateBook) -> Treatment:
-    """The treatment of a line whose product has `product_category` (STANDARD when unknown)."""
+def treat(decision: TaxDecision, product_category: str, book: RateBook, at: datetime) -> Treatment:
+    """The treatment of a line whose product has `product_category` (STANDARD when unknown), in the
+    period ending at `at` (where a country's rates are looked up, docs/billing-decisions.md)."""
     zero = Decimal(0)
     if decision.kind == EXEMPT:
         return Treatment("EXEMPT", zero, "Tax exempt", (NOTE_EXEMPT,))
@@ -155,8 +134,10 @@ def treat(decision: TaxDecision, product_category: str, book: RateBook) -> Treat
         category, name = _NO_LOOKUP[product_category]
         return Treatment(category, zero, name)
     if decision.kind == SALES_TAX:
-        return Treatment("SALES_TAX", decision.sales_tax_percentage or zero, "Sales tax")
-    rate = book.rate(product_category, decision.country)
+        if decision.sales_tax_percentage is None:
+            return Treatment("SALES_TAX", zero, "Sales tax")
+        return Treatment("SALES_TAX", decision.sales_tax_percentage, "Sales tax", rated=True)
+    rate = book.rate(product_category, decision.country, at)
     if rate is None:
         return Treatment(product_category, zero, f"{product_category} (no rate)")
-    return Treatment(product_category, rate.percentage, rate.name)
+    return Treatment(product_category, rate.percentage, rate.name, rated=True)

@@ -59,3 +59,14 @@ def missing_customer_country(entity_country: str) -> ValidationEntry:
 
 def tax_id_not_valid(tax_id: str) -> ValidationEntry:
     return warning(f"Customer tax id {tax_id} is marked not valid; it is not used for reverse charge")
+
+
+def missing_local_exchange_rate(billing_currency: str, local_currency: str, at: datetime) -> ValidationEntry:
+    return error(
+        f"No exchange rate from {billing_currency} to {local_currency} at or before {format_instant(at)}; "
+        f"the tax amounts cannot be shown in {local_currency}"
+    )
+
+
+def negative_total(total: str, currency: str) -> ValidationEntry:
+    return error(f"The invoice total would be {total} {currency}: a STANDARD invoice cannot be negative; issue a credit invoice instead")

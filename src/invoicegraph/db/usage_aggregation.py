@@ -3,7 +3,8 @@
 Each (period, usage-priced item) becomes one SELECT over the customer's events for that meter value
 in `[start_at, end_at)`, filtered by the item's conditions and aggregated as the item asks; the
 SELECTs are joined with UNION ALL so the whole invoice costs one round trip. The pure reference for
-what each aggregate means is `billing.usage.aggregate`; the tests compare the two.
+what each aggregate means is `billing.usage.aggregate`; tests/integration/db compares the two on
+generated events, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ def _property(name: str) -> ColumnElement[Any]:
 
 def _condition(condition: Condition) -> ColumnElement[bool]:
     actual = _property(condition.property)
+    # As in the reference: a condition without a value equals nothing (and differs from everything).
     if condition.comparator == "EQUALS":
-        return and_(actual.is_not(None), actual == (condition.value or ""))
+        return and_(actual.is_not(None), actual == condition.value) if condition.value is not None else literal(False)
     if condition.comparator == "NOT_EQUALS":
-        return or_(actual.is_(None), actual != (condition.value or ""))
+        return or_(actual.is_(None), actual != condition.value) if condition.value is not None else literal(True)
     if condition.comparator == "IN":
         return and_(actual.is_not(None), actual.in_(condition.values)) if condition.values else literal(False)
     if condition.comparator == "NOT_IN":
@@ -77,7 +79,11 @@ def _aggregate(question: UsageQuestion, dialect: str, where: list[ColumnElement[
     if question.aggregation == "MAX":
         return func.decimal_max(value) if exact else func.max(value)
     if question.aggregation == "LATEST":
-        latest = select(value).where(*where).order_by(_events.c.timestamp.desc(), _events.c.reference.desc()).limit(1)
+        # Ties go to the greatest reference by code point, as in Python: PostgreSQL would otherwise
+        # order by the database's collation (case and punctuation weighed by locale). SQLite's default
+        # collation already compares bytes.
+        reference = _events.c.reference.collate("C") if dialect == "postgresql" else _events.c.reference
+        latest = select(value).where(*where).order_by(_events.c.timestamp.desc(), reference.desc()).limit(1)
         return latest.scalar_subquery()
     return func.decimal_sum(value) if exact else func.sum(value)
 

@@ -13,7 +13,7 @@ validation cache), and walk a fragment once per spread, so a chain of fragments 
 the next one ten times costs 10^n steps. Here every fragment is measured once (memoized) and its
 count multiplied by its spreads: amplification is still counted, in linear time.
 
-Token counting is graphql-core's (`parse(max_tokens=…)`, set by Strawberry's `MaxTokensLimiter`);
+Token counting is graphql-core's (`parse(max_tokens=…)`, called by graphql/documents.py);
 its syntax error is recoded by `recode_parse_error`.
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, computed_field, model_validator
 from pydantic_core import PydanticCustomError
@@ -76,6 +76,10 @@ class CouponDuration(Record):
         return self
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class CouponLimitedTo(Record):
     product_category_ids: list[str] = Field(default_factory=list)
     product_ids: list[ProductId] = Field(default_factory=list)
@@ -91,7 +95,10 @@ class CouponRecord(Record):
     description: str | None = None
     status: Literal["DRAFT", "ACTIVE", "INACTIVE", "DEPRECATED", "ARCHIVED"] = "ACTIVE"
     discount: CouponDiscount
-    duration: CouponDuration = CouponDuration(type="FOREVER")
+    # Absent or null means ONE_TIME ("null means once"): stored as null, so the API shows null. No
+    # default in the JSON Schema either: a default there would tell other tools a missing duration is
+    # something it is not.
+    duration: CouponDuration | None = Field(default=None, json_schema_extra=_no_default)
     limited_to: CouponLimitedTo | None = None
     start_at: Instant | None = None
     end_at: Instant | None = None

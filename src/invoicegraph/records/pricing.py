@@ -55,8 +55,9 @@ USAGE_FIELDS = ("aggregation", "aggregation_property", "conditions")
 
 class Tier(Record):
     up_to: PositiveDecimal | None
-    unit_price: DecimalStr
-    flat_price: DecimalStr = "0"
+    # Prices are not negative (docs/billing-decisions.md); only a FLAT price may be, as a credit line.
+    unit_price: NonNegativeDecimal
+    flat_price: NonNegativeDecimal = "0"
 
 
 class Condition(Record):
@@ -95,12 +96,13 @@ class PricingItem(Record):
     product_id: ProductId
     description: str | None = None
     model: PricingModel
+    # A negative FLAT price is the explicit form of a credit line (§9.16); every other price is zero or more.
     price: DecimalStr | None = None
-    unit_price: DecimalStr | None = None
+    unit_price: NonNegativeDecimal | None = None
     tiers: list[Tier] | None = None
-    flat_price: DecimalStr | None = None
+    flat_price: NonNegativeDecimal | None = None
     package_size: PositiveDecimal | None = None
-    package_price: DecimalStr | None = None
+    package_price: NonNegativeDecimal | None = None
     meter_value_id: MeterValueId | None = None
     # Default SUM for usage-priced items; None for items without a meter value (quantity 1).
     aggregation: Aggregation | None = None

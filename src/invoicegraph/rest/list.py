@@ -131,7 +131,7 @@ async def list_invoices(request: Request) -> Response:
         limit = whole_number(request, "limit", default=DEFAULT_LIMIT, maximum=request.app.state.settings.max_page_size)
         page = page_number(request, limit)
         query = _query(request)
-        # As the vendor's list: periods and lines only when asked for (docs/rest.md, docs/decisions.md).
+        # As the vendor's list: periods and lines only when asked for (docs/rest.md).
         periods, lines = boolean(request, "include_periods") is True, boolean(request, "include_lines") is True
         database = read_database(request)
         try:

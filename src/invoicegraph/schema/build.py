@@ -48,7 +48,7 @@ class BillingSchema(strawberry.federation.Schema):
         representations: list[FederationAny],
     ) -> list[FederationAny]:
         # Entities are invoices, customers and billing entities: what INVOICE.VIEW reads (docs/api.md). First,
-        # so that a request without a credential is told so (http/anonymous_gate.py relies on it).
+        # so that a request without a credential is told so (graphql/anonymous.py relies on it).
         require_any(info, (INVOICE_VIEW,))
         # Checked before any representation is looked at: the count is the cost.
         limit: int = info.context.settings.max_entities

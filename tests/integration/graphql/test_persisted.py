@@ -1,4 +1,4 @@
-"""Persisted queries: Apollo's APQ protocol and the allow-list of trusted documents (http/persisted.py)."""
+"""Persisted queries: Apollo's APQ protocol and the allow-list of trusted documents (graphql/persisted.py)."""
 
 from __future__ import annotations
 

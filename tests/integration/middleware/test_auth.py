@@ -147,7 +147,7 @@ async def test_readiness_reports_migrations_at_head(client: httpx.AsyncClient) -
 
 def test_every_root_field_checks_the_credential_itself() -> None:
     # The anonymous gate lets guarded root fields run so that each answers UNAUTHORISED at its path;
-    # a root field without a check would be refused whole by the gate (http/anonymous_gate.py).
+    # a root field without a check would be refused whole by the gate (graphql/anonymous.py).
     schema = build_schema()._schema
     for root in (schema.query_type, schema.mutation_type):
         assert root is not None

@@ -52,7 +52,7 @@ async def test_refresh_answers_the_vendor_invoice(client: httpx.AsyncClient) -> 
     assert "version" not in invoice  # ours, not the vendor's
     assert invoice["payment_status"] == "UNPAID"
     # Our bookkeeping stays inside: no line product/category/stated amount, no snapshot meter value id,
-    # no platform key on embedded records; a payment action embeds its acceptor (§2.3).
+    # no platform key on embedded records; a payment action embeds its acceptor (docs/rest.md).
     lines = [line for period in invoice["periods"] for group in period["groups"] for line in group["lines"]]
     assert lines
     assert not any({"product_id", "tax_category", "amount"} & set(line) for line in lines)

@@ -1,6 +1,6 @@
 """Two tenants loaded through the real importer, with an API key and a bearer token each.
 
-Tenant A is the import-format example (`plat_acme`). Tenant B (`plat_beta`) is the same file with its
+Tenant A is the example import file (`plat_acme`). Tenant B (`plat_beta`) is the same file with its
 platform, key, customer and invoice ids renamed ("globex" → "initech") and its names changed, while
 other record ids (billing entity `enti_nl`, products, meters…) stay the same in both: composite keys
 make those two different rows, which is exactly where a lookup by id alone would leak.

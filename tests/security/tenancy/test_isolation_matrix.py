@@ -1,4 +1,4 @@
-"""The tenant-isolation matrix (reliability-security.md §7), on SQLite and PostgreSQL.
+"""The tenant-isolation matrix (docs/api.md: tenants never see each other), on SQLite and PostgreSQL.
 
 Two platforms, each with an API key and a bearer token. Case 8 (every tenant table has an indexed,
 non-null platform_id) is `tests/unit/db/test_tables.py`'s and the tenant guard's; case 9 (a fuzzing run

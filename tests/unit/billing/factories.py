@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,23 @@ from invoicegraph.billing.inputs import (
 )
 
 D = Decimal
+
+
+def refusal(call: Callable[[], object]) -> str:
+    """The message of the ValueError `call` raises (the whole message, for an exact comparison)."""
+    try:
+        call()
+    except ValueError as error:
+        return str(error)
+    raise AssertionError("no ValueError was raised")
+
+
+def examples(default: int) -> int:
+    """Hypothesis examples per property test. `make mutate` runs the covering tests once per mutant and
+    asks for fewer through INVOICEGRAPH_TEST_EXAMPLES; `make test` runs the default."""
+    return int(os.environ.get("INVOICEGRAPH_TEST_EXAMPLES", default))
+
+
 NOV_1 = datetime(2026, 11, 1, tzinfo=UTC)
 DEC_1 = datetime(2026, 12, 1, tzinfo=UTC)
 JAN_1 = datetime(2027, 1, 1, tzinfo=UTC)
@@ -186,6 +204,7 @@ def derive(
 def rerun(rated: RatedInvoice, inputs: RatingInputs) -> DerivedInvoice:
     """A later non-FULL refresh of the same invoice: stored rates kept, nothing re-rated."""
     from invoicegraph.billing.inputs import StoredTaxRate
+    from invoicegraph.billing.local_amounts import shown_rates
 
     return recompute_derived(
         rated.derived.periods,
@@ -196,5 +215,8 @@ def rerun(rated: RatedInvoice, inputs: RatingInputs) -> DerivedInvoice:
             stored_tax_rates=tuple(StoredTaxRate.from_record(r) for r in rated.derived.tax_rates),
             tax_rate_table=inputs.tax_rates,
             paid_amount=inputs.paid_amount,
+            invoice_type="STANDARD",
+            exchange_rates=inputs.exchange_rates,
+            shown_exchange_rates=shown_rates(rated.derived.as_dict()),
         ),
     )

@@ -6,9 +6,10 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invoicegraph.billing.coupons import add_period
 from invoicegraph.billing.inputs import BillingPeriod, Coupon, ExchangeRate, InvoicePeriodInput, PromotionCode, Subscription
 
-from .factories import DEC_1, JAN_1, NOV_1, flat, lines_of, q, rate
+from .factories import DEC_1, JAN_1, NOV_1, examples, flat, lines_of, q, rate, refusal
 
 BASE = flat("94.50")
 
@@ -74,7 +75,7 @@ def test_a_group_that_nets_below_zero_gets_no_discount() -> None:
     assert discounts(rate(items, coupons=[pct("coup_20", "20"), fixed("coup_1", "1.00")], coupon_ids=["coup_20", "coup_1"])) == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     prices=st.lists(st.decimals(min_value=D("-50"), max_value=D("80"), places=2), min_size=1, max_size=4),
     products=st.lists(st.sampled_from(("prod_std", "prod_red", "prod_api")), min_size=4, max_size=4),
@@ -204,3 +205,15 @@ def test_amount_coupon_without_a_rate_is_zero_and_a_blocking_error() -> None:
 
 def test_unknown_coupon_ids_are_ignored() -> None:
     assert discounts(rate([BASE], coupon_ids=["coup_missing"])) == []
+
+
+def test_add_period_counts_calendar_periods_and_clamps_month_ends() -> None:
+    start = datetime(2028, 1, 31, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("DAY", 2)) == datetime(2028, 2, 2, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("WEEK", 2)) == datetime(2028, 2, 14, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("MONTH", 1)) == datetime(2028, 2, 29, 6, tzinfo=UTC)  # a leap year
+    assert add_period(start, BillingPeriod("MONTH", 13)) == datetime(2029, 2, 28, 6, tzinfo=UTC)
+    assert add_period(start, BillingPeriod("MONTH", 11)) == datetime(2028, 12, 31, 6, tzinfo=UTC)
+    assert add_period(datetime(2028, 2, 29, tzinfo=UTC), BillingPeriod("YEAR", 1)) == datetime(2029, 2, 28, tzinfo=UTC)
+    assert add_period(datetime(2028, 3, 15, tzinfo=UTC), BillingPeriod("YEAR", 2)) == datetime(2030, 3, 15, tzinfo=UTC)
+    assert refusal(lambda: add_period(start, BillingPeriod("QUARTER", 1))) == "unknown period type 'QUARTER'"

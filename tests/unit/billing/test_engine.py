@@ -1,7 +1,9 @@
 """`rate_invoice` and `recompute_derived` end to end: shapes, usage lines, determinism, no-op refresh."""
 
+import hashlib
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 from invoicegraph.billing import DerivationInputs, rate_invoice, recompute_derived
@@ -9,10 +11,12 @@ from invoicegraph.billing.inputs import (
     Coupon,
     CustomerTaxFacts,
     EntityTaxFacts,
+    ExchangeRate,
     InvoicePeriodInput,
     MeterValue,
     PricingPlan,
     Product,
+    PromotionCode,
     RatingInputs,
     Subscription,
     TaxFacts,
@@ -171,7 +175,7 @@ def test_line_tax_categories_and_amounts_shape() -> None:
             "category": "STANDARD",
             "local_amounts": None,
             "notes": [],
-            "rates": [],
+            "rates": [{"name": "BTW", "percentage": "21", "tax_amount": {"quantity": "21.00", "currency": "EUR"}}],
         }
     ]
     assert rated.derived.tax_summary == {
@@ -183,7 +187,15 @@ def test_line_tax_categories_and_amounts_shape() -> None:
         "country_code": "NL",
     }
     assert rated.derived.tax_rates == [
-        {"category": "STANDARD", "country": "NL", "percentage": "21", "name": "BTW", "tax_rate_id": "txrt_nl_std"}
+        {
+            "category": "STANDARD",
+            "country": "NL",
+            "percentage": "21",
+            "name": "BTW",
+            "tax_rate_id": "txrt_nl_std",
+            "period_end_at": "2026-12-01T00:00:00Z",
+            "source": "TABLE",
+        }
     ]
 
 
@@ -259,3 +271,52 @@ def test_coupons_on_including_tax_invoices_discount_the_gross() -> None:
     rated = rate([flat("121.00")], pricing_amount_type="INCLUDING_TAX", coupons=[coupon], coupon_ids=["coup_10"])
     summary = rated.derived.tax_summary
     assert (q(summary["base_amount"]), q(summary["tax_amount"]), q(summary["total_amount"])) == ("90.00", "18.90", "108.90")
+
+
+def test_the_rated_invoice_hands_over_every_field_it_owns() -> None:
+    rated = rate([flat("100.00")])
+    assert set(rated.as_dict()) == {
+        "periods", "tax_categories", "tax_summary", "invoice_amount_including_tax", "paid_invoice_amount", "open_invoice_amount",
+        "closed_invoice_amount", "payment_status", "validation_result", "tax_rates", "used_tax_registration_id",
+        "meter_value_ids", "coupons", "promotion_codes", "used_exchange_rates", "has_usage_based_pricing",
+    }  # fmt: skip
+    owned = rated.as_dict()
+    assert (owned["paid_invoice_amount"], owned["open_invoice_amount"], owned["closed_invoice_amount"]) == (
+        {"quantity": "0.00", "currency": "EUR"},
+        {"quantity": "121.00", "currency": "EUR"},
+        {"quantity": "0.00", "currency": "EUR"},
+    )
+    assert (owned["payment_status"], owned["used_tax_registration_id"], owned["meter_value_ids"], owned["has_usage_based_pricing"]) == (
+        "UNPAID",
+        None,
+        [],
+        False,
+    )
+    assert (owned["coupons"], owned["promotion_codes"], owned["used_exchange_rates"]) == ([], [], [])
+
+
+def test_a_discount_line_names_its_coupon_code_and_converted_amount() -> None:
+    # 10.00 USD off at USD->EUR 0.9 = 9.00 EUR, through the promotion code TENOFF; its id follows the documented
+    # rule: sha256 of "invoice | period index | subscription | coupon | coupon id | code id | tax category".
+    coupon = Coupon("coup_usd", "Ten dollars", "ACTIVE", "AMOUNT", amount=D("10.00"), amount_currency="USD", duration_type="FOREVER")
+    code = PromotionCode("prom_1", "TENOFF", "coup_usd")
+    usd_eur = ExchangeRate("fxrt_1", "USD", "EUR", D("0.9"), datetime(2026, 11, 1, tzinfo=UTC), "ECB")
+    rated = rate([flat("100.00")], coupons=[coupon], promotion_codes=[code], promotion_code_ids=["prom_1"], exchange_rates=[usd_eur])
+    discount = lines_of(rated)[1]
+    digest = hashlib.sha256(b"invo_1|0|psub_1|coupon|coup_usd|prom_1|STANDARD").hexdigest()[:24]
+    assert discount["id"] == f"invl_{digest}"
+    assert discount["description"] == "Ten dollars (TENOFF)"
+    assert discount["amount_excluding_tax"] == {"quantity": "-9.00", "currency": "EUR"}
+    assert discount["details"]["amount"] == {"quantity": "-9.00", "currency": "EUR"}
+    assert discount["details"]["pricing_currency"] == "USD"
+    assert discount["details"]["pricing_amount"] == {"quantity": "-10.00", "currency": "USD"}
+    assert discount["details"]["used_exchange_rates"] == [
+        {"currency": "EUR", "base_currency": "USD", "rate_timestamp": "2026-11-01T00:00:00Z", "rate": "0.9", "source": "ECB"}
+    ]
+    assert (discount["discount_type"], discount["coupon_data"]) == ("AMOUNT", {"coupon_id": "coup_usd", "promotion_code_id": "prom_1"})
+    assert rated.promotion_codes == [{"promotion_code_details": {"promotion_code_id": "prom_1", "code": "TENOFF"}, "coupon_id": "coup_usd"}]
+    # The same coupon without a code: no pricing amount when no conversion was needed, and no code in the id.
+    plain = rate([flat("100.00")], coupons=[replace(coupon, amount_currency="EUR")], coupon_ids=["coup_usd"])
+    line = lines_of(plain)[1]
+    assert line["id"] == f"invl_{hashlib.sha256(b'invo_1|0|psub_1|coupon|coup_usd||STANDARD').hexdigest()[:24]}"
+    assert (line["description"], line["details"]["pricing_currency"], line["details"]["pricing_amount"]) == ("Ten dollars", None, None)

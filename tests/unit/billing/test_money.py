@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from invoicegraph.billing.distribution import proportional_shares
 from invoicegraph.billing.money import amount, format_decimal, minor_units, parse_decimal, round_money
 
 
@@ -57,3 +58,28 @@ def test_percentages_print_without_trailing_zeros() -> None:
     assert format_decimal(Decimal("20.50")) == "20.5"
     assert format_decimal(Decimal("1E+2")) == "100"
     assert format_decimal(Decimal("0.000")) == "0"
+
+
+def test_format_decimal_prints_plain_digits_at_any_length() -> None:
+    assert format_decimal(Decimal("0.0000001")) == "0.0000001"
+    assert format_decimal(Decimal("1E+3")) == "1000"
+    assert format_decimal(Decimal("20.50")) == "20.5"
+    assert format_decimal(Decimal("-0.00")) == "0"
+    assert format_decimal(Decimal("1234567890123456789012345678.9")) == "1234567890123456789012345678.9"  # beyond 28 digits
+
+
+def test_proportional_shares_of_nothing_are_zero() -> None:
+    assert proportional_shares(Decimal("10.00"), [Decimal(0), Decimal(0)]) == [Decimal(0), Decimal(0)]
+    assert proportional_shares(Decimal("10.00"), [Decimal(1), Decimal(3)]) == [Decimal("2.5"), Decimal("7.5")]
+
+
+def test_currency_codes_and_their_decimals() -> None:
+    from invoicegraph.billing.money import has_valid_scale, is_currency
+
+    assert (is_currency("EUR"), is_currency("XAU"), is_currency("XYZ")) == (True, False, False)  # gold has no minor unit
+    assert has_valid_scale(Decimal("1.23"), "EUR")
+    assert not has_valid_scale(Decimal("1.234"), "EUR")
+    assert has_valid_scale(Decimal("1.234"), "BHD")
+    assert has_valid_scale(Decimal("100"), "JPY")
+    assert not has_valid_scale(Decimal("1.5"), "JPY")
+    assert has_valid_scale(Decimal("1E+2"), "JPY")

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from invoicegraph.billing import DerivationInputs, RatedInvoice, RatingInputs, rate_invoice, recompute_derived
+from invoicegraph.billing.country_currency import country_currency
 from invoicegraph.billing.inputs import (
     Coupon,
     ExchangeRate,
@@ -23,7 +24,7 @@ from invoicegraph.billing.inputs import (
 )
 from invoicegraph.billing.money import minor_units
 
-from .factories import PRODUCTS, RATE_TABLE, rerun, tax_facts
+from .factories import PRODUCTS, RATE_TABLE, examples, rerun, tax_facts
 
 NOV_1 = datetime(2026, 11, 1, tzinfo=UTC)
 PERIODS = (
@@ -156,7 +157,7 @@ def sum_categories(entries: list[dict[str, Any]], key: str) -> Decimal:
     return sum((dec(entry[key]) for entry in entries), Decimal(0))
 
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -206,7 +207,9 @@ def test_every_amount_has_exactly_its_currency_decimals(inputs: RatingInputs) ->
         decimals = minor_units(amount["currency"])
         text = amount["quantity"]
         assert (len(text.split(".")[1]) if "." in text else 0) == decimals, path
-        if ".details." not in path and ".meter_value." not in path:
+        if ".local_amounts." in path:
+            assert amount["currency"] == country_currency(rated.derived.tax_summary["country_code"]) != inputs.billing_currency, path
+        elif ".details." not in path and ".meter_value." not in path:
             assert amount["currency"] == inputs.billing_currency, path
 
 
@@ -241,7 +244,17 @@ def test_refresh_of_an_unchanged_invoice_is_a_no_op(inputs: RatingInputs) -> Non
     # A TAX_RATES refresh against the same table changes nothing either.
     relooked = recompute_derived(
         rated.derived.periods,
-        DerivationInputs(inputs.billing_currency, inputs.pricing_amount_type, inputs.tax, (), inputs.tax_rates, True, inputs.paid_amount),
+        DerivationInputs(
+            inputs.billing_currency,
+            inputs.pricing_amount_type,
+            inputs.tax,
+            (),
+            inputs.tax_rates,
+            True,
+            inputs.paid_amount,
+            invoice_type="STANDARD",
+            exchange_rates=inputs.exchange_rates,
+        ),
     )
     assert relooked == rated.derived
 

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from invoicegraph.billing import DerivationInputs, recompute_derived
-from invoicegraph.billing.inputs import StoredTaxRate, TaxIdFact, TaxRate
+from invoicegraph.billing import DerivationInputs, DerivedInvoice, recompute_derived
+from invoicegraph.billing.inputs import StoredTaxRate, TaxFacts, TaxIdFact, TaxRate
 from invoicegraph.billing.treatment import EU_MEMBER_STATES, decide, lookup_rate
 
 from .factories import RATE_TABLE, derive, flat, q, rate, stored_periods, tax_facts
@@ -213,7 +213,15 @@ def test_a_rate_not_stored_yet_is_looked_up_even_without_a_tax_rates_refresh() -
     )
     assert q(invoice.tax_summary["tax_amount"]) == "19.00"
     assert invoice.tax_rates == [
-        {"category": "STANDARD", "country": "DE", "percentage": "19", "name": "MwSt", "tax_rate_id": "txrt_de_std"}
+        {
+            "category": "STANDARD",
+            "country": "DE",
+            "percentage": "19",
+            "name": "MwSt",
+            "tax_rate_id": "txrt_de_std",
+            "period_end_at": "2026-12-01T00:00:00Z",
+            "source": "TABLE",
+        }
     ]
 
 
@@ -257,3 +265,127 @@ def test_a_group_discounted_to_nothing_gets_no_rounding_unit_of_tax() -> None:
     assert sum(line.net for line in group_a) == Decimal("0.00")
     # The tax group's total is the same either way.
     assert sum(line.tax for line in lines) == sum(line.tax for line in flat)
+
+
+def test_a_rate_stored_per_period_is_kept_for_its_period_and_one_without_a_period_for_all() -> None:
+    two = [
+        *stored_periods(["100.00"]),
+        {**stored_periods(["100.00"])[0], "period_order": 1, "start_at": "2026-12-01T00:00:00Z", "end_at": "2027-01-01T00:00:00Z"},
+    ]
+    nov, dec = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    per_period = (
+        StoredTaxRate("STANDARD", "NL", D("20"), "BTW 20", "txrt_a", nov, "TABLE"),
+        StoredTaxRate("STANDARD", "NL", D("22"), "BTW 22", "txrt_b", dec, "TABLE"),
+    )
+    invoice = recompute_derived(two, DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), per_period, RATE_TABLE))
+    assert [q(p["tax_categories"][0]["tax_amount"]) for p in invoice.periods] == ["20.00", "22.00"]
+    # Stored before rates were kept per period: it stands for both periods, and is now stored for each.
+    legacy = (StoredTaxRate("STANDARD", "NL", D("20"), "BTW (old)", "txrt_old"),)
+    kept = recompute_derived(two, DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), legacy, RATE_TABLE))
+    assert [q(p["tax_categories"][0]["tax_amount"]) for p in kept.periods] == ["20.00", "20.00"]
+    assert kept.tax_rates == [
+        {
+            "category": "STANDARD",
+            "country": "NL",
+            "percentage": "20",
+            "name": "BTW (old)",
+            "tax_rate_id": "txrt_old",
+            "period_end_at": end,
+            "source": "TABLE",
+        }
+        for end in ("2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z")
+    ]
+    # A sales tax entry is not a country's rate, even for the same category name.
+    other = (StoredTaxRate("STANDARD", "NL", D("5"), "Sales tax", None, None, "SUBSCRIPTION"),)
+    looked_up = recompute_derived(stored_periods(["100.00"]), DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), other, RATE_TABLE))
+    assert q(looked_up.tax_summary["tax_amount"]) == "21.00"
+
+
+def test_the_sales_tax_rate_is_stored_with_where_it_came_from() -> None:
+    def run(facts: TaxFacts, stored: tuple[StoredTaxRate, ...] = (), relookup: bool = False) -> DerivedInvoice:
+        return recompute_derived(
+            stored_periods(["100.00"]), DerivationInputs("USD", "EXCLUDING_TAX", facts, stored, RATE_TABLE, relookup_tax_rates=relookup)
+        )
+
+    from_subscription = run(tax_facts("US", "US", subscription_pct="6"))
+    assert from_subscription.tax_rates == [
+        {
+            "category": "SALES_TAX",
+            "country": "US",
+            "percentage": "6",
+            "name": "Sales tax",
+            "tax_rate_id": None,
+            "period_end_at": None,
+            "source": "SUBSCRIPTION",
+        }
+    ]
+    stored = (StoredTaxRate("SALES_TAX", "US", D("8.875"), "Sales tax", None, None, "SUBSCRIPTION"),)
+    assert q(run(tax_facts("US", "US", subscription_pct="6"), stored).tax_summary["tax_amount"]) == "8.88"
+    assert q(run(tax_facts("US", "US", subscription_pct="6"), stored, relookup=True).tax_summary["tax_amount"]) == "6.00"
+    own = run(tax_facts("US", "US", invoice_pct="7", subscription_pct="6"), stored)
+    assert q(own.tax_summary["tax_amount"]) == "7.00"
+    assert own.tax_rates[0]["source"] == "INVOICE"
+    assert own.sales_tax == StoredTaxRate("SALES_TAX", "US", D("7"), "Sales tax", None, None, "INVOICE")
+    # A stored entry of the invoice's own percentage is not kept in place of the subscription's.
+    mine = (StoredTaxRate("SALES_TAX", "US", D("7"), "Sales tax", None, None, "INVOICE"),)
+    assert q(run(tax_facts("US", "US", subscription_pct="6"), mine).tax_summary["tax_amount"]) == "6.00"
+    missing = run(tax_facts("US", "US"))
+    assert missing.validation_result == [
+        {
+            "status": "ERROR",
+            "details": "Sales tax percentage is missing: the billing entity and the customer are both in US; "
+            "set sales_tax_percentage on the invoice or its first subscription",
+        }
+    ]
+    assert missing.tax_categories[0]["rates"] == []
+
+
+def test_whole_invoice_treatments_are_named() -> None:
+    names = {
+        "EXEMPT": derive(["100.00"], tax=tax_facts("NL", "NL", exempt=True)),
+        "REVERSE_CHARGE": derive(["100.00"], tax=tax_facts("NL", "DE")),
+        "OUTSIDE_SCOPE": derive(["100.00"], tax=tax_facts("NL", "US")),
+    }
+    assert {kind: invoice.tax_categories[0]["name"] for kind, invoice in names.items()} == {
+        "EXEMPT": "Tax exempt",
+        "REVERSE_CHARGE": "Reverse charge",
+        "OUTSIDE_SCOPE": "Outside scope",
+    }
+
+
+def test_overlapping_rates_prefer_the_latest_start_then_the_greatest_id() -> None:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    open_start = TaxRate("txrt_z", "NL", "STANDARD", D("19"), "BTW", None)
+    started = TaxRate("txrt_a", "NL", "STANDARD", D("21"), "BTW", datetime(2012, 10, 1, tzinfo=UTC))
+    later = TaxRate("txrt_b", "NL", "STANDARD", D("22"), "BTW", datetime(2020, 1, 1, tzinfo=UTC))
+    same_start = TaxRate("txrt_c", "NL", "STANDARD", D("23"), "BTW", datetime(2020, 1, 1, tzinfo=UTC))
+    assert lookup_rate((open_start, started), "NL", "STANDARD", at) == started
+    assert lookup_rate((started, open_start), "NL", "STANDARD", at) == started
+    assert lookup_rate((later, started, open_start), "NL", "STANDARD", at) == later
+    assert lookup_rate((same_start, later), "NL", "STANDARD", at) == same_start
+    assert lookup_rate((later, same_start), "NL", "STANDARD", at) == same_start
+    assert lookup_rate((open_start,), "NL", "REDUCED", at) is None
+
+
+def test_a_stored_line_without_category_takes_its_product_s_else_standard() -> None:
+    periods = stored_periods(["100.00", "100.00", "100.00"], categories=["", "REDUCED", ""])
+    periods[0]["groups"][0]["lines"][2]["product_id"] = None
+    invoice = recompute_derived(
+        periods,
+        DerivationInputs("EUR", "EXCLUDING_TAX", tax_facts(), tax_rate_table=RATE_TABLE, product_tax_categories={"prod_std": "REDUCED"}),
+    )
+    lines = invoice.periods[0]["groups"][0]["lines"]
+    assert [line["tax_categories"][0]["category"] for line in lines] == ["REDUCED", "REDUCED", "STANDARD"]
+
+
+def test_the_latest_start_wins_whatever_the_ids_say() -> None:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    later = TaxRate("txrt_a", "NL", "STANDARD", D("22"), "BTW", datetime(2020, 1, 1, tzinfo=UTC))
+    earlier = TaxRate("txrt_z", "NL", "STANDARD", D("21"), "BTW", datetime(2012, 10, 1, tzinfo=UTC))
+    assert lookup_rate((earlier, later), "NL", "STANDARD", at) == later
+
+
+def test_every_distinct_finding_is_kept_errors_first() -> None:
+    # A missing rate (ERROR) and a tax id marked not valid (WARNING), each once, the error first.
+    invoice = derive(["100.00", "5.00"], tax=tax_facts("NL", "FR", kind="INDIVIDUAL", tax_ids=[TaxIdFact("FR1", "NOT_VALID")]))
+    assert [entry["status"] for entry in invoice.validation_result] == ["ERROR", "WARNING"]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from invoicegraph.billing.totals import balance, payment_status
 
-from .factories import derive, q, tax_facts
+from .factories import derive, examples, q, tax_facts
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def cents(count: int) -> D:
     return D(f"{count}e-2")  # the constructor is exact in any context (scaleb would round)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_STORABLE_CENTS, _STORABLE_CENTS)
 def test_open_and_closed_are_exact_for_every_storable_amount(total_cents: int, paid_cents: int) -> None:
     # balance() is also called outside the engine (reading a stored invoice), in the default

@@ -1,7 +1,7 @@
 """Plain helpers for the schema tests: a request context with fake loaders and sample rows.
 
 Loaders are real aiodataloader DataLoaders over in-memory tables, built inside the running event loop
-(as `get_context` does per request); each records the batches it was asked for.
+(as the GraphQL endpoint does per request, graphql/endpoint.py); each records the batches it was asked for.
 """
 
 from __future__ import annotations

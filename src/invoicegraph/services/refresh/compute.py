@@ -25,9 +25,11 @@ from invoicegraph.billing.inputs import (
     Subscription,
     TaxRate,
 )
-from invoicegraph.billing.money import parse_amount
+from invoicegraph.billing.local_amounts import shown_rates
+from invoicegraph.billing.money import format_decimal, parse_amount
+from invoicegraph.billing.rate_book import FROM_SUBSCRIPTION
 from invoicegraph.services.refresh import snapshots
-from invoicegraph.services.refresh.facts import tax_facts
+from invoicegraph.services.refresh.facts import own_sales_tax_percentage, tax_facts
 from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import expand
 
@@ -119,11 +121,18 @@ def _rating_inputs(invoice: Record, sources: Sources, facts: Any) -> RatingInput
     )
 
 
-def _apply_derived(invoice: Record, derived: DerivedInvoice) -> Record:
+def _apply_derived(invoice: Record, derived: DerivedInvoice, platform: Record) -> Record:
     result = {**invoice, **derived.as_dict()}
     registration_id = result.pop("used_tax_registration_id", None)
     result["used_tax_registration"] = snapshots.used_tax_registration(invoice.get("billing_entity_details"), registration_id)
-    # The hold (§2): a blocking problem puts the invoice on hold; a later clean refresh lifts only
+    # The percentage used shows on the invoice (docs/billing-decisions.md); the invoice's own is kept as given.
+    used = derived.sales_tax
+    result["sales_tax_percentage"] = (
+        format_decimal(used.percentage) if used is not None and used.source == FROM_SUBSCRIPTION else own_sales_tax_percentage(invoice)
+    )
+    result.pop(snapshots.FOOTNOTE_FROM_PLATFORM, None)
+    result.update(snapshots.footnote(invoice, platform))
+    # The hold (docs/refresh.md): a blocking problem puts the invoice on hold; a later clean refresh lifts only
     # a hold that a refresh set, never one a person set.
     if derived.has_blocking_error:
         if not invoice.get("on_hold"):
@@ -145,7 +154,7 @@ def compute(invoice: Record, sources: Sources, types: tuple[str, ...], now: str)
     if "FULL" in types and refreshed.get("type") == "STANDARD":
         rated = rate_invoice(_rating_inputs(refreshed, sources, facts))
         extra = {k: v for k, v in rated.as_dict().items() if k not in rated.derived.as_dict()}
-        return _apply_derived({**refreshed, **extra}, rated.derived)
+        return _apply_derived({**refreshed, **extra}, rated.derived, sources.platform)
     derived = recompute_derived(
         refreshed.get("periods") or [],
         DerivationInputs(
@@ -157,6 +166,10 @@ def compute(invoice: Record, sources: Sources, types: tuple[str, ...], now: str)
             relookup_tax_rates="TAX_RATES" in parts,
             paid_amount=_paid(refreshed),
             product_tax_categories={p["id"]: p.get("tax_category") or "STANDARD" for p in sources.products.values()},
+            invoice_type=refreshed.get("type"),
+            exchange_rates=tuple(ExchangeRate.from_record(r) for r in sources.exchange_rates),
+            # FULL reads the exchange rates again (docs/refresh.md); the other types keep those shown.
+            shown_exchange_rates=() if "FULL" in types else shown_rates(refreshed),
         ),
     )
-    return _apply_derived(refreshed, derived)
+    return _apply_derived(refreshed, derived, sources.platform)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoicegraph.billing.money import parse_decimal
+from invoicegraph.billing.rate_book import FROM_SUBSCRIPTION, SALES_TAX
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 
 Record = dict[str, Any]
@@ -63,11 +64,20 @@ def _percentage(value: Any) -> Decimal | None:
     return None if value is None else parse_decimal(value)
 
 
+def own_sales_tax_percentage(invoice: Record) -> Any:
+    """The invoice's own `sales_tax_percentage`; None when the one it shows was copied from its
+    subscription by an earlier refresh (docs/billing-decisions.md), which the stored rates record."""
+    for rate in invoice.get("tax_rates") or []:
+        if rate.get("category") == SALES_TAX and rate.get("source") == FROM_SUBSCRIPTION:
+            return None
+    return invoice.get("sales_tax_percentage")
+
+
 def tax_facts(customer_snapshot: Record, entity_snapshot: Record, invoice: Record, subscriptions: list[Record]) -> TaxFacts:
     first = subscriptions[0] if subscriptions else {}
     return TaxFacts(
         customer=customer_facts(customer_snapshot),
         entity=entity_facts(entity_snapshot),
-        invoice_sales_tax_percentage=_percentage(invoice.get("sales_tax_percentage")),
+        invoice_sales_tax_percentage=_percentage(own_sales_tax_percentage(invoice)),
         subscription_sales_tax_percentage=_percentage(first.get("sales_tax_percentage")),
     )

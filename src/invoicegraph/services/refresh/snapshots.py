@@ -1,15 +1,18 @@
 """The copies a refresh writes onto an invoice (docs/refresh.md), built from live records.
 
-Pure functions over record dicts (import-format shape). `copied_at` moves only when the copy's
+Pure functions over record dicts (as an import file gives them: docs/importing.md). `copied_at` moves only when the copy's
 content changed, so refreshing an unchanged customer writes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 Record = dict[str, Any]
+# An internal key (not a vendor field): the footnote shown is the platform's default, not the invoice's own.
+FOOTNOTE_FROM_PLATFORM = "footnote_from_platform"
 
 
 def _address(holder: Record) -> Record | None:
@@ -85,7 +88,7 @@ def keep_copied_at(new: Record, old: Record | None, now: str) -> Record:
 
 
 def used_tax_registration(entity_snapshot: Record | None, registration_id: str | None) -> Record | None:
-    """The registration the tax decision chose (§5 step 3a), from the entity's copy."""
+    """The registration the tax treatment chose (billing/treatment.py), from the entity's copy."""
     if entity_snapshot is None or registration_id is None:
         return None
     for registration in entity_snapshot.get("tax_registrations") or []:
@@ -94,10 +97,23 @@ def used_tax_registration(entity_snapshot: Record | None, registration_id: str |
     return None
 
 
+def custom_field_id(value: Record) -> str | None:
+    """The id of the custom field a value belongs to (the vendor's CustomFieldValue.id is the custom
+    field's resource id): the one given with the value, else one derived from the field's reference,
+    so every value of the same field, on any record, names the same field. None without either."""
+    given = value.get("id")
+    if isinstance(given, str) and given:
+        return given
+    reference = value.get("reference")
+    if not isinstance(reference, str) or not reference:
+        return None
+    return f"cfld_{hashlib.sha256(reference.encode()).hexdigest()[:24]}"
+
+
 def _custom_field(value: Record) -> Record:
     values = value.get("values")
     return {
-        "id": value.get("id"),
+        "id": custom_field_id(value),
         "reference": value.get("reference"),
         "value": value.get("value"),
         "values": list(values) if isinstance(values, list) else [],
@@ -124,7 +140,7 @@ def other_custom_fields(subscriptions: Sequence[Record], entity: Record | None) 
             found.append(
                 {
                     "resource": {"type": resource_type, "id": owner["id"]},
-                    "id": value.get("id") or f"{owner['id']}:{reference}",
+                    "id": custom_field_id(value),
                     "reference": reference,
                     "name": value.get("name"),
                     "value": value.get("value"),
@@ -132,6 +148,18 @@ def other_custom_fields(subscriptions: Sequence[Record], entity: Record | None) 
                 }
             )
     return found
+
+
+def footnote(invoice: Record, platform: Record) -> Record:
+    """`footnote` and its internal marker (docs/billing-decisions.md): the invoice's own footnote, else
+    the platform's default (`settings.footnote`), followed as the platform changes it."""
+    own = None if invoice.get(FOOTNOTE_FROM_PLATFORM) else invoice.get("footnote")
+    if own:
+        return {"footnote": own}
+    default = (platform.get("settings") or {}).get("footnote")
+    if default:
+        return {"footnote": default, FOOTNOTE_FROM_PLATFORM: True}
+    return {"footnote": own}
 
 
 def purchase_order_number(subscriptions: Sequence[Record]) -> str | None:
@@ -193,7 +221,7 @@ def payment_action(acceptor: Record) -> Record:
 
 def pay_invoice_link(acceptors: Sequence[Record], stored: Record | None) -> Record | None:
     """The hosted page where the customer pays (PortalUrlLink), from the first acceptor, in the
-    refresh's order, that has one to give (docs/decisions.md):
+    refresh's order, that has one to give (docs/refresh.md):
 
     - a CUSTOM_REDIRECT acceptor with a URL: that page (it does not expire, no portal URL resource);
     - a PAYMENT_GATEWAY acceptor collecting by LINK: the link the payment portal issued for this

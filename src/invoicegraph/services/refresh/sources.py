@@ -117,9 +117,11 @@ async def read_sources(session: AsyncSession, platform_id: str, invoice: Record,
     found = first[tables.Subscription]
     subscriptions = [found[s] for s in subscription_ids if s in found]
     platform = await read_platform(session, platform_id)
-    catalogue_kinds: tuple[Table, ...] = (tables.Product, tables.TaxRate)
+    # Every refresh recomputes the tax amounts in local currency (docs/billing-decisions.md), which may
+    # need a rate the invoice has not used yet: the exchange rates come in the same statement.
+    catalogue_kinds: tuple[Table, ...] = (tables.Product, tables.TaxRate, tables.ExchangeRate)
     if full:
-        catalogue_kinds += (tables.Meter, tables.ExchangeRate)
+        catalogue_kinds += (tables.Meter,)
     catalogue = await catalogues(session, platform_id, catalogue_kinds)
     sources = Sources(
         platform=platform,
@@ -128,6 +130,7 @@ async def read_sources(session: AsyncSession, platform_id: str, invoice: Record,
         subscriptions=subscriptions,
         products={p["id"]: p for p in catalogue[tables.Product]},
         tax_rates=catalogue[tables.TaxRate],
+        exchange_rates=catalogue[tables.ExchangeRate],
     )
     if payment_acceptors:
         sources.payment_acceptors = await _payment_acceptors(session, platform_id, invoice, sources)
@@ -146,7 +149,6 @@ async def read_sources(session: AsyncSession, platform_id: str, invoice: Record,
         coupon_ids = [c for s in subscriptions for c in s.get("coupon_ids") or []]
         coupon_ids += [p["coupon_id"] for p in sources.promotion_codes.values() if p.get("coupon_id")]
         sources.coupons = await records_by_id(session, tables.Coupon, platform_id, coupon_ids)
-        sources.exchange_rates = catalogue[tables.ExchangeRate]
         sources.first_invoices = await _first_invoices(session, platform_id, [s["id"] for s in subscriptions])
         sources.usage = await aggregate_usage(session, platform_id, invoice["customer_id"], usage_questions(invoice, list(plans.values())))
     return sources

@@ -84,7 +84,7 @@ async def split(split_settings: Settings) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def loaded(split: Database, replication: Replication, tmp_path: Path) -> dict[str, Any]:
-    """The import-format example, imported on the primary and replayed by the replica."""
+    """The example import file, imported on the primary and replayed by the replica."""
     data = example()
     await load(split, tmp_path, data, "example.json")
     replication.caught_up()

@@ -97,6 +97,7 @@ async def _peak_import_memory(tmp_path: Path, events_per_invoice: int) -> int:
     return peak
 
 
+@pytest.mark.timeout(900)  # two imports in their own processes: minutes on a loaded machine
 async def test_memory_does_not_grow_with_the_number_of_events(tmp_path: Path) -> None:
     # 50,000 against 200,000 events (same records otherwise): the peak of traced Python memory may
     # differ only by noise, not by anything proportional to 150,000 events (~ tens of MB if kept).

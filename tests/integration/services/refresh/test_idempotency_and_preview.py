@@ -1,4 +1,4 @@
-"""Idempotency keys (docs/refresh.md) and the dry run (§6)."""
+"""Idempotency keys and the dry run (docs/refresh.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""refreshInvoice FULL on the import-format example, over HTTP, on SQLite and PostgreSQL."""
+"""refreshInvoice FULL on the example import file, over HTTP, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
