@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from invoicegraph.auth.credential_cache import CredentialCache
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import ApiKey
@@ -54,9 +55,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = GraphQLEndpoint(schema, settings=settings, database=database)
     tokens = TokenVerifier(settings)
     feed = event_feed(database, settings)
-    subscriptions = Subscriptions(
-        schema, graphql, settings=settings, database=database, authenticator=Authenticator(database, tokens), feed=feed
-    )
+    # A WebSocket's checks read its key every time (no credential cache): a socket is opened rarely and
+    # lives long, and its periodic re-check is what closes a revoked key's sockets.
+    socket_authenticator = Authenticator(database, tokens, keys=CredentialCache(0))
+    subscriptions = Subscriptions(schema, graphql, settings=settings, database=database, authenticator=socket_authenticator, feed=feed)
     running: list[EventWork] = []
     metrics = observability.telemetry.metrics
     if metrics is not None:
@@ -100,7 +102,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # A database outage anywhere below (credential lookup included) answers a retryable 503.
             Middleware(DatabaseOutageMiddleware),
             # Every response, refusals included, carries X-REQUEST-ID.
-            Middleware(AuthMiddleware, database=database, tokens=tokens),
+            Middleware(AuthMiddleware, database=database, tokens=tokens, credential_cache_seconds=settings.credential_cache_seconds),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         # Unknown routes and wrong methods answer the same coded JSON as every other refusal.

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     max_repeated_fields: int = Field(
         10, ge=1, description="Maximum times one response name (field or alias) may be selected directly in one selection set."
     )
+    credential_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description=(
+            "How long a serving process keeps an API key it verified before reading it again. A key revoked by another "
+            "process is refused within this many seconds; 0 reads the key on every request."
+        ),
+    )
     cors_allow_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list). Empty: no CORS headers.")
 
     log_format: Literal["json", "console"] | None = Field(

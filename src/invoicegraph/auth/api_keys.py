@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
+from invoicegraph.auth.credential_cache import CredentialCache
 from invoicegraph.auth.keys import hash_key
 from invoicegraph.auth.permissions import expand
 from invoicegraph.db.engine import Database
@@ -27,13 +28,22 @@ class VerifiedKey:
     id: str
     platforms: frozenset[str]
     permissions: frozenset[str]
+    expires_at: datetime | None
 
 
-async def verify_api_key(database: Database, key: str, *, now: datetime | None = None) -> VerifiedKey | None:
-    """The key's grants, or None when it is unknown, inactive or expired (indistinguishable)."""
+async def verify_api_key(
+    database: Database, key: str, *, now: datetime | None = None, cache: CredentialCache | None = None
+) -> VerifiedKey | None:
+    """The key's grants, or None when it is unknown, inactive or expired (indistinguishable).
+
+    With a `cache`, a key verified within its ttl is not read again (auth/credential_cache.py).
+    """
     now = now or datetime.now(UTC)
+    key_hash = hash_key(key)
+    if cache is not None and (cached := cache.get(key_hash, now)) is not None:
+        return cached
     async with database.read() as session:
-        rows = await fetch(session, api_key_by_hash(), {"key_hash": hash_key(key)})
+        rows = await fetch(session, api_key_by_hash(), {"key_hash": key_hash})
     if not rows:
         return None
     first = rows[0]
@@ -42,7 +52,10 @@ async def verify_api_key(database: Database, key: str, *, now: datetime | None =
     if first.last_used_at is None or now - first.last_used_at > LAST_USED_GRANULARITY:
         await _touch(database, first.id, now)
     platforms = frozenset(row.platform_id for row in rows if row.platform_id is not None)
-    return VerifiedKey(id=first.id, platforms=platforms, permissions=expand(first.permissions))
+    verified = VerifiedKey(id=first.id, platforms=platforms, permissions=expand(first.permissions), expires_at=first.expires_at)
+    if cache is not None:
+        cache.put(key_hash, verified)
+    return verified
 
 
 async def _touch(database: Database, key_id: str, now: datetime) -> None:

@@ -1,6 +1,6 @@
 """The catalog the engine prices with: pricing plans and items, products, meter values.
 
-Each class reads its import-format record with `from_record` (decimal strings -> Decimal).
+Each class reads its import-format record with `from_fields` (decimal strings -> Decimal).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from invoicegraph.billing.records import Record, opt_decimal, opt_int, opt_str, records, req_str, sub
+from invoicegraph.billing.fields import Fields, object_list, opt_decimal, opt_int, opt_str, req_str, sub
 from invoicegraph.billing.usage import AGGREGATIONS, Condition
 
 PRICING_MODELS = ("FLAT", "PER_UNIT", "GRADUATED", "VOLUME", "PACKAGE")
@@ -23,7 +23,7 @@ class BillingPeriod:
     value: int = 1
 
     @classmethod
-    def from_record(cls, record: Record) -> BillingPeriod:
+    def from_fields(cls, record: Fields) -> BillingPeriod:
         kind = req_str(record, "type")
         if kind not in PERIOD_TYPES:
             raise ValueError(f"unknown period type {kind!r}")
@@ -31,8 +31,8 @@ class BillingPeriod:
         return cls(kind, 1 if value is None else value)
 
     @classmethod
-    def optional(cls, record: Record, key: str) -> BillingPeriod | None:
-        return cls.from_record(sub(record, key)) if record.get(key) is not None else None
+    def optional(cls, record: Fields, key: str) -> BillingPeriod | None:
+        return cls.from_fields(sub(record, key)) if record.get(key) is not None else None
 
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "value": self.value}
@@ -45,7 +45,7 @@ class Tier:
     flat_price: Decimal = Decimal(0)
 
     @classmethod
-    def from_record(cls, record: Record) -> Tier:
+    def from_fields(cls, record: Fields) -> Tier:
         return cls(
             up_to=opt_decimal(record, "up_to"),
             unit_price=opt_decimal(record, "unit_price") or Decimal(0),
@@ -72,7 +72,7 @@ class PricingItem:
     conditions: tuple[Condition, ...] = ()
 
     @classmethod
-    def from_record(cls, record: Record) -> PricingItem:
+    def from_fields(cls, record: Fields) -> PricingItem:
         model = req_str(record, "model")
         if model not in PRICING_MODELS:
             raise ValueError(f"unknown pricing model {model!r}")
@@ -83,7 +83,7 @@ class PricingItem:
             description=opt_str(record, "description"),
             price=opt_decimal(record, "price"),
             unit_price=opt_decimal(record, "unit_price"),
-            tiers=tuple(Tier.from_record(tier) for tier in records(record, "tiers")),
+            tiers=tuple(Tier.from_fields(tier) for tier in object_list(record, "tiers")),
             flat_price=opt_decimal(record, "flat_price"),
             package_size=opt_decimal(record, "package_size"),
             package_price=opt_decimal(record, "package_price"),
@@ -91,7 +91,7 @@ class PricingItem:
             aggregation=opt_str(record, "aggregation"),
             aggregation_property=opt_str(record, "aggregation_property"),
             included_quantity=opt_decimal(record, "included_quantity") or Decimal(0),
-            conditions=tuple(Condition.from_record(c) for c in records(record, "conditions")),
+            conditions=tuple(Condition.from_fields(c) for c in object_list(record, "conditions")),
         )
         required = {"FLAT": item.price, "PER_UNIT": item.unit_price, "PACKAGE": item.package_price}
         if model in required and required[model] is None:
@@ -115,12 +115,12 @@ class PricingPlan:
     items: tuple[PricingItem, ...]
 
     @classmethod
-    def from_record(cls, record: Record) -> PricingPlan:
+    def from_fields(cls, record: Fields) -> PricingPlan:
         return cls(
             id=req_str(record, "id"),
             name=opt_str(record, "name") or req_str(record, "id"),
             currency=req_str(record, "currency"),
-            items=tuple(PricingItem.from_record(item) for item in records(record, "items")),
+            items=tuple(PricingItem.from_fields(item) for item in object_list(record, "items")),
         )
 
 
@@ -132,7 +132,7 @@ class Product:
     category_id: str | None = None
 
     @classmethod
-    def from_record(cls, record: Record) -> Product:
+    def from_fields(cls, record: Fields) -> Product:
         category = opt_str(record, "tax_category") or "STANDARD"
         if category not in TAX_CATEGORIES:
             raise ValueError(f"unknown tax category {category!r}")
@@ -151,9 +151,9 @@ class MeterValue:
     type: str = "NUMBER"
 
     @classmethod
-    def from_record(cls, record: Record) -> MeterValue:
+    def from_fields(cls, record: Fields) -> MeterValue:
         return cls(req_str(record, "id"), req_str(record, "reference"), opt_str(record, "type") or "NUMBER")
 
     @classmethod
-    def all_from_meter_record(cls, meter: Record) -> tuple[MeterValue, ...]:
-        return tuple(cls.from_record(value) for value in records(meter, "meter_values"))
+    def all_from_meter_record(cls, meter: Fields) -> tuple[MeterValue, ...]:
+        return tuple(cls.from_fields(value) for value in object_list(meter, "meter_values"))

@@ -13,9 +13,9 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
+from invoicegraph.billing.fields import format_instant
 from invoicegraph.billing.inputs import ExchangeRate
 from invoicegraph.billing.money import CONTEXT
-from invoicegraph.billing.records import format_instant
 
 
 def select_rate(rates: Iterable[ExchangeRate], base_currency: str, currency: str, at: datetime) -> ExchangeRate | None:

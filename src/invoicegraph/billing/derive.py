@@ -17,11 +17,11 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import validation
+from invoicegraph.billing.fields import parse_instant
 from invoicegraph.billing.inputs import DerivationInputs, StoredTaxRate
 from invoicegraph.billing.local_amounts import LocalAmounts, local_currency
 from invoicegraph.billing.money import CONTEXT, amount, parse_amount, round_money
 from invoicegraph.billing.rate_book import SALES_TAX, RateBook
-from invoicegraph.billing.records import parse_instant
 from invoicegraph.billing.tax import EXCLUDING_TAX, TaxedLine, category_entries, tax_lines
 from invoicegraph.billing.totals import balance, balance_fields, tax_summary
 from invoicegraph.billing.treatment import applies_country_rates, decide, treat

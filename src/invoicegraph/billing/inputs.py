@@ -1,4 +1,4 @@
-"""The engine's inputs: frozen dataclasses, each with a `from_record` that reads an import-format record.
+"""The engine's inputs: frozen dataclasses, each with a `from_fields` that reads an import-format record.
 
 The data layer reads stored records (docs/importing.md shapes) and builds these; the engine never sees
 a database row. Aggregated usage comes in already summed per (period index, pricing item id): the
@@ -14,9 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
-from invoicegraph.billing.money import format_decimal, parse_decimal
-from invoicegraph.billing.records import (
-    Record,
+from invoicegraph.billing.fields import (
+    Fields,
     format_instant,
     opt_decimal,
     opt_instant,
@@ -28,6 +27,7 @@ from invoicegraph.billing.records import (
     str_tuple,
     sub,
 )
+from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 from invoicegraph.billing.usage import Condition, UsageEvent
 
@@ -73,8 +73,8 @@ class Subscription:
     first_invoice_start_at: datetime | None = None
 
     @classmethod
-    def from_record(
-        cls, record: Record, *, first_invoice_id: str | None = None, first_invoice_start_at: datetime | None = None
+    def from_fields(
+        cls, record: Fields, *, first_invoice_id: str | None = None, first_invoice_start_at: datetime | None = None
     ) -> Subscription:
         return cls(
             id=req_str(record, "id"),
@@ -108,7 +108,7 @@ class Coupon:
     number_of_redemptions: int = 0
 
     @classmethod
-    def from_record(cls, record: Record) -> Coupon:
+    def from_fields(cls, record: Fields) -> Coupon:
         discount = sub(record, "discount")
         duration = sub(record, "duration")
         limited = sub(record, "limited_to")
@@ -147,7 +147,7 @@ class PromotionCode:
     number_of_redemptions: int = 0
 
     @classmethod
-    def from_record(cls, record: Record) -> PromotionCode:
+    def from_fields(cls, record: Fields) -> PromotionCode:
         return cls(
             id=req_str(record, "id"),
             code=req_str(record, "code"),
@@ -174,7 +174,7 @@ class TaxRate:
     valid_to: datetime | None = None
 
     @classmethod
-    def from_record(cls, record: Record) -> TaxRate:
+    def from_fields(cls, record: Fields) -> TaxRate:
         return cls(
             id=req_str(record, "id"),
             country=req_str(record, "country"),
@@ -198,7 +198,7 @@ class ExchangeRate:
     source: str | None = None
 
     @classmethod
-    def from_record(cls, record: Record) -> ExchangeRate:
+    def from_fields(cls, record: Fields) -> ExchangeRate:
         return cls(
             id=req_str(record, "id"),
             base_currency=req_str(record, "base_currency"),
@@ -218,7 +218,7 @@ class InvoicePeriodInput:
     billing_period: BillingPeriod | None = None
 
     @classmethod
-    def from_record(cls, record: Record) -> InvoicePeriodInput:
+    def from_fields(cls, record: Fields) -> InvoicePeriodInput:
         return cls(
             start_at=parse_instant(record.get("start_at")),
             end_at=parse_instant(record.get("end_at")),
@@ -269,7 +269,7 @@ class StoredTaxRate:
     source: str | None = None
 
     @classmethod
-    def from_record(cls, record: Record) -> StoredTaxRate:
+    def from_fields(cls, record: Fields) -> StoredTaxRate:
         return cls(
             category=req_str(record, "category"),
             country=req_str(record, "country"),

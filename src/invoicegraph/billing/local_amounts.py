@@ -24,9 +24,9 @@ from typing import Any
 from invoicegraph.billing import validation
 from invoicegraph.billing.country_currency import country_currency
 from invoicegraph.billing.currency import select_rate, used_rate_dict
+from invoicegraph.billing.fields import parse_instant
 from invoicegraph.billing.inputs import ExchangeRate
 from invoicegraph.billing.money import CONTEXT, amount, parse_amount, parse_decimal
-from invoicegraph.billing.records import parse_instant
 from invoicegraph.billing.validation import ValidationEntry
 
 _AMOUNTS = ("base_amount", "tax_amount", "total_amount")

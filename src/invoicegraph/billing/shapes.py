@@ -11,9 +11,9 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
+from invoicegraph.billing.fields import format_instant
 from invoicegraph.billing.inputs import BillingPeriod, InvoicePeriodInput
 from invoicegraph.billing.money import Amount, amount, zero_amount
-from invoicegraph.billing.records import format_instant
 
 
 def line_id(*parts: object) -> str:

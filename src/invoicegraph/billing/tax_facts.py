@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from invoicegraph.billing.records import Record, opt_str, records, req_str, sub
+from invoicegraph.billing.fields import Fields, object_list, opt_str, req_str, sub
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class CustomerTaxFacts:
         return tuple(tax_id for tax_id in self.tax_ids if tax_id.valid != "NOT_VALID")
 
     @classmethod
-    def from_record(cls, record: Record) -> CustomerTaxFacts:
+    def from_fields(cls, record: Fields) -> CustomerTaxFacts:
         """From a Customer record (import format) or the invoice's customer snapshot."""
         kind = opt_str(record, "type") or "ORGANIZATION"
         if kind == "INDIVIDUAL":
@@ -47,9 +47,9 @@ class CustomerTaxFacts:
         )
 
 
-def _tax_ids(holder: Record) -> tuple[TaxIdFact, ...]:
+def _tax_ids(holder: Fields) -> tuple[TaxIdFact, ...]:
     found: dict[str, TaxIdFact] = {}
-    for entry in records(holder, "tax_ids"):
+    for entry in object_list(holder, "tax_ids"):
         number = opt_str(entry, "id")
         if number:
             valid = opt_str(sub(entry, "tax_id_validation_result"), "valid")
@@ -74,7 +74,7 @@ class EntityTaxFacts:
     tax_registrations: tuple[TaxRegistrationFact, ...] = ()
 
     @classmethod
-    def from_record(cls, record: Record) -> EntityTaxFacts:
+    def from_fields(cls, record: Fields) -> EntityTaxFacts:
         """From a BillingEntity record (import format) or the invoice's billing-entity snapshot."""
         return cls(
             id=req_str(record, "id"),
@@ -85,7 +85,7 @@ class EntityTaxFacts:
                     country=opt_str(sub(registration, "registered_address"), "country"),
                     tax_id=opt_str(registration, "tax_id"),
                 )
-                for registration in records(record, "tax_registrations")
+                for registration in object_list(record, "tax_registrations")
             ),
         )
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from invoicegraph.billing.fields import Fields, opt_str, parse_instant, req_str, str_tuple
 from invoicegraph.billing.money import exact_sum, parse_decimal
-from invoicegraph.billing.records import Record, opt_str, parse_instant, req_str, str_tuple
 
 AGGREGATIONS = ("SUM", "COUNT", "MAX", "UNIQUE_COUNT", "LATEST")
 COMPARATORS = ("EQUALS", "NOT_EQUALS", "IN", "NOT_IN")
@@ -28,7 +28,7 @@ class Condition:
     values: tuple[str, ...] = ()
 
     @classmethod
-    def from_record(cls, record: Record) -> Condition:
+    def from_fields(cls, record: Fields) -> Condition:
         comparator = req_str(record, "comparator")
         if comparator not in COMPARATORS:
             raise ValueError(f"unsupported condition comparator {comparator!r}")
@@ -70,7 +70,7 @@ class UsageEvent:
     properties: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_record(cls, record: Record) -> UsageEvent:
+    def from_fields(cls, record: Fields) -> UsageEvent:
         raw = record.get("properties") or {}
         return cls(
             reference=req_str(record, "reference"),

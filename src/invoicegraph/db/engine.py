@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, PoolResetState
 
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.routing import Replica, ReplicaSet, Route
@@ -41,15 +41,22 @@ _JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserialize
 def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5.0) -> AsyncEngine:
     """An async engine with the settings this service needs on each backend."""
     if url.startswith("sqlite"):
-        # One connection per checkout, no pool: SQLite serializes writers anyway, and a pooled
-        # aiosqlite connection outliving its event loop (tests, CLI) raises on close.
+        # Pooled connections: opening one costs a thread and a file open (about 3 ms of a request's
+        # time before pooling, docs/performance.md). The owner of the engine disposes of it on the
+        # loop that used it (the app's lifespan, each CLI command), as a pooled aiosqlite connection
+        # cannot be closed from another event loop.
         engine = create_async_engine(
             url,
-            poolclass=NullPool,
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=connect_timeout,
+            pool_reset_on_return=None,  # _sqlite_on_reset does it, when there is something to reset
             connect_args={"timeout": connect_timeout},
             **_JSON_CODEC,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "reset", _sqlite_on_reset)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     return create_async_engine(
@@ -72,6 +79,15 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
     register_decimal_aggregates(dbapi_connection)
+
+
+def _sqlite_on_reset(dbapi_connection: Any, record: ConnectionPoolEntry, reset_state: PoolResetState) -> None:
+    # The pool's default reset is a ROLLBACK on every return, after the session has already ended its
+    # transaction: one more trip to aiosqlite's thread per session (2 of a cached GET's 13). Only a
+    # connection that comes back inside a transaction (a request cancelled mid-way) is rolled back.
+    driver = record.driver_connection
+    if reset_state.asyncio_safe and not reset_state.terminate_only and driver is not None and driver.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -53,7 +53,7 @@ from invoicegraph.graphql.errors import formatted_errors
 from invoicegraph.graphql.request import GraphQLRequest
 from invoicegraph.ids import new_request_id
 from invoicegraph.middleware.auth import Authenticator
-from invoicegraph.records.vendor_json import Record
+from invoicegraph.records.vendor_json import Body
 from invoicegraph.schema.build import BillingSchema
 from invoicegraph.services.events.feed import EventFeed, Interest, SubscriberTooSlow
 from invoicegraph.services.events.model import invoice_of, subscription_row
@@ -174,7 +174,7 @@ class Subscriptions:
             raise UserNotAllowed(f"Subscriptions require the {INVOICE_VIEW} permission.")
         return principal
 
-    async def invoice_updates(self, context: SocketContext, interest: Interest) -> AsyncIterator[Record]:
+    async def invoice_updates(self, context: SocketContext, interest: Interest) -> AsyncIterator[Body]:
         """The `invoiceUpdated` events of one subscription, each with its own database handle and loaders."""
         principal = context.principal
         if principal is None:

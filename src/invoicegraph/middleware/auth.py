@@ -20,6 +20,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from invoicegraph.auth.api_keys import verify_api_key
+from invoicegraph.auth.credential_cache import CredentialCache
 from invoicegraph.auth.principal import CredentialKind, Principal
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database
@@ -47,9 +48,9 @@ class _Credential:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, *, database: Database, tokens: TokenVerifier) -> None:
+    def __init__(self, app: ASGIApp, *, database: Database, tokens: TokenVerifier, credential_cache_seconds: float = 0) -> None:
         self.app = app
-        self.authenticator = Authenticator(database, tokens)
+        self.authenticator = Authenticator(database, tokens, keys=CredentialCache(credential_cache_seconds))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,9 +76,10 @@ class Authenticator:
     `connection_init` payload, read as headers (graphql/subscriptions.py), and again while it is open.
     """
 
-    def __init__(self, database: Database, tokens: TokenVerifier) -> None:
+    def __init__(self, database: Database, tokens: TokenVerifier, *, keys: CredentialCache) -> None:
         self.database = database
         self.tokens = tokens
+        self.keys = keys
 
     async def authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
         credential = await self._verify(headers)
@@ -106,7 +108,7 @@ class Authenticator:
             # Two credentials (or one header twice) would leave it to us which one counts.
             raise Unauthorised("Send exactly one credential: one X-API-KEY or one Authorization header.")
         if api_keys:
-            key = await verify_api_key(self.database, api_keys[0])
+            key = await verify_api_key(self.database, api_keys[0], cache=self.keys)
             if key is None:
                 raise Unauthorised("The API key is not valid.")
             return _Credential("API_KEY", key.id, key.platforms, key.permissions)

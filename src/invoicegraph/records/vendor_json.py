@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-Record = dict[str, Any]
+Body = dict[str, Any]
 
 # docs/rest.md, in its order.
 FIELDS = (
@@ -40,7 +40,7 @@ _LIST_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def _customer(copy: Record | None) -> Record | None:
+def _customer(copy: Body | None) -> Body | None:
     """A copy (PartyDetails) back in the vendor's Customer shape."""
     if not copy:
         return None
@@ -52,7 +52,7 @@ def _customer(copy: Record | None) -> Record | None:
         "tax_exempt": copy.get("tax_exempt"),
         "tax_exempt_note": copy.get("tax_exempt_note"),
     }
-    body: Record = {
+    body: Body = {
         "object_type": "CUSTOMER",
         "id": copy.get("id"),
         "reference": copy.get("reference"),
@@ -70,7 +70,7 @@ def _customer(copy: Record | None) -> Record | None:
     return body
 
 
-def _billing_entity(copy: Record | None) -> Record | None:
+def _billing_entity(copy: Body | None) -> Body | None:
     if not copy:
         return None
     return {
@@ -95,7 +95,7 @@ _LINE_INTERNAL = frozenset({"product_id", "tax_category", "amount"})
 _METER_VALUE_INTERNAL = frozenset({"id", "meter_value_id"})
 
 
-def _clean_line(line: Record) -> Record:
+def _clean_line(line: Body) -> Body:
     cleaned = {k: v for k, v in line.items() if k not in _LINE_INTERNAL}
     snapshot = cleaned.get("meter_value")
     if isinstance(snapshot, dict):
@@ -103,7 +103,7 @@ def _clean_line(line: Record) -> Record:
     return cleaned
 
 
-def _clean_lines(periods: list[Record]) -> list[Record]:
+def _clean_lines(periods: list[Body]) -> list[Body]:
     """Drop our bookkeeping keys from lines."""
     cleaned = []
     for period in periods:
@@ -114,7 +114,7 @@ def _clean_lines(periods: list[Record]) -> list[Record]:
     return cleaned
 
 
-def embedded_record(record: Record) -> Record:
+def embedded_record(record: Body) -> Body:
     """A live record as the vendor embeds it: without the platform key our records carry."""
     return {k: v for k, v in record.items() if k != "platform_id"}
 
@@ -136,7 +136,7 @@ _BANK_LOCAL = {
 }
 
 
-def _vendor_bank_account(bank: Record) -> Record:
+def _vendor_bank_account(bank: Body) -> Body:
     body = {name: bank.get("country") or bank.get("country_code") if name == "country" else bank.get(name) for name in _BANK_TOP}
     local = _BANK_LOCAL.get(bank.get("type") or "")
     if local is not None:
@@ -145,11 +145,11 @@ def _vendor_bank_account(bank: Record) -> Record:
     return body
 
 
-def _vendor_gateway(gateway: Record) -> Record:
+def _vendor_gateway(gateway: Body) -> Body:
     """`link.expiry_period` and `adyen.auto_rescue.{enabled, period}`, the vendor's names (docs/rest.md
     §2 lists `linkExpiryPeriod` and `autoRescueEnabled/Period` as GraphQL's flattenings)."""
     expiry, adyen = gateway.get("link_expiry_period"), gateway.get("adyen")
-    body: Record = {
+    body: Body = {
         "integration_id": gateway.get("integration_id"),
         "store_payment_method": gateway.get("store_payment_method"),
         "auto_charge_payment_method": gateway.get("auto_charge_payment_method"),
@@ -167,7 +167,7 @@ def _vendor_gateway(gateway: Record) -> Record:
     return body
 
 
-def vendor_acceptor(record: Record) -> Record:
+def vendor_acceptor(record: Body) -> Body:
     """A live PaymentAcceptor as the vendor embeds it: its gateway and bank account in the vendor's
     shape, without our platform key. The integration (provider credentials) is never there."""
     body = embedded_record(record)
@@ -178,13 +178,13 @@ def vendor_acceptor(record: Record) -> Record:
     return body
 
 
-def acceptor_ids(invoice: Record) -> list[str]:
+def acceptor_ids(invoice: Body) -> list[str]:
     """The payment acceptors the invoice's payment actions name, in order, once each."""
     ids = (action.get("payment_acceptor_id") for action in invoice.get("payment_actions") or [])
     return list(dict.fromkeys(i for i in ids if i))
 
 
-def _payment_actions(invoice: Record, acceptors: Mapping[str, Record]) -> list[Record] | None:
+def _payment_actions(invoice: Body, acceptors: Mapping[str, Body]) -> list[Body] | None:
     """InvoicePaymentAction with its `payment_acceptor` (§2.3: `payment_acceptor|null`)."""
     actions = invoice.get("payment_actions")
     if actions is None:
@@ -202,12 +202,12 @@ EMBEDDED_BY_ID = {
 }
 
 
-def embedded_ids(invoice: Record, name: str) -> list[str]:
+def embedded_ids(invoice: Body, name: str) -> list[str]:
     """The ids our invoice keeps for the vendor's embedded list `name` (a key of EMBEDDED_BY_ID)."""
     return list(invoice.get(EMBEDDED_BY_ID[name]) or [])
 
 
-def vendor_body(invoice: Record, embedded: Mapping[str, list[Record]], acceptors: Mapping[str, Record] | None = None) -> Record:
+def vendor_body(invoice: Body, embedded: Mapping[str, list[Body]], acceptors: Mapping[str, Body] | None = None) -> Body:
     """The vendor JSON of an invoice, in FIELDS order, with the given records for EMBEDDED_BY_ID and
     the payment actions' acceptors (by id; an absent one is null).
 
@@ -221,7 +221,7 @@ def vendor_body(invoice: Record, embedded: Mapping[str, list[Record]], acceptors
         "periods": _clean_lines(list(invoice.get("periods") or [])),
         "payment_actions": _payment_actions(invoice, acceptors or {}),
     }
-    body: Record = {}
+    body: Body = {}
     for name in FIELDS:
         value = own[name] if name in own else invoice.get(name)
         if value is None and name in _LIST_FIELDS:
@@ -230,7 +230,7 @@ def vendor_body(invoice: Record, embedded: Mapping[str, list[Record]], acceptors
     return body
 
 
-def vendor_projection(invoice: Record) -> Record:
+def vendor_projection(invoice: Body) -> Body:
     """`vendor_body` without loading anything: each embedded record is `{"id": …}`.
 
     Every leaf of it is at the same path in the REST body (`meter_values.0.id`, …) with the same

@@ -9,10 +9,10 @@ paths use too.
 from __future__ import annotations
 
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.records.vendor_json import Record, acceptor_ids, embedded_ids, vendor_body
+from invoicegraph.records.vendor_json import Body, acceptor_ids, embedded_ids, vendor_body
 
 
-async def vendor_invoice(invoice: Record, loaders: Loaders) -> Record:
+async def vendor_invoice(invoice: Body, loaders: Loaders) -> Body:
     """The vendor JSON of an invoice; embedded records come through the request's loaders.
 
     Every load starts before any is awaited, so they fall in one loop tick and the record loaders
@@ -27,7 +27,7 @@ async def vendor_invoice(invoice: Record, loaders: Loaders) -> Record:
     pending = {name: loader.load_many(ids) for name, loader in by_name.items() if (ids := embedded_ids(invoice, name))}
     wanted = acceptor_ids(invoice)
     pending_acceptors = loaders.payment_acceptor_by_id.load_many(wanted) if wanted else None
-    embedded: dict[str, list[Record]] = {name: [] for name in by_name}
+    embedded: dict[str, list[Body]] = {name: [] for name in by_name}
     for name, rows in pending.items():
         embedded[name] = [row for row in await rows if row is not None]
     acceptors = [row for row in await pending_acceptors if row is not None] if pending_acceptors is not None else []

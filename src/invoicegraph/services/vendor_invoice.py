@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
-from invoicegraph.records.vendor_json import EMBEDDED_BY_ID, Record, acceptor_ids, embedded_ids, vendor_body
+from invoicegraph.records.vendor_json import EMBEDDED_BY_ID, Body, acceptor_ids, embedded_ids, vendor_body
 from invoicegraph.services.refresh.sources import records_of_kinds
 
 # The table of each embedded record list (vendor_json.EMBEDDED_BY_ID).
@@ -23,7 +23,7 @@ _EMBEDDED_TABLES: dict[str, type[tables.TenantRecord]] = {
 }
 
 
-async def vendor_invoice_in(session: AsyncSession, platform_id: str, invoice: Record) -> Record:
+async def vendor_invoice_in(session: AsyncSession, platform_id: str, invoice: Body) -> Body:
     """The vendor JSON of an invoice with its embedded records read in `session`, in one statement."""
     wanted: dict[type[tables.TenantRecord], list[str]] = {}
     for name in EMBEDDED_BY_ID:

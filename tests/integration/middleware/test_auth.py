@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
 from invoicegraph.graphql.anonymous import checks_credential
 from invoicegraph.schema.build import build_schema
@@ -159,3 +161,50 @@ async def test_anonymous_entities_are_unauthorised_before_any_other_check(client
     query = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
     response = await _post(client, {}, {"query": query, "variables": {"r": [{"__typename": "Invoice", "id": "x"}] * 500}})
     assert [(e["path"], e["extensions"]["code"]) for e in response.json()["errors"]] == [(["_entities"], "UNAUTHORISED")]
+
+
+async def _get_once(settings: Settings, database: Database, headers: dict[str, str]) -> None:
+    app = create_app(settings.model_copy(update={"credential_cache_seconds": 0}), database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        assert (await client.get("/v1/invoices/invo_x", headers=headers)).status_code == 404
+
+
+@pytest.mark.usefixtures("platforms")
+async def test_a_verified_key_is_not_read_again_within_the_cache_ttl(settings: Settings, database: Database) -> None:
+    """The second request of a key runs one statement less: its credential came from the cache."""
+    key = await add_key(database, ["plat_a"])
+    await _get_once(settings, database, key.headers)  # the key's first use notes last_used_at (a write)
+    app = create_app(settings.model_copy(update={"credential_cache_seconds": 300}), database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        before = database.counter.total
+        assert (await client.get("/v1/invoices/invo_x", headers=key.headers)).status_code == 404
+        first = database.counter.total - before
+        before = database.counter.total
+        assert (await client.get("/v1/invoices/invo_x", headers=key.headers)).status_code == 404
+        assert database.counter.total - before == first - 1
+
+
+@pytest.mark.usefixtures("platforms")
+async def test_a_revoked_key_is_refused_once_the_cache_ttl_has_passed(settings: Settings, database: Database) -> None:
+    """Revocation by another process is bounded by the ttl: the cached key is refused after it."""
+    key = await add_key(database, ["plat_a"])
+    app = create_app(settings.model_copy(update={"credential_cache_seconds": 0.5}), database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        assert (await client.get("/v1/invoices/invo_x", headers=key.headers)).status_code == 404
+        assert await revoke_api_key(database, key.id)
+        deadline = asyncio.get_running_loop().time() + 60
+        while (response := await client.get("/v1/invoices/invo_x", headers=key.headers)).status_code != 401:
+            assert response.status_code == 404
+            assert asyncio.get_running_loop().time() < deadline, "the revoked key was still accepted after a minute"
+            await asyncio.sleep(0.1)
+        assert response.json()["code"] == "UNAUTHORISED"
+
+
+@pytest.mark.usefixtures("platforms")
+async def test_without_the_cache_a_revoked_key_stops_at_once(settings: Settings, database: Database) -> None:
+    key = await add_key(database, ["plat_a"])
+    app = create_app(settings.model_copy(update={"credential_cache_seconds": 0}), database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        assert (await client.get("/v1/invoices/invo_x", headers=key.headers)).status_code == 404
+        assert await revoke_api_key(database, key.id)
+        assert (await client.get("/v1/invoices/invo_x", headers=key.headers)).status_code == 401

@@ -212,7 +212,7 @@ def rerun(rated: RatedInvoice, inputs: RatingInputs) -> DerivedInvoice:
             billing_currency=inputs.billing_currency,
             pricing_amount_type=inputs.pricing_amount_type,
             tax=inputs.tax,
-            stored_tax_rates=tuple(StoredTaxRate.from_record(r) for r in rated.derived.tax_rates),
+            stored_tax_rates=tuple(StoredTaxRate.from_fields(r) for r in rated.derived.tax_rates),
             tax_rate_table=inputs.tax_rates,
             paid_amount=inputs.paid_amount,
             invoice_type="STANDARD",

@@ -184,7 +184,7 @@ def test_9_13_flat_is_charged_once_per_invoice_period_whatever_the_subscription_
 
 
 def test_9_14_a_coupon_without_status_is_active() -> None:
-    coupon = Coupon.from_record({"id": "coup_1", "name": "Ten", "discount": {"type": "PERCENTAGE", "percentage": "10"}})
+    coupon = Coupon.from_fields({"id": "coup_1", "name": "Ten", "discount": {"type": "PERCENTAGE", "percentage": "10"}})
     assert coupon.status == "ACTIVE"
     rated = rate([flat("100.00")], coupons=[coupon], coupon_ids=["coup_1"])
     assert [q(line["amount_excluding_tax"]) for line in lines_of(rated)] == ["100.00", "-10.00"]

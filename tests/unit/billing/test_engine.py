@@ -25,19 +25,19 @@ from invoicegraph.billing.inputs import (
 from invoicegraph.billing.usage import UsageEvent, aggregate
 
 from .factories import flat, lines_of, q, rate, rating_inputs, rerun, stored_periods, tax_facts
-from .test_records import PLAN
+from .test_from_fields import PLAN
 
 
 def example_inputs(**overrides: object) -> RatingInputs:
     """The docs/importing.md example: Globex (BE organization) billed by the NL entity with a DE registration."""
-    plan = PricingPlan.from_record(PLAN)
+    plan = PricingPlan.from_fields(PLAN)
     events = [
-        UsageEvent.from_record(
+        UsageEvent.from_fields(
             {"reference": "evt-000001", "timestamp": "2026-11-03T10:00:00Z", "value": "1250", "properties": {"region": "eu"}}
         )
     ]
     calls = plan.items[1]
-    period = InvoicePeriodInput.from_record({"start_at": "2026-11-01T00:00:00Z", "end_at": "2026-12-01T00:00:00Z"})
+    period = InvoicePeriodInput.from_fields({"start_at": "2026-11-01T00:00:00Z", "end_at": "2026-12-01T00:00:00Z"})
     quantity = aggregate(
         events, calls.aggregation or "SUM", calls.aggregation_property, calls.conditions, start_at=period.start_at, end_at=period.end_at
     )
@@ -48,7 +48,7 @@ def example_inputs(**overrides: object) -> RatingInputs:
         pricing_amount_type="EXCLUDING_TAX",
         periods=(period,),
         subscriptions=(
-            Subscription.from_record(
+            Subscription.from_fields(
                 {
                     "id": "psub_globex",
                     "pricing_plan_id": "ppln_std",
@@ -59,13 +59,13 @@ def example_inputs(**overrides: object) -> RatingInputs:
         ),
         pricing_plans=(plan,),
         products=(
-            Product.from_record({"id": "prod_api", "name": "API calls", "tax_category": "STANDARD"}),
-            Product.from_record({"id": "prod_base", "name": "Base fee", "tax_category": "STANDARD"}),
+            Product.from_fields({"id": "prod_api", "name": "API calls", "tax_category": "STANDARD"}),
+            Product.from_fields({"id": "prod_base", "name": "Base fee", "tax_category": "STANDARD"}),
         ),
         meter_values=(MeterValue("metv_calls", "calls", "NUMBER"),),
         usage={(0, "pitm_calls"): quantity},
         coupons=(
-            Coupon.from_record(
+            Coupon.from_fields(
                 {
                     "id": "coup_launch",
                     "name": "Launch 20%",
@@ -77,7 +77,7 @@ def example_inputs(**overrides: object) -> RatingInputs:
             ),
         ),
         tax_rates=(
-            TaxRate.from_record(
+            TaxRate.from_fields(
                 {
                     "id": "txrt_nl_std",
                     "country": "NL",
@@ -87,7 +87,7 @@ def example_inputs(**overrides: object) -> RatingInputs:
                     "valid_from": "2012-10-01T00:00:00Z",
                 }
             ),
-            TaxRate.from_record(
+            TaxRate.from_fields(
                 {
                     "id": "txrt_be_std",
                     "country": "BE",
@@ -99,14 +99,14 @@ def example_inputs(**overrides: object) -> RatingInputs:
             ),
         ),
         tax=TaxFacts(
-            CustomerTaxFacts.from_record(
+            CustomerTaxFacts.from_fields(
                 {
                     "id": "cust_globex",
                     "type": "ORGANIZATION",
                     "organization": {"tax_id": "BE0123456789", "registered_address": {"country": "BE"}},
                 }
             ),
-            EntityTaxFacts.from_record(
+            EntityTaxFacts.from_fields(
                 {
                     "id": "enti_nl",
                     "registered_address": {"country": "NL"},
@@ -200,7 +200,7 @@ def test_line_tax_categories_and_amounts_shape() -> None:
 
 
 def test_zero_usage_lines_are_dropped_unless_the_platform_setting_keeps_them() -> None:
-    items = [flat("49.00"), replace(PricingPlan.from_record(PLAN).items[1])]
+    items = [flat("49.00"), replace(PricingPlan.from_fields(PLAN).items[1])]
     assert [line["pricing_item_id"] for line in lines_of(rate(items))] == ["pitm_flat"]
     kept = rate(items, add_zero=True)
     assert [q(line["amount_excluding_tax"]) for line in lines_of(kept)] == ["49.00", "0.00"]

@@ -70,14 +70,14 @@ def test_unique_count_ignores_events_without_the_property() -> None:
 
 
 def test_from_record_reads_the_import_format() -> None:
-    parsed = UsageEvent.from_record(
+    parsed = UsageEvent.from_fields(
         {"reference": "evt-1", "timestamp": "2026-11-03T11:00:00+01:00", "value": "1250", "properties": {"region": "eu", "beta": True}}
     )
     assert parsed.timestamp == datetime(2026, 11, 3, 10, tzinfo=UTC)
     assert parsed.value == D("1250")
     assert parsed.properties == {"region": "eu", "beta": "true"}
     with pytest.raises(ValueError, match="unsupported"):
-        Condition.from_record({"property": "x", "comparator": "CONTAINS", "value": "a"})
+        Condition.from_fields({"property": "x", "comparator": "CONTAINS", "value": "a"})
 
 
 def test_sum_is_exact_beyond_28_digits() -> None:

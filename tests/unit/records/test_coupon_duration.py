@@ -27,7 +27,7 @@ COUPON: dict[str, Any] = {
 def test_a_coupon_without_duration_is_stored_with_a_null_duration() -> None:
     stored = CouponRecord.model_validate(COUPON).model_dump(mode="json")
     assert stored["duration"] is None
-    assert Coupon.from_record(stored).duration_type == "ONE_TIME"
+    assert Coupon.from_fields(stored).duration_type == "ONE_TIME"
 
 
 def test_the_json_schema_advertises_no_default_duration() -> None:
@@ -37,7 +37,7 @@ def test_the_json_schema_advertises_no_default_duration() -> None:
 
 
 def test_a_coupon_imported_without_duration_discounts_only_the_first_invoice() -> None:
-    coupon = Coupon.from_record(CouponRecord.model_validate(COUPON).model_dump(mode="json"))
+    coupon = Coupon.from_fields(CouponRecord.model_validate(COUPON).model_dump(mode="json"))
     december = InvoicePeriodInput(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     first = rate([flat("100.00")], coupons=[coupon], coupon_ids=["coup_launch"], invoice_id="invo_nov")
     second = rate(

@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicegraph.billing.records import format_instant
+from invoicegraph.billing.fields import format_instant
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
-from invoicegraph.records.vendor_json import Record
+from invoicegraph.records.vendor_json import Body
 from invoicegraph.services.refresh.service import INVOICE_UPDATED, read_invoice
 from invoicegraph.services.vendor_invoice import vendor_invoice_in
 
@@ -38,7 +38,7 @@ class Event:
     invoice_id: str
     version: int
     changes: list[Any]
-    invoice: Record | None
+    invoice: Body | None
     created_at: datetime
 
     @classmethod
@@ -59,7 +59,7 @@ class Event:
         return None if self.invoice is None else self.invoice.get("customer_id")
 
 
-async def invoice_of(session: AsyncSession, event: Event) -> Record | None:
+async def invoice_of(session: AsyncSession, event: Event) -> Body | None:
     """The invoice the event announces: as its version left it, or (an event written before the outbox kept
     it) as it is now; None when the invoice is gone."""
     if event.invoice is not None:
@@ -83,7 +83,7 @@ async def webhook_body(session: AsyncSession, event: Event) -> bytes:
     )
 
 
-def subscription_row(event: Event, invoice: Record) -> Record:
+def subscription_row(event: Event, invoice: Body) -> Body:
     """The root value of `InvoiceUpdatedEvent` (schema/types/events.py): our invoice dict, as queries answer it."""
     return {
         "id": event.id,

@@ -33,7 +33,7 @@ from invoicegraph.services.refresh.facts import own_sales_tax_percentage, tax_fa
 from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import expand
 
-Record = dict[str, Any]
+Fields = dict[str, Any]
 HOLD_BY_REFRESH = "REFRESH"
 
 
@@ -41,7 +41,7 @@ def _plain_period(record: Mapping[str, Any]) -> BillingPeriod | None:
     return BillingPeriod.optional(dict(record), "billing_period")
 
 
-def reread(invoice: Record, sources: Sources, parts: frozenset[str], now: str) -> Record:
+def reread(invoice: Fields, sources: Sources, parts: frozenset[str], now: str) -> Fields:
     """The invoice with the copies of the requested parts taken again from the live records."""
     result = dict(invoice)
     if "CUSTOMER" in parts and sources.customer is not None:
@@ -67,7 +67,7 @@ def reread(invoice: Record, sources: Sources, parts: frozenset[str], now: str) -
     return result
 
 
-def _ensure_copies(invoice: Record, sources: Sources, now: str) -> Record:
+def _ensure_copies(invoice: Fields, sources: Sources, now: str) -> Fields:
     """An invoice imported as inputs only has no copies yet: take them once, whatever the types."""
     result = invoice
     if not invoice.get("customer_details") and sources.customer is not None:
@@ -77,17 +77,17 @@ def _ensure_copies(invoice: Record, sources: Sources, now: str) -> Record:
     return result
 
 
-def _stored_rates(invoice: Record) -> tuple[StoredTaxRate, ...]:
-    return tuple(StoredTaxRate.from_record(r) for r in invoice.get("tax_rates") or [])
+def _stored_rates(invoice: Fields) -> tuple[StoredTaxRate, ...]:
+    return tuple(StoredTaxRate.from_fields(r) for r in invoice.get("tax_rates") or [])
 
 
-def _paid(invoice: Record) -> Decimal:
+def _paid(invoice: Fields) -> Decimal:
     paid = invoice.get("paid_invoice_amount")
     return parse_amount(paid) if paid else Decimal(0)
 
 
-def _rating_inputs(invoice: Record, sources: Sources, facts: Any) -> RatingInputs:
-    plans = tuple(PricingPlan.from_record(p) for p in sources.pricing_plans.values())
+def _rating_inputs(invoice: Fields, sources: Sources, facts: Any) -> RatingInputs:
+    plans = tuple(PricingPlan.from_fields(p) for p in sources.pricing_plans.values())
     redeemed = frozenset(c.get("coupon_id") for c in invoice.get("coupons") or [] if c.get("coupon_id")) | frozenset(
         (p.get("promotion_code_details") or {}).get("promotion_code_id") for p in invoice.get("promotion_codes") or []
     )
@@ -96,9 +96,9 @@ def _rating_inputs(invoice: Record, sources: Sources, facts: Any) -> RatingInput
         customer_id=invoice["customer_id"],
         billing_currency=invoice["billing_currency"],
         pricing_amount_type=invoice.get("pricing_amount_type") or "EXCLUDING_TAX",
-        periods=tuple(InvoicePeriodInput.from_record(p) for p in invoice.get("periods") or []),
+        periods=tuple(InvoicePeriodInput.from_fields(p) for p in invoice.get("periods") or []),
         subscriptions=tuple(
-            Subscription.from_record(
+            Subscription.from_fields(
                 s,
                 first_invoice_id=sources.first_invoices.get(s["id"], (None, None))[0],
                 first_invoice_start_at=sources.first_invoices.get(s["id"], (None, None))[1],
@@ -106,22 +106,22 @@ def _rating_inputs(invoice: Record, sources: Sources, facts: Any) -> RatingInput
             for s in sources.subscriptions
         ),
         pricing_plans=plans,
-        products=tuple(Product.from_record(p) for p in sources.products.values()),
+        products=tuple(Product.from_fields(p) for p in sources.products.values()),
         tax=facts,
         billing_period=_plain_period(invoice),
         meter_values=tuple(v for meter in sources.meters for v in MeterValue.all_from_meter_record(meter)),
         usage=sources.usage,
-        coupons=tuple(Coupon.from_record(c) for c in sources.coupons.values()),
-        promotion_codes=tuple(PromotionCode.from_record(p) for p in sources.promotion_codes.values()),
-        exchange_rates=tuple(ExchangeRate.from_record(r) for r in sources.exchange_rates),
-        tax_rates=tuple(TaxRate.from_record(r) for r in sources.tax_rates),
+        coupons=tuple(Coupon.from_fields(c) for c in sources.coupons.values()),
+        promotion_codes=tuple(PromotionCode.from_fields(p) for p in sources.promotion_codes.values()),
+        exchange_rates=tuple(ExchangeRate.from_fields(r) for r in sources.exchange_rates),
+        tax_rates=tuple(TaxRate.from_fields(r) for r in sources.tax_rates),
         add_zero_meter_value_invoice_lines=bool(sources.platform.get("settings", {}).get("add_zero_meter_value_invoice_lines", False)),
         redeemed_by_this_invoice=frozenset(x for x in redeemed if x),
         paid_amount=_paid(invoice),
     )
 
 
-def _apply_derived(invoice: Record, derived: DerivedInvoice, platform: Record) -> Record:
+def _apply_derived(invoice: Fields, derived: DerivedInvoice, platform: Fields) -> Fields:
     result = {**invoice, **derived.as_dict()}
     registration_id = result.pop("used_tax_registration_id", None)
     result["used_tax_registration"] = snapshots.used_tax_registration(invoice.get("billing_entity_details"), registration_id)
@@ -144,7 +144,7 @@ def _apply_derived(invoice: Record, derived: DerivedInvoice, platform: Record) -
     return result
 
 
-def compute(invoice: Record, sources: Sources, types: tuple[str, ...], now: str) -> Record:
+def compute(invoice: Fields, sources: Sources, types: tuple[str, ...], now: str) -> Fields:
     """The invoice as the refresh of `types` leaves it (never mutates `invoice`)."""
     parts = expand(types)
     refreshed = _ensure_copies(reread(invoice, sources, parts, now), sources, now)
@@ -162,12 +162,12 @@ def compute(invoice: Record, sources: Sources, types: tuple[str, ...], now: str)
             pricing_amount_type=refreshed.get("pricing_amount_type") or "EXCLUDING_TAX",
             tax=facts,
             stored_tax_rates=_stored_rates(refreshed),
-            tax_rate_table=tuple(TaxRate.from_record(r) for r in sources.tax_rates),
+            tax_rate_table=tuple(TaxRate.from_fields(r) for r in sources.tax_rates),
             relookup_tax_rates="TAX_RATES" in parts,
             paid_amount=_paid(refreshed),
             product_tax_categories={p["id"]: p.get("tax_category") or "STANDARD" for p in sources.products.values()},
             invoice_type=refreshed.get("type"),
-            exchange_rates=tuple(ExchangeRate.from_record(r) for r in sources.exchange_rates),
+            exchange_rates=tuple(ExchangeRate.from_fields(r) for r in sources.exchange_rates),
             # FULL reads the exchange rates again (docs/refresh.md); the other types keep those shown.
             shown_exchange_rates=() if "FULL" in types else shown_rates(refreshed),
         ),

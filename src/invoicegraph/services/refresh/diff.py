@@ -38,6 +38,10 @@ def _walk(path: str, before: Any, after: Any, out: list[Change]) -> None:
     # A value that appeared or went away is reported leaf by leaf with null on the other side, so a
     # path always ends at a leaf (a new line's `amount_excluding_tax.quantity`, an embedded record's
     # `id`); only when it has no non-null leaf is the value itself the change.
+    if before == after:
+        # Equal values have no changed leaf; comparing in C first skips walking the unchanged parts
+        # (most of an invoice, and all of it when a refresh changes nothing).
+        return
     present = after if before is None else before
     if (before is None) != (after is None) and isinstance(present, (dict, list)) and present:
         mark = len(out)

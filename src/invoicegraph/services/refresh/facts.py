@@ -13,16 +13,16 @@ from invoicegraph.billing.money import parse_decimal
 from invoicegraph.billing.rate_book import FROM_SUBSCRIPTION, SALES_TAX
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 
-Record = dict[str, Any]
+Fields = dict[str, Any]
 
 
-def _country(snapshot: Record) -> str | None:
+def _country(snapshot: Fields) -> str | None:
     address = snapshot.get("address") or {}
     country = address.get("country")
     return country if isinstance(country, str) and country else None
 
 
-def _tax_ids(snapshot: Record) -> tuple[TaxIdFact, ...]:
+def _tax_ids(snapshot: Fields) -> tuple[TaxIdFact, ...]:
     found: dict[str, TaxIdFact] = {}
     primary = snapshot.get("tax_id")
     if isinstance(primary, str) and primary:
@@ -35,7 +35,7 @@ def _tax_ids(snapshot: Record) -> tuple[TaxIdFact, ...]:
     return tuple(found.values())
 
 
-def customer_facts(snapshot: Record) -> CustomerTaxFacts:
+def customer_facts(snapshot: Fields) -> CustomerTaxFacts:
     return CustomerTaxFacts(
         id=str(snapshot["id"]),
         type=str(snapshot.get("type") or "ORGANIZATION"),
@@ -45,7 +45,7 @@ def customer_facts(snapshot: Record) -> CustomerTaxFacts:
     )
 
 
-def entity_facts(snapshot: Record) -> EntityTaxFacts:
+def entity_facts(snapshot: Fields) -> EntityTaxFacts:
     return EntityTaxFacts(
         id=str(snapshot["id"]),
         country=_country(snapshot) or "",
@@ -64,7 +64,7 @@ def _percentage(value: Any) -> Decimal | None:
     return None if value is None else parse_decimal(value)
 
 
-def own_sales_tax_percentage(invoice: Record) -> Any:
+def own_sales_tax_percentage(invoice: Fields) -> Any:
     """The invoice's own `sales_tax_percentage`; None when the one it shows was copied from its
     subscription by an earlier refresh (docs/billing-decisions.md), which the stored rates record."""
     for rate in invoice.get("tax_rates") or []:
@@ -73,7 +73,7 @@ def own_sales_tax_percentage(invoice: Record) -> Any:
     return invoice.get("sales_tax_percentage")
 
 
-def tax_facts(customer_snapshot: Record, entity_snapshot: Record, invoice: Record, subscriptions: list[Record]) -> TaxFacts:
+def tax_facts(customer_snapshot: Fields, entity_snapshot: Fields, invoice: Fields, subscriptions: list[Fields]) -> TaxFacts:
     first = subscriptions[0] if subscriptions else {}
     return TaxFacts(
         customer=customer_facts(customer_snapshot),

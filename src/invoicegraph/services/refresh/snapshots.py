@@ -10,12 +10,12 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-Record = dict[str, Any]
+Fields = dict[str, Any]
 # An internal key (not a vendor field): the footnote shown is the platform's default, not the invoice's own.
 FOOTNOTE_FROM_PLATFORM = "footnote_from_platform"
 
 
-def _address(holder: Record) -> Record | None:
+def _address(holder: Fields) -> Fields | None:
     for key in ("registered_address", "residential_address", "address"):
         value = holder.get(key)
         if value:
@@ -23,7 +23,7 @@ def _address(holder: Record) -> Record | None:
     return None
 
 
-def customer_snapshot(customer: Record) -> Record:
+def customer_snapshot(customer: Fields) -> Fields:
     """PartyDetails of a customer (`copied_at` is added by `keep_copied_at`)."""
     kind = customer.get("type") or "ORGANIZATION"
     organization = customer.get("organization") or {}
@@ -48,7 +48,7 @@ def customer_snapshot(customer: Record) -> Record:
     }
 
 
-def billing_entity_snapshot(entity: Record) -> Record:
+def billing_entity_snapshot(entity: Fields) -> Fields:
     """PartyDetails of a billing entity, with its tax registrations."""
     return {
         "id": entity["id"],
@@ -69,7 +69,7 @@ def billing_entity_snapshot(entity: Record) -> Record:
     }
 
 
-def _registration(registration: Record) -> Record:
+def _registration(registration: Fields) -> Fields:
     return {
         "id": registration.get("id"),
         "description": registration.get("description"),
@@ -80,14 +80,14 @@ def _registration(registration: Record) -> Record:
     }
 
 
-def keep_copied_at(new: Record, old: Record | None, now: str) -> Record:
+def keep_copied_at(new: Fields, old: Fields | None, now: str) -> Fields:
     """`new` with `copied_at`: the old instant when nothing else changed, else `now`."""
     if old is not None and {k: v for k, v in old.items() if k != "copied_at"} == new:
         return {**new, "copied_at": old.get("copied_at") or now}
     return {**new, "copied_at": now}
 
 
-def used_tax_registration(entity_snapshot: Record | None, registration_id: str | None) -> Record | None:
+def used_tax_registration(entity_snapshot: Fields | None, registration_id: str | None) -> Fields | None:
     """The registration the tax treatment chose (billing/treatment.py), from the entity's copy."""
     if entity_snapshot is None or registration_id is None:
         return None
@@ -97,7 +97,7 @@ def used_tax_registration(entity_snapshot: Record | None, registration_id: str |
     return None
 
 
-def custom_field_id(value: Record) -> str | None:
+def custom_field_id(value: Fields) -> str | None:
     """The id of the custom field a value belongs to (the vendor's CustomFieldValue.id is the custom
     field's resource id): the one given with the value, else one derived from the field's reference,
     so every value of the same field, on any record, names the same field. None without either."""
@@ -110,7 +110,7 @@ def custom_field_id(value: Record) -> str | None:
     return f"cfld_{hashlib.sha256(reference.encode()).hexdigest()[:24]}"
 
 
-def _custom_field(value: Record) -> Record:
+def _custom_field(value: Fields) -> Fields:
     values = value.get("values")
     return {
         "id": custom_field_id(value),
@@ -122,15 +122,15 @@ def _custom_field(value: Record) -> Record:
     }
 
 
-def custom_fields(customer: Record | None) -> list[Record]:
+def custom_fields(customer: Fields | None) -> list[Fields]:
     """The customer's custom field values, in their stored order."""
     return [_custom_field(v) for v in (customer or {}).get("custom_fields") or []]
 
 
-def other_custom_fields(subscriptions: Sequence[Record], entity: Record | None) -> list[Record]:
+def other_custom_fields(subscriptions: Sequence[Fields], entity: Fields | None) -> list[Fields]:
     """Custom field values of the subscriptions (in invoice order), then of the billing entity."""
-    found: list[Record] = []
-    owners: list[tuple[str, Record]] = [("PRICING_PLAN_SUBSCRIPTION", s) for s in subscriptions]
+    found: list[Fields] = []
+    owners: list[tuple[str, Fields]] = [("PRICING_PLAN_SUBSCRIPTION", s) for s in subscriptions]
     if entity is not None:
         owners.append(("BILLING_ENTITY", entity))
     for resource_type, owner in owners:
@@ -150,7 +150,7 @@ def other_custom_fields(subscriptions: Sequence[Record], entity: Record | None) 
     return found
 
 
-def footnote(invoice: Record, platform: Record) -> Record:
+def footnote(invoice: Fields, platform: Fields) -> Fields:
     """`footnote` and its internal marker (docs/billing-decisions.md): the invoice's own footnote, else
     the platform's default (`settings.footnote`), followed as the platform changes it."""
     own = None if invoice.get(FOOTNOTE_FROM_PLATFORM) else invoice.get("footnote")
@@ -162,7 +162,7 @@ def footnote(invoice: Record, platform: Record) -> Record:
     return {"footnote": own}
 
 
-def purchase_order_number(subscriptions: Sequence[Record]) -> str | None:
+def purchase_order_number(subscriptions: Sequence[Fields]) -> str | None:
     """The first non-empty PO number of the subscriptions, in subscription order."""
     for subscription in subscriptions:
         number = subscription.get("purchase_order_number")
@@ -191,7 +191,7 @@ _BANK_FIELDS = (
 )
 
 
-def _gateway_action(gateway: Record) -> Record:
+def _gateway_action(gateway: Fields) -> Fields:
     """PaymentActionPaymentGateway of a gateway acceptor (docs/rest.md).
 
     The provider is the integration's, which an acceptor does not carry; Adyen settings on the acceptor
@@ -206,7 +206,7 @@ def _gateway_action(gateway: Record) -> Record:
     }
 
 
-def payment_action(acceptor: Record) -> Record:
+def payment_action(acceptor: Fields) -> Fields:
     """How the customer can pay through one acceptor (InvoicePaymentAction): the details of its type."""
     kind = acceptor.get("type") or "BANK_ACCOUNT"
     bank, gateway, redirect = acceptor.get("bank_account"), acceptor.get("payment_gateway"), acceptor.get("custom_redirect")
@@ -219,7 +219,7 @@ def payment_action(acceptor: Record) -> Record:
     }
 
 
-def pay_invoice_link(acceptors: Sequence[Record], stored: Record | None) -> Record | None:
+def pay_invoice_link(acceptors: Sequence[Fields], stored: Fields | None) -> Fields | None:
     """The hosted page where the customer pays (PortalUrlLink), from the first acceptor, in the
     refresh's order, that has one to give (docs/refresh.md):
 

@@ -62,13 +62,15 @@ def database_name(replication: Replication) -> Iterator[str]:
 @pytest.fixture
 def split_settings(replication: Replication, database_name: str) -> Settings:
     # No re-check and no retry within a test unless the test says so (`ReplicaSet.check`), so that the
-    # statement counters see the requests' statements only.
+    # statement counters see the requests' statements only; and every request checks its credential on the
+    # primary (no credential cache), so that each test can count that check where it runs.
     return Settings(
         database_url=replication.primary.url(database_name),
         read_replica_urls=[replication.replica.url(database_name)],
         replica_max_lag_seconds=30,
         replica_check_interval_seconds=600,
         replica_retry_seconds=600,
+        credential_cache_seconds=0,
         environment="development",
     )
 

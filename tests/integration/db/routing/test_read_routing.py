@@ -3,7 +3,8 @@
 The proof is the engines' own statement counters (`Database.counter`, `Replica.counter`) and a log of
 each engine's statements: queries and REST GETs run on the replica, mutations, refreshes and
 everything a mutation's response selects on the primary, and no request uses both for its data. The
-primary also answers every request's credential check (on purpose: a revoked key stops at once).
+primary also answers the credential check (on purpose: revocation is read where it is written), when the
+server's credential cache does not hold the key (auth/credential_cache.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`from_record` constructors read import-format records exactly (docs/importing.md)."""
+"""`from_fields` constructors read stored fields exactly (docs/importing.md)."""
 
 from datetime import UTC, datetime
 from decimal import Decimal as D
@@ -33,7 +33,7 @@ PLAN = {
 
 
 def test_pricing_plan_record() -> None:
-    plan = PricingPlan.from_record(PLAN)
+    plan = PricingPlan.from_fields(PLAN)
     assert plan.currency == "EUR"
     base, calls = plan.items
     assert (base.model, base.price) == ("FLAT", D("49.00"))
@@ -44,13 +44,13 @@ def test_pricing_plan_record() -> None:
 
 def test_pricing_item_without_its_price_is_refused() -> None:
     with pytest.raises(ValueError, match="needs its price"):
-        PricingPlan.from_record({**PLAN, "items": [{"id": "pitm_x", "product_id": "p", "model": "PER_UNIT"}]})
+        PricingPlan.from_fields({**PLAN, "items": [{"id": "pitm_x", "product_id": "p", "model": "PER_UNIT"}]})
     with pytest.raises(ValueError, match="string"):
-        PricingPlan.from_record({**PLAN, "items": [{"id": "pitm_x", "product_id": "p", "model": "FLAT", "price": 1.5}]})
+        PricingPlan.from_fields({**PLAN, "items": [{"id": "pitm_x", "product_id": "p", "model": "FLAT", "price": 1.5}]})
 
 
 def test_customer_and_entity_records() -> None:
-    customer = CustomerTaxFacts.from_record(
+    customer = CustomerTaxFacts.from_fields(
         {"id": "cust_globex", "type": "ORGANIZATION",
          "organization": {"legal_name": "Globex BV", "tax_id": "BE0123456789", "tax_exempt": False,
                           "tax_ids": [{"id": "BE0123456789", "tax_id_validation_result": {"valid": "NOT_VALID"}}],
@@ -58,11 +58,11 @@ def test_customer_and_entity_records() -> None:
     )  # fmt: skip
     assert (customer.country, customer.type, customer.tax_exempt) == ("BE", "ORGANIZATION", False)
     assert [(t.id, t.valid) for t in customer.tax_ids] == [("BE0123456789", "NOT_VALID")]
-    individual = CustomerTaxFacts.from_record(
+    individual = CustomerTaxFacts.from_fields(
         {"id": "cust_2", "type": "INDIVIDUAL", "individual": {"residential_address": {"country": "DE"}}}
     )
     assert (individual.country, individual.tax_ids) == ("DE", ())
-    entity = EntityTaxFacts.from_record(
+    entity = EntityTaxFacts.from_fields(
         {"id": "enti_nl", "registered_address": {"country": "NL"},
          "tax_registrations": [{"id": "txrg_de", "tax_id": "DE123456789", "registered_address": {"country": "DE"}}]}
     )  # fmt: skip
@@ -70,13 +70,13 @@ def test_customer_and_entity_records() -> None:
 
 
 def test_catalog_and_rate_records() -> None:
-    assert Product.from_record({"id": "prod_api", "name": "API calls", "tax_category": "STANDARD"}).tax_category == "STANDARD"
-    assert Product.from_record({"id": "prod_x", "name": "X"}).tax_category == "STANDARD"
+    assert Product.from_fields({"id": "prod_api", "name": "API calls", "tax_category": "STANDARD"}).tax_category == "STANDARD"
+    assert Product.from_fields({"id": "prod_x", "name": "X"}).tax_category == "STANDARD"
     values = MeterValue.all_from_meter_record(
         {"id": "metr_api", "meter_values": [{"id": "metv_calls", "reference": "calls", "type": "NUMBER"}]}
     )
     assert values == (MeterValue("metv_calls", "calls", "NUMBER"),)
-    rate = TaxRate.from_record(
+    rate = TaxRate.from_fields(
         {
             "id": "txrt_nl_std",
             "country": "NL",
@@ -87,7 +87,7 @@ def test_catalog_and_rate_records() -> None:
         }
     )
     assert (rate.percentage, rate.valid_from) == (D("21"), datetime(2012, 10, 1, tzinfo=UTC))
-    fx = ExchangeRate.from_record(
+    fx = ExchangeRate.from_fields(
         {
             "id": "fxrt_1",
             "base_currency": "USD",
@@ -102,18 +102,18 @@ def test_catalog_and_rate_records() -> None:
 
 
 def test_coupon_promotion_code_and_subscription_records() -> None:
-    coupon = Coupon.from_record(
+    coupon = Coupon.from_fields(
         {"id": "coup_launch", "name": "Launch 20%", "status": "ACTIVE", "discount": {"type": "PERCENTAGE", "percentage": "20"},
          "duration": {"type": "FOREVER"}, "limited_to": {"product_ids": ["prod_api"]}}
     )  # fmt: skip
     assert (coupon.percentage, coupon.duration_type, coupon.limited_to_product_ids) == (D("20"), "FOREVER", ("prod_api",))
-    fixed = Coupon.from_record(
+    fixed = Coupon.from_fields(
         {"id": "c2", "name": "Ten", "discount": {"type": "AMOUNT", "amount": {"quantity": "10.00", "currency": "USD"}}}
     )
     assert (fixed.amount, fixed.amount_currency, fixed.duration_type) == (D("10.00"), "USD", "ONE_TIME")
-    code = PromotionCode.from_record({"id": "prom_ten", "code": "TENOFF", "coupon_id": "coup_launch", "status": "ACTIVE"})
+    code = PromotionCode.from_fields({"id": "prom_ten", "code": "TENOFF", "coupon_id": "coup_launch", "status": "ACTIVE"})
     assert code.limited_to_customer_ids == ()
-    sub = Subscription.from_record(
+    sub = Subscription.from_fields(
         {"id": "psub_globex", "pricing_plan_id": "ppln_std", "billing_period": {"type": "MONTH", "value": 1},
          "coupon_ids": ["coup_launch"], "promotion_code_ids": [], "sales_tax_percentage": "8.875"}
     )  # fmt: skip
@@ -121,7 +121,7 @@ def test_coupon_promotion_code_and_subscription_records() -> None:
 
 
 def test_instants_must_carry_an_offset() -> None:
-    period = InvoicePeriodInput.from_record({"start_at": "2026-11-01T01:00:00+01:00", "end_at": "2026-12-01T00:00:00Z"})
+    period = InvoicePeriodInput.from_fields({"start_at": "2026-11-01T01:00:00+01:00", "end_at": "2026-12-01T00:00:00Z"})
     assert period.start_at == datetime(2026, 11, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match="time zone"):
-        InvoicePeriodInput.from_record({"start_at": "2026-11-01T00:00:00", "end_at": "2026-12-01T00:00:00Z"})
+        InvoicePeriodInput.from_fields({"start_at": "2026-11-01T00:00:00", "end_at": "2026-12-01T00:00:00Z"})

@@ -1,7 +1,8 @@
-"""Reading import-format record dicts (billing data as stored): exact decimals, aware instants.
+"""Reading stored fields (the JSON of an invoice, customer, subscription… as the database keeps it).
 
-Records are shaped as in docs/importing.md: snake_case keys, decimals as strings, timestamps as ISO 8601
-with `Z` or an offset. These helpers refuse what the engine cannot use exactly (floats, naive times).
+`Fields` is such a mapping: snake_case keys as in docs/importing.md, decimals as strings, timestamps as
+ISO 8601 with `Z` or an offset. ("Record" is reserved for the import models in `invoicegraph.records`.)
+These helpers refuse what the engine cannot use exactly (floats, naive times).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from invoicegraph.billing.money import parse_decimal
 
-Record = Mapping[str, Any]
+# One stored object's fields by name.
+Fields = Mapping[str, Any]
 
 
 def parse_instant(value: Any) -> datetime:
@@ -39,30 +41,30 @@ def format_instant(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def opt_instant(record: Record, key: str) -> datetime | None:
+def opt_instant(record: Fields, key: str) -> datetime | None:
     value = record.get(key)
     return None if value is None else parse_instant(value)
 
 
-def opt_decimal(record: Record, key: str) -> Decimal | None:
+def opt_decimal(record: Fields, key: str) -> Decimal | None:
     value = record.get(key)
     return None if value is None else parse_decimal(value)
 
 
-def req_decimal(record: Record, key: str) -> Decimal:
+def req_decimal(record: Fields, key: str) -> Decimal:
     if record.get(key) is None:
         raise ValueError(f"{key} is required")
     return parse_decimal(record[key])
 
 
-def req_str(record: Record, key: str) -> str:
+def req_str(record: Fields, key: str) -> str:
     value = record.get(key)
     if not isinstance(value, str) or not value:
         raise ValueError(f"{key} is required")
     return value
 
 
-def opt_str(record: Record, key: str) -> str | None:
+def opt_str(record: Fields, key: str) -> str | None:
     value = record.get(key)
     if value is None:
         return None
@@ -71,7 +73,7 @@ def opt_str(record: Record, key: str) -> str | None:
     return value
 
 
-def opt_int(record: Record, key: str) -> int | None:
+def opt_int(record: Fields, key: str) -> int | None:
     value = record.get(key)
     if value is None:
         return None
@@ -88,7 +90,7 @@ def str_tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in value)
 
 
-def sub(record: Record, key: str) -> Record:
+def sub(record: Fields, key: str) -> Fields:
     """A nested object, `{}` when absent or null."""
     value = record.get(key)
     if value is None:
@@ -98,7 +100,7 @@ def sub(record: Record, key: str) -> Record:
     return value
 
 
-def records(record: Record, key: str) -> list[Record]:
+def object_list(record: Fields, key: str) -> list[Fields]:
     value = record.get(key)
     if value is None:
         return []
