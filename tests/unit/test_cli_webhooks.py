@@ -129,9 +129,13 @@ def _refresh_with_a_change(database_url: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["import", str(late)]).exit_code == 0
 
     async def refresh() -> None:
-        transport = httpx.ASGITransport(app=create_app(Settings(database_url=database_url)))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            answer = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers={"X-API-KEY": EXAMPLE_KEY})
-            assert answer.status_code == 200, answer.text
+        served = create_app(Settings(database_url=database_url))
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=served), base_url="http://testserver") as client:
+                answer = await client.post(f"/v1/invoices/{INVOICE_ID}/refresh", headers={"X-API-KEY": EXAMPLE_KEY})
+                assert answer.status_code == 200, answer.text
+        finally:
+            # No lifespan runs under ASGITransport: close the pooled SQLite connections on this loop.
+            await served.state.database.dispose()
 
     asyncio.run(refresh())
