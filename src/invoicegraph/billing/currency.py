@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
-from invoicegraph.billing.fields import format_instant
 from invoicegraph.billing.inputs import ExchangeRate
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import CONTEXT
 
 
@@ -39,7 +39,7 @@ class Conversion:
 
 
 def convert(value: Decimal, from_currency: str, to_currency: str, rates: Iterable[ExchangeRate], at: datetime) -> Conversion:
-    """`value` (unrounded) in `to_currency`. Without a rate the amount is 0 (a blocking error, §7)."""
+    """`value` (unrounded) in `to_currency`. Without a rate the amount is 0 (a blocking error)."""
     if from_currency == to_currency:
         return Conversion(value, None, needed=False)
     rate = select_rate(rates, from_currency, to_currency, at)

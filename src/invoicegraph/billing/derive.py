@@ -17,8 +17,8 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import validation
-from invoicegraph.billing.fields import parse_instant
 from invoicegraph.billing.inputs import DerivationInputs, StoredTaxRate
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.billing.local_amounts import LocalAmounts, local_currency
 from invoicegraph.billing.money import CONTEXT, amount, parse_amount, round_money
 from invoicegraph.billing.rate_book import SALES_TAX, RateBook
@@ -43,9 +43,9 @@ class DerivedInvoice:
     validation_result: list[ValidationEntry]
     # The rate used per (category, country): what the invoice stores until a TAX_RATES refresh.
     tax_rates: list[dict[str, Any]]
-    # The billing entity's registration chosen for the customer's country (§5 step 3a); None = its own.
+    # The billing entity's registration chosen for the customer's country; None = its own.
     used_tax_registration_id: str | None
-    # The sales tax rate used (§5 step 2) and where it came from; None when no sales tax applied.
+    # The sales tax rate used and where it came from; None when no sales tax applied.
     sales_tax: StoredTaxRate | None = None
 
     @property

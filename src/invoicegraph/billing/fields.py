@@ -8,37 +8,15 @@ These helpers refuse what the engine cannot use exactly (floats, naive times).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.billing.money import parse_decimal
 
 # One stored object's fields by name.
 Fields = Mapping[str, Any]
-
-
-def parse_instant(value: Any) -> datetime:
-    """An aware UTC datetime from an ISO 8601 string (or an aware datetime)."""
-    if isinstance(value, datetime):
-        result = value
-    elif isinstance(value, str):
-        try:
-            result = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
-    else:
-        raise ValueError(f"a timestamp must be a string, got {value!r}")
-    if result.tzinfo is None or result.utcoffset() is None:
-        raise ValueError(f"{value!r} has no time zone offset")
-    return result.astimezone(UTC)
-
-
-def format_instant(value: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SSZ`: UTC, whole seconds."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are not allowed")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def opt_instant(record: Fields, key: str) -> datetime | None:

@@ -16,17 +16,16 @@ from typing import Any
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
 from invoicegraph.billing.fields import (
     Fields,
-    format_instant,
     opt_decimal,
     opt_instant,
     opt_int,
     opt_str,
-    parse_instant,
     req_decimal,
     req_str,
     str_tuple,
     sub,
 )
+from invoicegraph.billing.instants import format_instant, parse_instant
 from invoicegraph.billing.money import format_decimal, parse_decimal
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 from invoicegraph.billing.usage import Condition, UsageEvent
@@ -307,9 +306,9 @@ class DerivationInputs:
     paid_amount: Decimal = Decimal(0)
     # Fallback for lines stored without `tax_category` (e.g. imported ONE_OFF lines): product id -> category.
     product_tax_categories: Mapping[str, str] = field(default_factory=dict)
-    # The invoice's type: a STANDARD invoice may not total below 0 (§9.16). None: not checked.
+    # The invoice's type: a STANDARD invoice may not total below 0 (docs/billing-decisions.md). None: not checked.
     invoice_type: str | None = None
-    # The exchange rate table, for the tax amounts in local currency (§9.18), and the rates the stored
+    # The exchange rate table, for the tax amounts in local currency (docs/billing-decisions.md), and the rates the stored
     # invoice's local amounts show: kept before the table (empty for a FULL refresh, which reads it again).
     exchange_rates: tuple[ExchangeRate, ...] = ()
     shown_exchange_rates: tuple[ExchangeRate, ...] = ()

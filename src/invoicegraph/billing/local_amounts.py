@@ -1,6 +1,6 @@
 """Tax amounts in the currency of the country of taxation (docs/billing-decisions.md).
 
-When a country's rates tax the invoice (§5 step 5: the rate table's, not US sales tax) and its currency is
+When a country's rates tax the invoice (the rate table's, not US sales tax) and its currency is
 not the billing currency, every `tax_categories` entry (invoice, period, group and line level) and the
 tax summary carry `local_amounts`: base, tax and total, each converted on its own from the
 billing-currency amount and rounded half-up to the local minor unit. The rate is the exchange rate
@@ -24,8 +24,8 @@ from typing import Any
 from invoicegraph.billing import validation
 from invoicegraph.billing.country_currency import country_currency
 from invoicegraph.billing.currency import select_rate, used_rate_dict
-from invoicegraph.billing.fields import parse_instant
 from invoicegraph.billing.inputs import ExchangeRate
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.billing.money import CONTEXT, amount, parse_amount, parse_decimal
 from invoicegraph.billing.validation import ValidationEntry
 

@@ -4,7 +4,7 @@ A country's rates are looked up per period, at that period's `end_at` (docs/bill
 book is keyed by (category, country, period end). A rate stored before rates were kept per period has
 no period: it stands for every period of the invoice until the next TAX_RATES refresh.
 
-The sales tax percentage (§5 step 2) is a stored rate like the others (§9.17): the invoice's own
+The sales tax percentage is a stored rate like the others (docs/billing-decisions.md): the invoice's own
 percentage always wins; otherwise the subscription's, once used, is kept until a TAX_RATES (or FULL)
 refresh reads the subscription again.
 """

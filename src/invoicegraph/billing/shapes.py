@@ -11,8 +11,8 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from invoicegraph.billing.fields import format_instant
 from invoicegraph.billing.inputs import BillingPeriod, InvoicePeriodInput
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import Amount, amount, zero_amount
 
 

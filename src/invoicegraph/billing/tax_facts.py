@@ -94,7 +94,7 @@ class EntityTaxFacts:
 class TaxFacts:
     customer: CustomerTaxFacts
     entity: EntityTaxFacts
-    # The invoice's own sales_tax_percentage, and the first subscription's (the fallback, §5 step 2).
+    # The invoice's own sales_tax_percentage, and the first subscription's (the fallback for the sales tax rate).
     invoice_sales_tax_percentage: Decimal | None = None
     subscription_sales_tax_percentage: Decimal | None = None
 

@@ -1,8 +1,8 @@
 """Invoice totals (docs/billing-decisions.md): the tax summary, open / closed amounts, payment status.
 
-Open and closed follow §8's formulas as written: open = max(total − paid, 0), closed = total − open,
+Open and closed follow the vendor's formulas as written: open = max(total − paid, 0), closed = total − open,
 so a credit invoice (negative total) has nothing open and its whole total closed. Its payment status
-compares absolute values, as §8 says for credit invoices: a credit of -100.00 with 40.00 refunded is
+compares absolute values, as the vendor's rule says for credit invoices: a credit of -100.00 with 40.00 refunded is
 PARTIALLY_PAID.
 """
 
@@ -42,7 +42,7 @@ def tax_summary(lines: Iterable[TaxedLine], country_code: str, notes: Sequence[s
 
 
 def payment_status(total: Decimal, paid: Decimal) -> str:
-    """The §8 table, on absolute values so that credit invoices read the same way."""
+    """The payment status table, on absolute values so that credit invoices read the same way."""
     total, paid = total.copy_abs(), paid.copy_abs()  # abs() would round to the context's 28 digits
     if total.is_zero():
         return PAID

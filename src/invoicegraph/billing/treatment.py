@@ -52,7 +52,7 @@ class TaxDecision:
 
 
 def decide(facts: TaxFacts) -> TaxDecision:
-    """The treatment of the whole invoice, in the order of §5, with the warnings found on the way."""
+    """The treatment of the whole invoice, in the order of the tax decision (docs/billing-decisions.md), with the warnings found on the way."""
     customer, entity = facts.customer, facts.entity
     notes: list[ValidationEntry] = []
     country = customer.country
@@ -64,7 +64,7 @@ def decide(facts: TaxFacts) -> TaxDecision:
 
 
 def applies_country_rates(decision: TaxDecision) -> bool:
-    """Whether a country's rates (§5 step 5, the rate table) tax the invoice; sales tax is a percentage
+    """Whether a country's rates (the rate table) tax the invoice; sales tax is a percentage
     the invoice or subscription gives, not a country's rates."""
     return decision.kind == COUNTRY_RATES
 

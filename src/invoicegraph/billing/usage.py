@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from invoicegraph.billing.fields import Fields, opt_str, parse_instant, req_str, str_tuple
+from invoicegraph.billing.fields import Fields, opt_str, req_str, str_tuple
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.billing.money import exact_sum, parse_decimal
 
 AGGREGATIONS = ("SUM", "COUNT", "MAX", "UNIQUE_COUNT", "LATEST")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from invoicegraph.billing.fields import format_instant
+from invoicegraph.billing.instants import format_instant
 
 ValidationEntry = dict[str, str]
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, select
 from sqlmodel import col
 
-from invoicegraph.billing.fields import format_instant
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.totals import balance, balance_fields
 from invoicegraph.db.tables import Invoice
 

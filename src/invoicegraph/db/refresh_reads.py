@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicegraph.billing.fields import format_instant
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import amount
 from invoicegraph.db.prepared import fetch, keys, refresh_history_pages
 from invoicegraph.db.tables import RefreshRecord

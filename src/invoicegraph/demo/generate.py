@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.demo.finals import Line, closed_parts
 
 COUNTRIES = (
@@ -31,7 +32,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _instant(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(moment)
 
 
 def _month(index: int) -> tuple[datetime, datetime]:

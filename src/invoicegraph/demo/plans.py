@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from invoicegraph.billing.instants import format_instant
+
 ACME, INITECH = "plat_acme", "plat_initech"
 
 
@@ -338,7 +340,7 @@ def usage_events() -> list[dict[str, Any]]:
                         "reference": f"evt-{customer.removeprefix('cust_')}-{meter_value}-{moment:%Y%m}-{n:03d}",
                         "customer_id": customer,
                         "meter_value_id": meter_value,
-                        "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "timestamp": format_instant(moment),
                         "value": str(rng.randint(low, high)),
                         "properties": props(rng),
                     }

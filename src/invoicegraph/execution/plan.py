@@ -36,7 +36,6 @@ from graphql.pyutils import Path, is_iterable
 from graphql.type.introspection import TypeNameMetaFieldDef
 
 from invoicegraph.execution.loads import PageLoad, PlanLoad, has_variable, page_plan, plan_load, prefetches
-from invoicegraph.execution.stepping import await_all
 from invoicegraph.execution.unrolled import object_completer
 from invoicegraph.library_internals import is_default_resolver
 
@@ -66,12 +65,11 @@ class Run:
         """Await pending resolver results level by level; completing them may queue more.
 
         All awaitables of one level are started together, so every loader key of that level is
-        queued before any batch is dispatched (as graphql-core's concurrent field execution does);
-        they are stepped without a Task each (stepping.py).
+        queued before any batch is dispatched (as graphql-core's concurrent field execution does).
         """
         while self.pending:
             batch, self.pending = self.pending, []
-            values = await await_all([awaitable for awaitable, _ in batch])
+            values = await asyncio.gather(*[awaitable for awaitable, _ in batch], return_exceptions=True)
             for (_, then), value in zip(batch, values, strict=True):
                 if isinstance(value, BaseException):
                     raise GiveUp from value

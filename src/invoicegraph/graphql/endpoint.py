@@ -44,6 +44,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from invoicegraph.auth.principal import Principal
 from invoicegraph.db.engine import Database
 from invoicegraph.db.loaders import Loaders
+from invoicegraph.db.outage import is_database_unavailable
 from invoicegraph.db.routing import CONSISTENCY_HEADER, wants_primary
 from invoicegraph.errors import ApiError, InvalidField, MissingField, ResourceNotFound
 from invoicegraph.graphql.anonymous import anonymous_refusal
@@ -131,7 +132,9 @@ class GraphQLEndpoint:
         try:
             if chosen.operation == OperationType.MUTATION:
                 return await self._mutate(request, context, document, chosen, params)
-            return self._answer(request, await self._execute(context, document, params), context.response_headers, auth.request_id)
+            result = await self._execute(context, document, params)
+            _raise_outage(result)
+            return self._answer(request, result, context.response_headers, auth.request_id)
         finally:
             await database.close()
 
@@ -291,3 +294,13 @@ def _note_replay() -> None:
     if facts is not None:
         facts.outcome = OK
         facts.refresh_outcomes.append("replayed")
+
+
+def _raise_outage(result: ExecutionResult) -> None:
+    """A query that got no data because the database is unreachable answers as an outage (a retryable 503,
+    middleware/faults.py), the same whether the request's first statement ran in the credential check or,
+    with the key cached, in a resolver. Partial data stays a 200 with its retryable errors."""
+    if result.data is None and result.errors and all(is_database_unavailable(error.original_error) for error in result.errors):
+        original = result.errors[0].original_error
+        if original is not None:  # always: is_database_unavailable(None) is False
+            raise original

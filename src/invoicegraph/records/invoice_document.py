@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from invoicegraph.records.values import parse_instant
+from invoicegraph.billing.instants import parse_instant
 
 # Columns of `invoice` that hold a field of the dict, and how the field is written.
 _TEXT_COLUMNS = ("id", "platform_id", "invoice_number", "status", "type", "customer_id", "billing_entity_id", "billing_currency")

@@ -96,7 +96,7 @@ class PricingItem(Record):
     product_id: ProductId
     description: str | None = None
     model: PricingModel
-    # A negative FLAT price is the explicit form of a credit line (§9.16); every other price is zero or more.
+    # A negative FLAT price is the explicit form of a credit line (docs/billing-decisions.md, credit lines); every other price is zero or more.
     price: DecimalStr | None = None
     unit_price: NonNegativeDecimal | None = None
     tiers: list[Tier] | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal, NoReturn
 
@@ -26,6 +26,9 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
+
+from invoicegraph.billing.instants import format_instant, parse_instant
+from invoicegraph.billing.money import parse_decimal
 
 # Decimal strings: at most 12 decimal places (docs/billing-decisions.md) and at most 15 digits before the
 # point (docs/decisions.md): every value then fits the NUMERIC(38, 12) money columns with room to add.
@@ -50,8 +53,9 @@ class Record(BaseModel):
 # --- decimals -----------------------------------------------------------------------------------
 
 
-def parse_decimal(value: object) -> str:
-    """A decimal string in canonical form ("0.10" stays "0.10"; "007" becomes "7")."""
+def _decimal_text(value: object) -> str:
+    """The import format's decimal: a JSON string within the bounds, kept in canonical form ("0.10" stays
+    "0.10"; "007" becomes "7")."""
     if isinstance(value, (bool, int | float | Decimal)):
         raise PydanticCustomError(
             "decimal_number",
@@ -62,10 +66,7 @@ def parse_decimal(value: object) -> str:
         raise PydanticCustomError("decimal_type", 'expected a decimal string such as "0.10"')
     if not _DECIMAL_RE.match(value):
         _refuse_unbounded(value)
-    try:
-        return format(Decimal(value), "f")
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes this
-        raise PydanticCustomError("decimal_format", "{value} is not a decimal", {"value": repr(value)}) from exc
+    return format(parse_decimal(value), "f")
 
 
 def _refuse_unbounded(value: str) -> NoReturn:
@@ -89,7 +90,7 @@ def _refuse_unbounded(value: str) -> NoReturn:
 
 _DECIMAL_SCHEMA = {"type": "string", "pattern": DECIMAL_PATTERN}
 
-DecimalStr = Annotated[str, BeforeValidator(parse_decimal), WithJsonSchema(_DECIMAL_SCHEMA)]
+DecimalStr = Annotated[str, BeforeValidator(_decimal_text), WithJsonSchema(_DECIMAL_SCHEMA)]
 
 
 def _non_negative(value: str) -> str:
@@ -113,18 +114,18 @@ def _percentage(value: str) -> str:
 
 NonNegativeDecimal = Annotated[
     str,
-    BeforeValidator(lambda v: _non_negative(parse_decimal(v))),
+    BeforeValidator(lambda v: _non_negative(_decimal_text(v))),
     WithJsonSchema({"type": "string", "pattern": NON_NEGATIVE_DECIMAL_PATTERN}),
 ]
-PositiveDecimal = Annotated[str, BeforeValidator(lambda v: _positive(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
-Percentage = Annotated[str, BeforeValidator(lambda v: _percentage(parse_decimal(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
+PositiveDecimal = Annotated[str, BeforeValidator(lambda v: _positive(_decimal_text(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
+Percentage = Annotated[str, BeforeValidator(lambda v: _percentage(_decimal_text(v))), WithJsonSchema(_DECIMAL_SCHEMA)]
 
 
 # --- instants and dates -------------------------------------------------------------------------
 
 
-def parse_instant(value: object) -> datetime:
-    """An aware datetime from ISO 8601 text with Z or an offset and whole seconds."""
+def _instant(value: object) -> datetime:
+    """The import format's instant: ISO 8601 text with Z or an offset and whole seconds."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC)
     if not isinstance(value, str) or not _INSTANT_RE.match(value):
@@ -134,18 +135,14 @@ def parse_instant(value: object) -> datetime:
             {"value": repr(value)},
         )
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        return parse_instant(value)
     except ValueError as exc:
         raise PydanticCustomError("instant", "{value} is not a valid date and time", {"value": repr(value)}) from exc
 
 
-def format_instant(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 Instant = Annotated[
     datetime,
-    BeforeValidator(parse_instant),
+    BeforeValidator(_instant),
     PlainSerializer(format_instant, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
 ]

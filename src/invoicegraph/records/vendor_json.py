@@ -64,7 +64,10 @@ def _customer(copy: Body | None) -> Body | None:
         "individual": None,
     }
     if kind == "INDIVIDUAL":
-        body["individual"] = {"name": copy.get("name"), "residential_address": copy.get("address")}  # §5.1: no tax keys
+        body["individual"] = {
+            "name": copy.get("name"),
+            "residential_address": copy.get("address"),
+        }  # an individual has no tax keys (docs/rest.md)
     else:
         body["organization"] = {"legal_name": copy.get("legal_name"), "registered_address": copy.get("address"), **holder}
     return body
@@ -147,7 +150,7 @@ def _vendor_bank_account(bank: Body) -> Body:
 
 def _vendor_gateway(gateway: Body) -> Body:
     """`link.expiry_period` and `adyen.auto_rescue.{enabled, period}`, the vendor's names (docs/rest.md
-    §2 lists `linkExpiryPeriod` and `autoRescueEnabled/Period` as GraphQL's flattenings)."""
+    the vendor lists `linkExpiryPeriod` and `autoRescueEnabled/Period` as GraphQL's flattenings)."""
     expiry, adyen = gateway.get("link_expiry_period"), gateway.get("adyen")
     body: Body = {
         "integration_id": gateway.get("integration_id"),
@@ -185,7 +188,7 @@ def acceptor_ids(invoice: Body) -> list[str]:
 
 
 def _payment_actions(invoice: Body, acceptors: Mapping[str, Body]) -> list[Body] | None:
-    """InvoicePaymentAction with its `payment_acceptor` (§2.3: `payment_acceptor|null`)."""
+    """InvoicePaymentAction with its `payment_acceptor` (`payment_acceptor` or null, docs/rest.md)."""
     actions = invoice.get("payment_actions")
     if actions is None:
         return None

@@ -8,13 +8,14 @@ never a 500. Messages show what was sent through `reflected()` (JSON, shortened)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import datetime
 
 from starlette.requests import Request
 
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.errors import InvalidField, reflected
-from invoicegraph.schema.scalars import parse_datetime
 from invoicegraph.services.refresh.types import checked_id_length
 
 # OFFSET is a signed 64-bit integer on SQLite and PostgreSQL: a page beyond it cannot be asked for.
@@ -77,6 +78,16 @@ def identifier(request: Request, name: str) -> str | None:
     return checked_id_length(raw, name)
 
 
+# RFC 3339 with whole seconds and an offset ("T" and "Z" may be lower case, as RFC 3339 allows).
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})", re.IGNORECASE)
+
+
+def _instant(text: str) -> datetime:
+    if _INSTANT.fullmatch(text) is None:
+        raise ValueError(text)
+    return parse_instant(text.upper())
+
+
 def instant_range(request: Request, name: str) -> tuple[datetime | None, datetime | None]:
     """A half-open range `name=[from,to]` of RFC 3339 instants: `from` included, `to` excluded.
 
@@ -93,7 +104,7 @@ def instant_range(request: Request, name: str) -> tuple[datetime | None, datetim
     bounds: list[datetime | None] = []
     for part in raw[1:-1].split(","):
         try:
-            bounds.append(parse_datetime(part.strip()) if part.strip() else None)
+            bounds.append(_instant(part.strip()) if part.strip() else None)
         except ValueError:
             raise InvalidField(f"{form}, got {reflected(part)}.", field=name) from None
     start, end = bounds

@@ -4,15 +4,15 @@
   `resolving.py` (a root value is a dict in the vendor's snake_case shape).
 - Decimal, DateTime and Date replace Strawberry's built-ins; CurrencyCode, CountryCode and JSON are
   ours (`scalars.py`).
-- `_entities` refuses more than `settings.max_entities` representations and requires INVOICE.VIEW;
-  coded errors get their `extensions` (`errors.py`).
+- `_entities` refuses more than `settings.max_entities` representations and requires INVOICE.VIEW.
+- Errors are coded by the GraphQL endpoint, which runs graphql-core itself (graphql/errors.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 from strawberry.federation.schema import FederationAny
@@ -22,7 +22,6 @@ from strawberry.types.info import Info
 
 from invoicegraph.errors import InvalidField, LimitExceeded
 from invoicegraph.execution.context import PlanMode, PlannedExecutionContext
-from invoicegraph.schema.errors import add_api_error_extensions, should_log
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
 from invoicegraph.schema.roots import Mutation, Query, Subscription
@@ -30,17 +29,13 @@ from invoicegraph.schema.scalars import SCALAR_OVERRIDES
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import BillingEntity, Customer
 
-if TYPE_CHECKING:
-    from graphql import GraphQLError
-    from strawberry.types import ExecutionContext
-
 # Entity types, listed explicitly so they stay in the schema even if no field reaches them.
 ENTITY_TYPES: tuple[type, ...] = (Invoice, Customer, BillingEntity)
 ENTITY_TYPE_NAMES = frozenset({"Invoice", "Customer", "BillingEntity"})
 
 
 class BillingSchema(strawberry.federation.Schema):
-    """The subgraph schema: federation's Schema with our `_entities` guard and error extensions."""
+    """The subgraph schema: federation's Schema with our `_entities` guard."""
 
     def entities_resolver(
         self,
@@ -78,17 +73,6 @@ class BillingSchema(strawberry.federation.Schema):
         for index, result in zip(positions, super().entities_resolver(info, keys), strict=True):
             results[index] = result
         return results
-
-    def process_errors(
-        self,
-        errors: list[GraphQLError],
-        execution_context: ExecutionContext | None = None,
-    ) -> None:
-        add_api_error_extensions(errors)
-        # Coded client errors are answers, not incidents: log only the unexpected ones.
-        unexpected = [error for error in errors if should_log(error)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
 
 
 def default_config(**options: Any) -> StrawberryConfig:

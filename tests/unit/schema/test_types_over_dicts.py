@@ -1,27 +1,26 @@
-"""Plain fields resolve from dict rows: nested values, enums as strings, decimals, dates, empty lists."""
+"""Plain fields resolve from the stored rows: nested values, enums, decimals, instants, dates, empty lists."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
+import enum
 
-import pytest
 import strawberry
 
-from invoicegraph.schema.build import BillingSchema
-from invoicegraph.schema.enums.invoice import InvoiceOrderField, InvoiceStatus, OrderDirection
+from invoicegraph.schema import enums
+from invoicegraph.schema.enums.invoice import InvoiceOrderField, OrderDirection
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder
-from tests.unit.schema.support import install, invoice_row, make_context
+from tests.support.api import Api
+from tests.support.data import INVOICE_ID
+from tests.unit.schema.support import FINAL_ID
 
 INVOICE_QUERY = """
 query ($id: ID!) {
   invoice(id: $id) {
     id version objectType status type onHold paid billingCurrency salesTaxPercentage
-    createdAt invoiceDate billingPeriodDate dueDate
+    invoiceDate billingPeriodDate dueDate
     invoiceAmountIncludingTax { quantity currency }
     billingPeriod { type value }
-    customerDetails { legalName type address { line1 country } taxIds { id } copiedAt }
+    customerDetails { legalName type address { line1 country } taxIds { id } }
     periods {
       periodOrder startAt
       groups { groupOrder lines { id amountExcludingTax { quantity } meterValue { reference number }
@@ -36,105 +35,81 @@ query ($id: ID!) {
 """
 
 
-@pytest.fixture
-def invoice(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    row = invoice_row()
-
-    async def resolve_invoice(info: Any, id: str) -> dict[str, Any] | None:
-        return row if id == row["id"] else None
-
-    install(monkeypatch, "invoicegraph.resolvers.invoices", resolve_invoice=resolve_invoice)
-    return row
+async def _invoice(api: Api, invoice_id: str) -> dict[str, object]:
+    body = await api.graphql(INVOICE_QUERY, {"id": invoice_id})
+    assert "errors" not in body, body["errors"]
+    invoice: dict[str, object] = body["data"]["invoice"]
+    return invoice
 
 
-async def test_nested_plain_fields_resolve_from_the_dict(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    result = await schema.execute(INVOICE_QUERY, {"id": "inv_1"}, context_value=make_context())
+async def test_nested_plain_fields_resolve_from_the_stored_invoice(api: Api) -> None:
+    data = await _invoice(api, FINAL_ID)
 
-    assert result.errors is None
-    data = result.data["invoice"]  # type: ignore[index]
     assert data["objectType"] == "INVOICE"
-    assert data["status"] == "DRAFT"
-    assert data["salesTaxPercentage"] == "8.875"
+    assert (data["status"], data["type"], data["onHold"], data["paid"]) == ("FINAL", "STANDARD", False, False)
+    assert data["salesTaxPercentage"] == "21.00"  # a decimal keeps the scale it was given
     assert data["invoiceAmountIncludingTax"] == {"quantity": "114.35", "currency": "EUR"}
     assert data["billingPeriod"] == {"type": "MONTH", "value": 1}
-    assert data["billingPeriodDate"] == "2024-03-01"
+    assert data["invoiceDate"] == "2026-11-01T00:00:00Z"  # imported as 01:00+01:00, shown in UTC
+    assert data["billingPeriodDate"] == "2026-10-01"
     assert data["dueDate"] is None
-    assert data["customerDetails"]["address"] == {"line1": "Main 1", "country": "NL"}
-    line = data["periods"][0]["groups"][0]["lines"][0]
+    assert data["customerDetails"] == {  # copied from the customer at import
+        "legalName": "Globex BV",
+        "type": "ORGANIZATION",
+        "address": {"line1": "Rue Neuve 1", "country": "BE"},
+        "taxIds": [],
+    }
+    (period,) = data["periods"]  # type: ignore[misc]
+    assert (period["periodOrder"], period["startAt"]) == (0, "2026-10-01T00:00:00Z")
+    line = period["groups"][0]["lines"][0]
+    assert line["id"] == "line_0_0_0"  # the id given to a line imported without one
     assert line["amountExcludingTax"] == {"quantity": "94.50"}
-    assert line["meterValue"] == {"reference": "api_calls", "number": "9450"}
-    assert line["details"]["amount"] == {"quantity": "94.500000000000"}
+    assert line["meterValue"] == {"reference": "calls", "number": "9450"}
+    assert data["paymentActions"] == [{"type": "BANK_ACCOUNT", "bankAccount": {"iban": "NL91ABNA0417164300"}}]
     assert (data["pricingAmountType"], data["billingType"], data["paymentStatus"]) == ("EXCLUDING_TAX", "DEFAULT", "UNPAID")
 
 
-async def test_non_null_lists_missing_or_null_in_the_dict_are_empty(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    # Given a row without dunning_actions / auto_rescues / e_invoices keys and a null list deeper down
-    result = await schema.execute(INVOICE_QUERY, {"id": "inv_1"}, context_value=make_context())
+async def test_lists_absent_from_the_stored_invoice_are_empty(api: Api) -> None:
+    data = await _invoice(api, FINAL_ID)
 
-    assert result.errors is None
-    data = result.data["invoice"]  # type: ignore[index]
     assert data["dunningActions"] == data["autoRescues"] == data["eInvoices"] == []
-    assert data["periods"][0]["groups"][0]["lines"][0]["details"]["meterValues"] == []
+    line = data["periods"][0]["groups"][0]["lines"][0]  # type: ignore[index]
+    assert (line["details"], line["subLines"]) == (None, [])
     assert data["notes"] == ["Thank you"]
 
 
-async def test_deprecated_derived_fields_fall_back_to_their_source(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    result = await schema.execute(INVOICE_QUERY, {"id": "inv_1"}, context_value=make_context())
+async def test_derived_fields_are_computed_from_their_source(api: Api) -> None:
+    final = await _invoice(api, FINAL_ID)
+    draft = await _invoice(api, INVOICE_ID)
 
-    data = result.data["invoice"]  # type: ignore[index]
-    assert data["linkedInvoicesIds"] == ["inv_0", "inv_elsewhere"]
-    assert data["toBeReprocessed"] is True
-    assert data["toBeReprocessedAt"] == "2024-03-05T00:00:00Z"
-
-
-async def test_given_derived_values_win(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    invoice.update(linked_invoices_ids=[], to_be_reprocessed=False, to_be_reprocessed_at=None)
-
-    result = await schema.execute(INVOICE_QUERY, {"id": "inv_1"}, context_value=make_context())
-
-    data = result.data["invoice"]  # type: ignore[index]
-    assert (data["linkedInvoicesIds"], data["toBeReprocessed"], data["toBeReprocessedAt"]) == ([], False, None)
-
-
-async def test_python_values_in_the_dict_are_formatted(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    invoice.update(
-        sales_tax_percentage=Decimal("21.00"),
-        created_at=datetime(2024, 3, 1, 1, 30, 15, 999, tzinfo=UTC),
-        billing_period_date=date(2024, 3, 1),
-        status=InvoiceStatus.OPEN,
+    # linkedInvoicesIds from linkedInvoices, toBeReprocessed* from reprocess (read-only in the import format)
+    assert (final["linkedInvoicesIds"], final["toBeReprocessed"], final["toBeReprocessedAt"]) == (
+        [INVOICE_ID],
+        True,
+        "2026-11-05T00:00:00Z",
     )
-
-    result = await schema.execute(INVOICE_QUERY, {"id": "inv_1"}, context_value=make_context())
-
-    assert result.errors is None
-    data = result.data["invoice"]  # type: ignore[index]
-    assert data["salesTaxPercentage"] == "21.00"
-    assert data["createdAt"] == "2024-03-01T01:30:15Z"
-    assert data["billingPeriodDate"] == "2024-03-01"
-    assert data["status"] == "OPEN"
+    assert (draft["linkedInvoicesIds"], draft["toBeReprocessed"], draft["toBeReprocessedAt"]) == ([], False, None)
 
 
-async def test_an_unknown_enum_string_is_an_error_not_a_silent_value(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    invoice["status"] = "ARCHIVED"
+async def test_the_computed_draft_reads_like_the_stored_invoice(api: Api) -> None:
+    # The billing engine's rows (the draft, computed at import) go through the same plain fields.
+    data = await _invoice(api, INVOICE_ID)
 
-    result = await schema.execute('{ invoice(id: "inv_1") { id status } }', context_value=make_context())
+    assert (data["status"], data["hasUsageBasedPricing"]) == ("DRAFT", True)
+    # 1250 calls: 100 x 0.10 + 900 x 0.08 + 250 x 0.05 = 94.50, 20 % off (the coupon on API calls) = 75.60,
+    # plus the 49.00 base fee = 124.60; no VAT: a Belgian business with a VAT id, billed from NL (reverse charge)
+    assert data["invoiceAmountIncludingTax"] == {"quantity": "124.60", "currency": "EUR"}
+    lines = [line for group in data["periods"][0]["groups"] for line in group["lines"]]  # type: ignore[index]
+    assert {line["amountExcludingTax"]["quantity"] for line in lines} >= {"49.00", "94.50"}
 
-    assert result.errors is not None
-    assert "status" in str(result.errors[0].path)
 
+async def test_an_unknown_id_is_null(api: Api) -> None:
+    body = await api.graphql('{ invoice(id: "invo_x") { id } }')
 
-async def test_unknown_id_is_null(schema: BillingSchema, invoice: dict[str, Any]) -> None:
-    result = await schema.execute('{ invoice(id: "inv_x") { id } }', context_value=make_context())
-
-    assert result.errors is None
-    assert result.data == {"invoice": None}
+    assert body == {"data": {"invoice": None}, "_status": 200, "_headers": body["_headers"]}
 
 
 def test_enums_have_values_equal_to_their_names() -> None:
-    import enum
-
-    from invoicegraph.schema import enums
-
     for module in enums.ALL_MODULES:
         for candidate in vars(module).values():
             if isinstance(candidate, type) and issubclass(candidate, enum.Enum) and candidate is not enum.Enum:

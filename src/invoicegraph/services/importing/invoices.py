@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import exact_sum
 from invoicegraph.db import tables
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.records.problems import Problem, json_path
-from invoicegraph.records.values import format_instant
 from invoicegraph.services.importing.rows import TENANT_KEY
 from invoicegraph.services.importing.upsert import Tally, load_existing, replace_children, upsert_rows
 from invoicegraph.services.refresh import snapshots
@@ -134,7 +134,7 @@ def _changed_fields(values: dict[str, Any], old: Any) -> list[str]:
 
 
 def _payment_rows(platform: str, invoice_id: str, received: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from invoicegraph.records.values import parse_instant
+    from invoicegraph.billing.instants import parse_instant
 
     return [
         {

@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from invoicegraph.auth.keys import hash_key, key_prefix
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.db import tables
-from invoicegraph.records.values import parse_instant
 
 TENANT_KEY = ("platform_id", "id")
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from invoicegraph.records.values import format_instant
+from invoicegraph.billing.instants import format_instant
 
 
 @dataclass

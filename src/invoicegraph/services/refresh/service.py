@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoicegraph.auth.principal import Principal
-from invoicegraph.billing.fields import format_instant
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import parse_amount
 from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, invoice_row_to_dict
 from invoicegraph.db.tables import Invoice, OutboxEvent, RefreshRecord, table_of

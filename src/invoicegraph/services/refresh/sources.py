@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoicegraph.billing.catalog import PricingPlan
-from invoicegraph.billing.fields import parse_instant
+from invoicegraph.billing.instants import parse_instant
 from invoicegraph.db import prepared, tables
 from invoicegraph.db.loaders import record_dict
 from invoicegraph.db.usage_aggregation import UsageQuestion, aggregate_usage
