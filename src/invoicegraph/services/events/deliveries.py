@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
-from invoicegraph.billing.fields import format_instant
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicegraph.billing.fields import format_instant
+from invoicegraph.billing.instants import format_instant
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.records.vendor_json import Body
 from invoicegraph.services.refresh.service import INVOICE_UPDATED, read_invoice
