@@ -30,6 +30,7 @@ from invoicegraph.db.engine import Database
 from invoicegraph.db.migrate import upgrade
 from invoicegraph.settings import Settings
 from tests.support.postgres import PostgresCluster
+from tests.support.receiver import Receiver
 from tests.support.tenant_guard import TenantGuard
 
 _counter = itertools.count()
@@ -151,3 +152,14 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback (tests/support/receiver.py), stopped after the test."""
+    started = Receiver().start()
+    try:
+        yield started
+    finally:
+        started.hold.set()
+        started.stop()

@@ -10,25 +10,29 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from invoicegraph.auth.credential_cache import CredentialCache
 from invoicegraph.auth.keys import DEMO_KEY_PREFIX
 from invoicegraph.auth.tokens import TokenVerifier
 from invoicegraph.db.engine import Database, MissingDatabaseFile, sqlite_file
 from invoicegraph.db.tables import ApiKey
 from invoicegraph.graphql.endpoint import GraphQLEndpoint
-from invoicegraph.middleware.auth import AuthMiddleware
+from invoicegraph.graphql.subscriptions import Subscriptions
+from invoicegraph.middleware.auth import Authenticator, AuthMiddleware
 from invoicegraph.middleware.body_limit import BodySizeLimitMiddleware
 from invoicegraph.middleware.cors import cors_middleware
 from invoicegraph.middleware.faults import DatabaseOutageMiddleware
 from invoicegraph.middleware.limits import CallerLimits, CredentialFailureThrottle, RequestLimitsMiddleware
+from invoicegraph.observability.events import EventsCollector
 from invoicegraph.observability.health import healthz, readyz
 from invoicegraph.observability.logging import configure_logging
 from invoicegraph.observability.setup import instrument
 from invoicegraph.rest.errors import route_error
 from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
+from invoicegraph.services.events.background import EventWork, event_feed
 from invoicegraph.services.maintenance import Maintenance, periodic_jobs
 from invoicegraph.settings import Settings, get_settings
 
@@ -45,6 +49,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     schema = build_schema(execution_plans=settings.execution_plans)
     limits = CallerLimits(settings)
     graphql = GraphQLEndpoint(schema, settings=settings, database=database, limits=limits)
+    tokens = TokenVerifier(settings)
+    feed = event_feed(database, settings)
+    # A WebSocket's checks read its key every time (no credential cache): a socket is opened rarely and
+    # lives long, and its periodic re-check is what closes a revoked key's sockets.
+    socket_authenticator = Authenticator(database, tokens, keys=CredentialCache(0))
+    subscriptions = Subscriptions(schema, graphql, settings=settings, database=database, authenticator=socket_authenticator, feed=feed)
+    running: list[EventWork] = []
+    metrics = observability.telemetry.metrics
+    if metrics is not None:
+        metrics.registry.register(EventsCollector(subscriptions, lambda: running[0].deliverer if running else None))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -56,9 +70,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         _tune_garbage_collector()
         maintenance = Maintenance(database, periodic_jobs(settings, idle=lambda: not limits.in_flight))
         maintenance.start()
+        # Webhook delivery and the event feed run in every serve process (docs/events.md).
+        events = EventWork(database, settings, deliver=settings.deliver_in_serve, feed=feed)
+        events.start()
+        running.append(events)
         try:
             yield
         finally:
+            await events.stop()
+            running.clear()
             await maintenance.stop()
             observability.shutdown()
             await database.dispose()
@@ -66,6 +86,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Subscriptions: the same path over WebSocket (graphql-transport-ws).
+            WebSocketRoute("/graphql", subscriptions),
             *rest_routes(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -86,7 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Middleware(
                 AuthMiddleware,
                 database=database,
-                tokens=TokenVerifier(settings),
+                tokens=tokens,
                 refuse_demo_keys=settings.is_production,
                 credential_cache_seconds=settings.credential_cache_seconds,
             ),
@@ -107,6 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.schema = schema
     app.state.observability = observability
     app.state.limits = limits
+    app.state.subscriptions = subscriptions
     return app
 
 

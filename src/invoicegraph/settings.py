@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults. Production refuses to start with any of them.
@@ -264,6 +264,84 @@ class Settings(BaseSettings):
         ),
     )
 
+    event_retention_days: int = Field(
+        30,
+        ge=1,
+        description=(
+            "Days an event, its webhook deliveries and their attempts are kept once every delivery has finished (succeeded, "
+            "or failed after its retries); a finished delivery can be re-sent until then (docs/events.md)."
+        ),
+    )
+    event_poll_interval_seconds: float = Field(
+        1.0,
+        gt=0,
+        description=(
+            "How often each process looks for webhook deliveries that are due (retries, events it was not told about) and, "
+            "on SQLite, for new events for its GraphQL subscriptions. PostgreSQL announces new events at once (LISTEN/NOTIFY)."
+        ),
+    )
+    deliver_in_serve: bool = Field(
+        True,
+        description=(
+            "Deliver webhooks from every `invoicegraph serve` process. Turn off when separate `invoicegraph deliver` "
+            "processes do it; either way several processes share the work safely."
+        ),
+    )
+    webhook_secret_keys: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keys that encrypt the webhook signing secrets stored in the database (JSON list, each at least 32 characters): "
+            "the first encrypts, every one decrypts (put a new key first to rotate). Empty: a published development key "
+            "in development; production refuses to store a secret."
+        ),
+    )
+    webhook_allow_http: bool | None = Field(
+        None,
+        description="Accept plain `http://` webhook URLs. Default: yes in development, no in production (docs/events.md).",
+    )
+    webhook_allow_private_networks: bool | None = Field(
+        None,
+        description=(
+            "Accept webhook URLs whose host is, or resolves to, a loopback, private, link-local or other non-public address "
+            "(the SSRF guard, checked when the endpoint is made and before every request). Default: yes in development, "
+            "no in production."
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="A webhook request that has not answered 2xx within this time has failed (it is retried)."
+    )
+    webhook_retry_hours: float = Field(
+        72.0,
+        gt=0,
+        description="How long a delivery is retried, from its event (or its resend), before it is marked failed.",
+    )
+    webhook_retry_base_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Delay before the first retry; each later one doubles (at most 6 hours), with random jitter.",
+    )
+    webhook_concurrency_per_endpoint: int = Field(
+        4, ge=1, description="Requests one process sends to one webhook endpoint at the same time (a slow receiver delays only itself)."
+    )
+    subscription_connections_per_credential: int = Field(
+        10, ge=1, description="WebSocket connections one credential may hold open to one process."
+    )
+    subscriptions_per_credential: int = Field(
+        25, ge=1, description="GraphQL subscriptions one credential may run at once on one process (over all its connections)."
+    )
+    subscription_recheck_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often an open WebSocket's credential is checked again: a revoked key or an expired token closes it.",
+    )
+
+    @field_validator("webhook_secret_keys")
+    @classmethod
+    def _strong_keys(cls, keys: list[str]) -> list[str]:
+        if any(len(key) < 32 for key in keys):
+            raise ValueError("every webhook secret key must have at least 32 characters")
+        return keys
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
@@ -285,6 +363,14 @@ class Settings(BaseSettings):
     @property
     def idempotency_retention(self) -> timedelta:
         return timedelta(hours=self.idempotency_retention_hours)
+
+    @property
+    def webhook_http_allowed(self) -> bool:
+        return (not self.is_production) if self.webhook_allow_http is None else self.webhook_allow_http
+
+    @property
+    def webhook_private_networks_allowed(self) -> bool:
+        return (not self.is_production) if self.webhook_allow_private_networks is None else self.webhook_allow_private_networks
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,12 +9,15 @@ INVOICE_REFRESH = "INVOICE.REFRESH"
 INVOICE_PREVIEW = "INVOICE.PREVIEW"
 # Editing a draft's lines (docs/drafts.md): adjust, remove, revert.
 INVOICE_LINE_EDIT = "INVOICE.LINE.EDIT"
+# The platform's webhook endpoints and deliveries (docs/events.md): what its operators read.
+WEBHOOK_VIEW = "WEBHOOK.VIEW"
 
-ALL_PERMISSIONS = frozenset({INVOICE_VIEW, INVOICE_REFRESH, INVOICE_PREVIEW, INVOICE_LINE_EDIT})
+ALL_PERMISSIONS = frozenset({INVOICE_VIEW, INVOICE_REFRESH, INVOICE_PREVIEW, INVOICE_LINE_EDIT, WEBHOOK_VIEW})
 
 # Role shortcuts a key may hold instead of (or beside) single permissions.
 ROLES: dict[str, frozenset[str]] = {
-    "READ_ONLY": frozenset(p for p in ALL_PERMISSIONS if p.endswith(".VIEW")),
+    # The invoice graph, read-only. Webhook operations (WEBHOOK.VIEW) are granted by name or by ADMINISTRATOR.
+    "READ_ONLY": frozenset({INVOICE_VIEW}),
     "ADMINISTRATOR": ALL_PERMISSIONS,
 }
 

@@ -59,12 +59,9 @@ class AuthMiddleware:
         credential_cache_seconds: float = 0,
     ) -> None:
         self.app = app
-        self.database = database
-        self.tokens = tokens
-        self.keys = CredentialCache(credential_cache_seconds)
-        # Production: the startup check refuses an active demo key, but one imported or re-activated
-        # later must not work either, so every request is checked too.
-        self.refuse_demo_keys = refuse_demo_keys
+        self.authenticator = Authenticator(
+            database, tokens, keys=CredentialCache(credential_cache_seconds), refuse_demo_keys=refuse_demo_keys
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,14 +72,30 @@ class AuthMiddleware:
         request_id = request_id_of(headers.get(REQUEST_ID_HEADER))
         public = scope["path"].startswith(_PUBLIC_PREFIXES)
         try:
-            principal = await self._authenticate(headers, request_id, choose_platform=not public)
+            principal = await self.authenticator.authenticate(headers, request_id, choose_platform=not public)
         except ApiError as error:
             await send_refusal(scope, send, error)
             return
         scope.setdefault("state", {})["auth"] = RequestAuth(request_id=request_id, principal=principal)
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
+
+class Authenticator:
+    """The credential check: headers → a Principal, None (no credential), or the coded refusal.
+
+    The HTTP middleware runs it on every request's headers; a GraphQL WebSocket runs it on the
+    `connection_init` payload, read as headers (graphql/subscriptions.py), and again while it is open.
+    """
+
+    def __init__(self, database: Database, tokens: TokenVerifier, *, keys: CredentialCache, refuse_demo_keys: bool = False) -> None:
+        self.database = database
+        self.tokens = tokens
+        self.keys = keys
+        # Production: the startup check refuses an active demo key, but one imported or re-activated
+        # later must not work either, so every request (and socket) is checked too.
+        self.refuse_demo_keys = refuse_demo_keys
+
+    async def authenticate(self, headers: Headers, request_id: str, *, choose_platform: bool = True) -> Principal | None:
         credential = await self._verify(headers)
         if credential is None or not choose_platform:
             return None

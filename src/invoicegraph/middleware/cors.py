@@ -46,6 +46,13 @@ def _origin_pattern(origins: list[str]) -> str | None:
     return "^(?:" + "|".join(re.escape(origin) for origin in any_port) + r")(?::\d{1,5})?$"
 
 
+def origin_allowed(settings: Settings, origin: str) -> bool:
+    """Whether a page on `origin` may call the API (a WebSocket handshake asks it too, graphql/subscriptions.py)."""
+    origins = allowed_origins(settings)
+    pattern = _origin_pattern(origins)
+    return origin.rstrip("/") in origins or (pattern is not None and re.fullmatch(pattern, origin.rstrip("/")) is not None)
+
+
 def cors_middleware(settings: Settings) -> list[Middleware]:
     """The CORS middleware for the origins in force, or nothing when there are none."""
     origins = allowed_origins(settings)

@@ -22,12 +22,12 @@ from invoicegraph.rest.body import object_body, sent
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import reject_unknown
-from invoicegraph.rest.vendor import vendor_invoice_in
 from invoicegraph.services import idempotency
 from invoicegraph.services.drafts.line_edits import Addition, LineEditCommand, edit_line
 from invoicegraph.services.drafts.line_input import FIELDS, LineValues, parse_line_values, snake
 from invoicegraph.services.idempotency import HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
 from invoicegraph.services.refresh.types import checked_id_length
+from invoicegraph.services.vendor_invoice import vendor_invoice_in
 from invoicegraph.settings import Settings
 
 ADDITION_FIELDS = (*FIELDS, "product_id", "subscription_id", "period_order")

@@ -18,11 +18,12 @@ from invoicegraph.rest.body import object_body, sent
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import reject_unknown
-from invoicegraph.rest.vendor import vendor_invoice, vendor_invoice_in
+from invoicegraph.rest.vendor import vendor_invoice
 from invoicegraph.services import idempotency
 from invoicegraph.services.idempotency import HEADER, IdempotencyRequest, RawResponse, fingerprint, parse_key
 from invoicegraph.services.refresh.service import RefreshCommand, preview, refresh
 from invoicegraph.services.refresh.types import ALL_TYPES, normalize_types
+from invoicegraph.services.vendor_invoice import vendor_invoice_in
 from invoicegraph.settings import Settings
 
 

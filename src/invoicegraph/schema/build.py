@@ -27,7 +27,7 @@ from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.schema.federation import ANY_DESCRIPTION, describe_federation
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
-from invoicegraph.schema.roots import Mutation, Query
+from invoicegraph.schema.roots import Mutation, Query, Subscription
 from invoicegraph.schema.scalars import SCALAR_OVERRIDES
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import BillingEntity, Customer
@@ -107,6 +107,7 @@ def build_schema(
     schema = BillingSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(ENTITY_TYPES),
         extensions=list(extensions),
         config=config,

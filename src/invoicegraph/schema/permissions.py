@@ -25,6 +25,7 @@ INVOICE_VIEW = "INVOICE.VIEW"
 INVOICE_REFRESH = "INVOICE.REFRESH"
 INVOICE_PREVIEW = "INVOICE.PREVIEW"
 INVOICE_LINE_EDIT = "INVOICE.LINE.EDIT"
+WEBHOOK_VIEW = "WEBHOOK.VIEW"
 
 
 def require_principal(info: Info) -> Principal:
@@ -74,6 +75,10 @@ class RequireRefreshPreview(_RequirePermissions):
 
 class RequireLineEdit(_RequirePermissions):
     permissions = (INVOICE_LINE_EDIT,)
+
+
+class RequireWebhookView(_RequirePermissions):
+    permissions = (WEBHOOK_VIEW,)
 
 
 def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:

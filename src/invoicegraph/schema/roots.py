@@ -6,11 +6,12 @@ resolvers never see this package's types.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 import strawberry
 
-from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg, checked_ids
+from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, AfterArg, BeforeArg, FirstArg, LastArg, checked_ids, page_size
 from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import Service
@@ -33,9 +34,11 @@ from invoicegraph.schema.permissions import (
     RequireInvoiceView,
     RequireLineEdit,
     RequireRefreshPreview,
+    RequireWebhookView,
     requires,
 )
 from invoicegraph.schema.types.connections import CustomerConnection, InvoiceConnection
+from invoicegraph.schema.types.events import InvoiceUpdatedEvent, WebhookDeliveryConnection, WebhookDeliveryStatus, WebhookEndpoint
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import Customer
 from invoicegraph.schema.types.refresh import InvoiceRefreshPreview
@@ -160,6 +163,51 @@ def query_service(info: Info) -> Service:
     return Service()
 
 
+async def query_webhook_endpoints(info: Info) -> list[Row]:
+    from invoicegraph.resolvers.events import resolve_webhook_endpoints
+
+    return await resolve_webhook_endpoints(info)
+
+
+async def query_webhook_deliveries(
+    info: Info,
+    event_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this event's deliveries.")] = strawberry.UNSET,
+    endpoint_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this endpoint's deliveries.")] = strawberry.UNSET,
+    statuses: Annotated[
+        list[WebhookDeliveryStatus] | None, strawberry.argument(description="Only deliveries in one of these states.")
+    ] = strawberry.UNSET,
+    first: Annotated[
+        int | None, strawberry.argument(description="Page size: 0 to 100, default 25; outside that range INVALID_FIELD.")
+    ] = DEFAULT_PAGE_SIZE,
+    after: Annotated[str | None, strawberry.argument(description="Opaque cursor (an endCursor of an earlier page).")] = strawberry.UNSET,
+) -> Row:
+    from invoicegraph.resolvers.events import resolve_webhook_deliveries
+
+    names = [status.value for status in unset_to_none(statuses) or ()]
+    return await resolve_webhook_deliveries(
+        info, unset_to_none(event_id), unset_to_none(endpoint_id), names, page_size(first), unset_to_none(after)
+    )
+
+
+def streams_rows(resolver: Callable[..., AsyncIterator[Row]]) -> Any:
+    """`returns_rows` for a subscription: the resolver streams the dict rows of the field's class annotation."""
+    return resolver
+
+
+def subscription_invoice_updated(
+    info: Info,
+    invoice_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only this invoice's events (another platform's id: none, ever).")
+    ] = strawberry.UNSET,
+    customer_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only the events of this customer's invoices.")
+    ] = strawberry.UNSET,
+) -> AsyncIterator[Row]:
+    from invoicegraph.resolvers.events import resolve_invoice_updated
+
+    return resolve_invoice_updated(info, unset_to_none(invoice_id), unset_to_none(customer_id))
+
+
 @strawberry.type(description="Read operations of the billing subgraph.")
 class Query:
     invoice: Invoice | None = strawberry.field(
@@ -236,6 +284,23 @@ class Query:
         description=(
             "Every code `errors[].extensions.code` can carry (the values of ErrorCode), so that a client can\n"
             "check its error handling against the server it talks to. Requires a credential."
+        ),
+    )
+    webhook_endpoints: list[WebhookEndpoint] = strawberry.field(
+        resolver=returns_rows(query_webhook_endpoints),
+        extensions=requires(RequireWebhookView),
+        description=(
+            "The platform's webhook endpoints (made with `invoicegraph webhooks create`), oldest first.\n"
+            "Signing secrets are never shown. Requires the WEBHOOK.VIEW permission."
+        ),
+    )
+    webhook_deliveries: WebhookDeliveryConnection = strawberry.field(
+        resolver=returns_rows(query_webhook_deliveries),
+        extensions=requires(RequireWebhookView),
+        description=(
+            "The platform's webhook deliveries, newest first, each with its attempts (status, latency,\n"
+            "error). A FAILED one can be re-sent with `invoicegraph webhooks resend EVENT_ID`. Delivered\n"
+            "events are kept INVOICEGRAPH_EVENT_RETENTION_DAYS days (30). Requires the WEBHOOK.VIEW permission."
         ),
     )
     # Federation's `_service { sdl }`, defined here so that it needs a credential like every other
@@ -318,4 +383,19 @@ class Mutation:
         resolver=returns_rows(mutation_revert_invoice_line),
         extensions=requires(RequireLineEdit),
         description=REVERT_DESCRIPTION,
+    )
+
+
+@strawberry.type(description="Events of the billing subgraph, over WebSocket (graphql-transport-ws on /graphql).")
+class Subscription:
+    invoice_updated: InvoiceUpdatedEvent = strawberry.subscription(
+        resolver=streams_rows(subscription_invoice_updated),
+        extensions=requires(RequireInvoiceView),
+        description=(
+            "An event each time a refresh changes an invoice of the caller's platform (the credential is\n"
+            "sent in the connection_init payload: X-API-KEY or Authorization, and x-platform-id). Only\n"
+            "events committed after the subscription started; each invoice's versions in order. With\n"
+            "invoiceId or customerId, only that invoice's or that customer's events (an id of another\n"
+            "platform yields nothing, as a missing one). Requires the INVOICE.VIEW permission."
+        ),
     )

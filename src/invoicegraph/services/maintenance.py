@@ -14,7 +14,8 @@ rollback or a dead connection), so a crashed process never leaves it held. On SQ
 is no such lock: two workers may run a purge at the same time, which is harmless (the deletes are
 idempotent and SQLite serializes writers).
 
-To add a job (the event-retention purge, say), append it to `periodic_jobs`.
+The jobs: the idempotency-record purge, the delivered-event retention purge (services/events/retention.py),
+and handing memory back. To add a job, append it to `periodic_jobs`.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 
 from invoicegraph.db.engine import Database
 from invoicegraph.memory import return_memory
 from invoicegraph.services import idempotency
+from invoicegraph.services.events.retention import purge_events
 from invoicegraph.settings import Settings
 
 _log = logging.getLogger("invoicegraph.maintenance")
@@ -38,6 +41,8 @@ _log = logging.getLogger("invoicegraph.maintenance")
 
 # How often an idle process hands memory back after a burst (memory.py).
 MEMORY_RETURN_SECONDS = 30.0
+# How often delivered events past INVOICEGRAPH_EVENT_RETENTION_DAYS are purged.
+EVENT_PURGE_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,19 @@ def periodic_jobs(settings: Settings, *, idle: Callable[[], bool] = lambda: True
     async def purge_idempotency_records(database: Database) -> object:
         return await idempotency.purge(database, retention=retention, keep=keep)
 
+    event_retention = timedelta(days=settings.event_retention_days)
+
+    async def purge_delivered_events(database: Database) -> object:
+        purged = await purge_events(database, event_retention)
+        return f"purged {purged} delivered events older than {settings.event_retention_days} days" if purged else None
+
     async def hand_memory_back(_database: Database) -> object:
         # Only while idle: a full collection holds the event loop for as long as it walks the heap.
         return "memory handed back" if idle() and return_memory() else None
 
     return [
         PeriodicJob("idempotency-purge", settings.maintenance_interval_seconds, purge_idempotency_records),
+        PeriodicJob("event-purge", EVENT_PURGE_SECONDS, purge_delivered_events),
         PeriodicJob("memory-return", MEMORY_RETURN_SECONDS, hand_memory_back, everywhere=True),
     ]
 

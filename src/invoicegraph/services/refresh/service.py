@@ -242,6 +242,8 @@ async def _emit(session: AsyncSession, platform_id: str, invoice: Document, foun
             version=invoice["version"],
             changed_paths=[change.path for change in found],
             changes=change_entries(found),
+            # The event carries the invoice as this version left it (docs/events.md).
+            invoice=invoice,
             created_at=now,
         )
     )
