@@ -28,7 +28,7 @@ from typing import Any, cast
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from invoicegraph.db.engine import Database
+from invoicegraph.db.engine import Database, sqlite_file
 from invoicegraph.db.tables import Invoice
 from tests.support.postgres import _binary
 
@@ -84,7 +84,9 @@ def connection_lost_before(database: Database, table: str, *, sqlite_connects: i
     def connecting(*_: Any) -> None:
         connects.append(len(connects))
         if len(connects) == sqlite_connects and fault.moved is None:
-            path = Path(str(database.engine.url.database))
+            # The file the URL names (the engine's own URL is a read-write `file:` URI, db/engine.py).
+            path = sqlite_file(database.url)
+            assert path is not None
             fault.moved = path.rename(path.with_name(path.name + ".lost"))
             path.mkdir()
 

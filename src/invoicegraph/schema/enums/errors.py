@@ -54,6 +54,13 @@ class ErrorCode(Enum):
     UNSUPPORTED_MEDIA_TYPE = strawberry.enum_value(
         "UNSUPPORTED_MEDIA_TYPE", description="A POST whose body is not application/json (HTTP 415)."
     )
+    TOO_MANY_REQUESTS = strawberry.enum_value(
+        "TOO_MANY_REQUESTS",
+        description=(
+            "The credential or platform has too many requests in flight, sends too fast, or spent its cost budget "
+            "(HTTP 429 with Retry-After; docs/security.md)."
+        ),
+    )
     IDEMPOTENCY_CHECK_FAILED = strawberry.enum_value(
         "IDEMPOTENCY_CHECK_FAILED", description="The Idempotency-Key was used with another request, or its first request is still running."
     )
