@@ -20,6 +20,8 @@ from typing import Any
 
 from aiodataloader import DataLoader, Loader, dispatch_queue
 
+from invoicegraph.library_internals import dataloader_queue, ready_callbacks
+
 # Upper bound on deferrals: a busy loop still dispatches within this many iterations.
 MAX_DEFERRALS = 64
 # Without a readable ready queue (uvloop), defer a fixed number of iterations instead.
@@ -39,8 +41,8 @@ class _Dispatcher:
             self.loop.call_soon(self._tick, 0)
 
     def _tick(self, hops: int) -> None:
-        ready = getattr(self.loop, "_ready", None)
-        busy = len(ready) > 0 if ready is not None else hops < FIXED_DEFERRALS
+        ready = ready_callbacks(self.loop)
+        busy = ready > 0 if ready is not None else hops < FIXED_DEFERRALS
         if busy and hops < MAX_DEFERRALS:
             self.loop.call_soon(self._tick, hops + 1)
             return
@@ -60,23 +62,20 @@ class QuietDataLoader(DataLoader[Any, Any]):
     get_cache_key = staticmethod(_same)  # aiodataloader's default, without a lambda per loader
 
     def __init__(self, batch_load_fn: Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]) -> None:
-        # aiodataloader's constructor inspects the batch function (is it a coroutine function, or a
-        # partial of one?) for every loader made: a request makes several, and ours always is one.
-        # The defaults (batching, caching, no batch size limit) are the class's.
-        self.loop = asyncio.get_running_loop()
-        self.batch_load_fn = batch_load_fn
-        self._cache: dict[Any, asyncio.Future[Any]] = {}
-        self._queue: list[Loader] = []
+        # The cache is a dict of ours (aiodataloader's `cache_map`), so that `put` can replace an entry.
+        self.futures: dict[Any, asyncio.Future[Any]] = {}
+        super().__init__(batch_load_fn=batch_load_fn, cache_map=self.futures, loop=asyncio.get_running_loop())
 
     def put(self, key: Any, value: Any) -> None:
         """`clear(key).prime(key, value)`: the value read for `key`, replacing what was cached."""
         future = self.loop.create_future()
         future.set_result(value)
-        self._cache[key] = future
+        self.futures[key] = future
 
     def do_resolve_reject(self, key: Any, future: asyncio.Future[Any]) -> None:
-        self._queue.append(Loader(key=key, future=future))
-        if len(self._queue) == 1:
+        queue = dataloader_queue(self)
+        queue.append(Loader(key=key, future=future))
+        if len(queue) == 1:
             dispatcher = _dispatchers.get(self.loop)
             if dispatcher is None:
                 dispatcher = _dispatchers[self.loop] = _Dispatcher(self.loop)
