@@ -78,6 +78,7 @@ docs: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/invoicegraph export-schema > schema.graphql
 	$(BIN)/invoicegraph export-schema --client > clients/schema.graphql
+	$(BIN)/python -m invoicegraph.records.jsonschema > src/invoicegraph/records/import-schema.json
 
 clean:
 	rm -rf $(VENV) invoicegraph.db*

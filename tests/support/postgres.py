@@ -14,6 +14,7 @@ database with `create_database(…, synchronous=True)`) then wait for it, since 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -181,13 +182,15 @@ class PostgresCluster:
         """Stop every process of the server (SIGSTOP): connections stay open and nothing answers, as
         when a database host stalls. `thaw` lets it go on."""
         for pid in self.server_pids():
-            os.kill(pid, signal.SIGSTOP)
+            with contextlib.suppress(ProcessLookupError):  # a backend that ended since it was listed
+                os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
         if not (self.data / "postmaster.pid").exists():
             return  # not running (stopped): nothing is frozen
         for pid in self.server_pids():
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def query(self, sql: str, database: str = "postgres") -> str:
         """The first column of the first row, as psql prints it unaligned."""

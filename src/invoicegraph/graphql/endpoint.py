@@ -217,6 +217,7 @@ class GraphQLEndpoint:
                             _note_replay()
                             return _replayed(stored)
                     result = await self._execute(context, document, params)
+                    _raise_outage(result)  # rolls the unit of work back: nothing was written
                     response = self._answer(request, result, context.response_headers, context.request_id)
                     if not _stands(result):
                         unit.discard()
@@ -326,10 +327,11 @@ def _note_replay() -> None:
 
 
 def _raise_outage(result: ExecutionResult) -> None:
-    """A query that got no data because the database is unreachable answers as an outage (a retryable 503,
+    """A query that got no data (every root field null) because the database is unreachable answers as an outage (a retryable 503,
     middleware/faults.py), the same whether the request's first statement ran in the credential check or,
     with the key cached, in a resolver. Partial data stays a 200 with its retryable errors."""
-    if result.data is None and result.errors and all(is_database_unavailable(error.original_error) for error in result.errors):
+    no_data = result.data is None or all(value is None for value in result.data.values())
+    if no_data and result.errors and all(is_database_unavailable(error.original_error) for error in result.errors):
         original = result.errors[0].original_error
         if original is not None:  # always: is_database_unavailable(None) is False
             raise original

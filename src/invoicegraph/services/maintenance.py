@@ -74,8 +74,8 @@ def periodic_jobs(settings: Settings, *, idle: Callable[[], bool] = lambda: True
 
     return [
         PeriodicJob("idempotency-purge", settings.maintenance_interval_seconds, purge_idempotency_records),
-        PeriodicJob("event-purge", EVENT_PURGE_SECONDS, purge_delivered_events),
         PeriodicJob("memory-return", MEMORY_RETURN_SECONDS, hand_memory_back, everywhere=True),
+        PeriodicJob("event-purge", EVENT_PURGE_SECONDS, purge_delivered_events),
     ]
 
 

@@ -8,15 +8,17 @@ id is kept.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import text
 
 from invoicegraph.billing.shapes import line_id
 from invoicegraph.db.engine import Database
-from invoicegraph.db.migrate import upgrade_async
+from invoicegraph.db.migrate import alembic_config, upgrade_async
 from invoicegraph.settings import Settings
 from tests.support.data import example, load
 
@@ -48,12 +50,12 @@ async def test_position_line_ids_become_platform_wide(tmp_path: Path) -> None:
             first, second = document["periods"][0]["groups"][0]["lines"][:2]
             first["id"], second["id"] = "line_0_0_0", "line_from_the_file"
             await connection.execute(WRITE, {"d": json.dumps(document), "p": platform_id, "i": invoice_id})
-            await connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))  # before 0004
     finally:
         await database.dispose()
 
-    # When it is migrated to the head
-    await upgrade_async(url)
+    # When it is migrated (0004; the later revisions' tables are there already)
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "0004")
 
     # Then the position id is the derived one, and the file's id is kept
     database = Database.from_settings(Settings(database_url=url))

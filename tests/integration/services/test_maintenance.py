@@ -91,7 +91,11 @@ async def test_a_job_runs_in_one_process_at_a_time_on_postgresql(settings: Setti
 
 def test_the_idempotency_purge_is_a_periodic_job() -> None:
     jobs = periodic_jobs(Settings(maintenance_interval_seconds=120.0))
-    assert [(job.name, job.every, job.everywhere) for job in jobs] == [("idempotency-purge", 120.0, False), ("memory-return", 30.0, True)]
+    assert [(job.name, job.every, job.everywhere) for job in jobs] == [
+        ("idempotency-purge", 120.0, False),
+        ("memory-return", 30.0, True),
+        ("event-purge", 3600.0, False),
+    ]
 
 
 async def test_memory_is_handed_back_only_while_the_process_serves_nothing(database: Database) -> None:

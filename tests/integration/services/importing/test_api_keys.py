@@ -102,7 +102,7 @@ async def test_unknown_permissions_are_refused_at_their_path(db: Database, examp
 
     report = await import_files(db, [write(tmp_path, example)], progress=False)
 
-    known = "ADMINISTRATOR, INVOICE.PREVIEW, INVOICE.REFRESH, INVOICE.VIEW, READ_ONLY"
+    known = "ADMINISTRATOR, INVOICE.LINE.EDIT, INVOICE.PREVIEW, INVOICE.REFRESH, INVOICE.VIEW, READ_ONLY, WEBHOOK.VIEW"
     assert [str(p) for p in report.files[0].problems] == [
         f"api_keys[0].permissions[1]: 'INVOICE.DELETE' is not a permission; use one of {known}",
         f"api_keys[0].permissions[2]: 'invoice.view' is not a permission; use one of {known}",
