@@ -331,7 +331,9 @@ def _raise_outage(result: ExecutionResult) -> None:
     middleware/faults.py), the same whether the request's first statement ran in the credential check or,
     with the key cached, in a resolver. Partial data stays a 200 with its retryable errors."""
     no_data = result.data is None or all(value is None for value in result.data.values())
-    if no_data and result.errors and all(is_database_unavailable(error.original_error) for error in result.errors):
+    # A coded error (a lock wait past its timeout, say) is the service's own answer, whatever caused it.
+    outages = [error.original_error for error in result.errors or () if not isinstance(error.original_error, ApiError)]
+    if no_data and result.errors and len(outages) == len(result.errors) and all(is_database_unavailable(error) for error in outages):
         original = result.errors[0].original_error
         if original is not None:  # always: is_database_unavailable(None) is False
             raise original
