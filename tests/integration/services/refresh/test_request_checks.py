@@ -137,7 +137,9 @@ async def test_a_request_while_its_key_is_in_flight_is_refused(client: httpx.Asy
     headers = {**KEY, "Idempotency-Key": "rest-race-1"}
     responses = await asyncio.gather(*(client.post(URL, json={"types": ["PO_NUMBER"]}, headers=headers) for _ in range(8)))
     statuses = sorted(r.status_code for r in responses)
-    assert set(statuses) == {200, 409}, statuses
+    # Each other one is refused while the first runs (409) or replays its answer once it has finished
+    # (200, Idempotent-Replayed): which, depends on how the eight interleave. It never runs twice.
+    assert set(statuses) <= {200, 409}, statuses
     for response in responses:
         if response.status_code == 409:
             assert response.json()["code"] == "IDEMPOTENCY_CHECK_FAILED"
