@@ -129,7 +129,7 @@ class CallerLimits:
         self.per_credential = Buckets(settings.rate_limit_per_credential, 2 * settings.rate_limit_per_credential, clock)
         self.per_platform = Buckets(settings.rate_limit_per_platform, 2 * settings.rate_limit_per_platform, clock)
         # A full bucket always admits one maximal operation, whatever the rate.
-        cost_capacity = max(float(settings.max_complexity), 2 * settings.cost_limit_per_platform)
+        cost_capacity = max(float(settings.max_complexity), 2 * settings.cost_limit_per_platform)  # float-ok: a request budget, not money
         self.cost = Buckets(settings.cost_limit_per_platform, cost_capacity, clock)
         failures = settings.auth_failures_per_minute
         self.failures = Buckets(failures / 60, failures, clock)
@@ -177,7 +177,7 @@ class CallerLimits:
                 f"{most:,} run together; retry after the Retry-After seconds, or ask for less.",
                 retry_after=1,
             )
-        wait = self.cost.take(key, float(cost))
+        wait = self.cost.take(key, float(cost))  # float-ok: a request budget, not money
         if wait:
             raise TooManyRequests(
                 f"This platform's queries have asked for too much lately (this one: {cost:,} fields); "

@@ -73,8 +73,8 @@ class Deliverer:
         # What is worth a round before the next poll: the platforms that have endpoints (read every poll
         # interval), and whether a delivery may have become due (one was made, or a request ended).
         self._with_endpoints: frozenset[str] | None = None
-        self._known_at = float("-inf")
-        self._claimed_at = float("-inf")
+        self._known_at = float("-inf")  # float-ok: a monotonic clock reading
+        self._claimed_at = float("-inf")  # float-ok: a monotonic clock reading
         self._maybe_due = True
 
     def wake(self) -> None:
