@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fairness_limits import RAISED  # bench/ is the script's own directory on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 10
 INVOICE = "invo_globex_2026_11"
@@ -70,7 +72,7 @@ async def _run(database: str, workloads: list[str], count: int) -> None:
     from invoicegraph.app import create_app
     from invoicegraph.settings import Settings
 
-    app = create_app(Settings(database_url=database, log_level="WARNING", max_tokens=100_000, metrics_enabled=False))
+    app = create_app(Settings(database_url=database, log_level="WARNING", max_tokens=100_000, metrics_enabled=False, **RAISED))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as client:
         for workload in workloads:
             method, path, body = _requests(workload)

@@ -45,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fairness_limits import RAISED, raised_env  # noqa: E402  (bench/ is the script's own directory on sys.path)
 from tests.support.postgres import PostgresCluster, free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -295,6 +296,7 @@ def server_env(url: str) -> dict[str, str]:
         "INVOICEGRAPH_LOG_LEVEL": "WARNING",
         "INVOICEGRAPH_MAX_TOKENS": "100000",
         "INVOICEGRAPH_DATABASE_POOL_SIZE": "10",
+        **raised_env(),
     }
 
 
@@ -384,6 +386,9 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
     if match is None:
         raise SystemExit(f"wrk printed no summary:\n{output}")
     stats: dict[str, Any] = json.loads(match.group(1))
+    if stats["non2xx"] or stats["socket_errors"]:
+        # A refusal (a 429, a 503) is answered faster than the work: counting it would inflate the figure.
+        raise SystemExit(f"{script.name}: {stats['non2xx']} answers other than 2xx, {stats['socket_errors']} socket errors")
     seconds_run = stats["duration_us"] / 1e6
     stats["rps"] = stats["requests"] / seconds_run if seconds_run else 0.0
     stats["cpu_ms_per_request"] = 1000 * cpu / stats["requests"] if stats["requests"] else None
@@ -432,7 +437,7 @@ async def _statements(database_url: str, requests: dict[str, Request]) -> dict[s
     from invoicegraph.db.engine import Database
     from invoicegraph.settings import Settings
 
-    settings = Settings(database_url=database_url, max_tokens=100_000, log_level="WARNING", metrics_enabled=False)
+    settings = Settings(database_url=database_url, max_tokens=100_000, log_level="WARNING", metrics_enabled=False, **RAISED)
     database = Database(database_url, pool_size=2)
     app = create_app(settings, database)
     counts: dict[str, int] = {}
