@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fairness_limits import RAISED, raised_env  # noqa: E402  (bench/ is the script's own directory on sys.path)
+from bench.fairness_limits import RAISED, raised_env  # noqa: E402
 from tests.support.postgres import PostgresCluster, free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
