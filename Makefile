@@ -47,6 +47,7 @@ bench: $(STAMP)
 	@command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql; }
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 	$(BIN)/python bench/import_memory.py $(if $(QUICK),--quick)
+	$(BIN)/python bench/large_refresh.py $(if $(QUICK),--quick)
 
 ## Load and soak (opt-in, not part of make test): mixed load with memory watched.
 soak: $(STAMP)

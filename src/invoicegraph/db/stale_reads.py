@@ -95,11 +95,20 @@ class TableMarksRead:
 
 @cache
 def _usage_marks() -> Select[Any]:
-    event = tables.UsageEvent
+    # Per customer, `max(received_at)` alone under equality on the index's prefix: both planners answer
+    # it with one seek at the end of ix_usage_event_received. A GROUP BY over the events would walk every
+    # event of the customers (0.3 s per 100,000 on PostgreSQL). The customers are taken from their
+    # invoices (whose customer record may be gone; the refresh rates their usage all the same).
+    event, invoice = tables.UsageEvent, tables.Invoice
+    latest = (
+        select(func.max(col(event.received_at)))
+        .where(col(event.platform_id) == col(invoice.platform_id), col(event.customer_id) == col(invoice.customer_id))
+        .scalar_subquery()
+    )
     statement = (
-        select(col(event.customer_id), func.max(col(event.received_at)).label("at"))
-        .where(col(event.platform_id) == bindparam("platform_id"), col(event.customer_id).in_(bindparam("ids", expanding=True)))
-        .group_by(col(event.customer_id))
+        select(col(invoice.customer_id).label("customer_id"), latest.label("at"))
+        .where(col(invoice.platform_id) == bindparam("platform_id"), col(invoice.customer_id).in_(bindparam("ids", expanding=True)))
+        .group_by(col(invoice.platform_id), col(invoice.customer_id))
     )
     return cast("Select[Any]", statement)  # the row shape is read by name in `results`
 

@@ -148,7 +148,11 @@ class UsageEvent(SQLModel, table=True):
     """One usage event; unique per (platform, reference), which is also its id."""
 
     __tablename__ = "usage_event"
-    __table_args__ = (Index("ix_usage_event_aggregation", "platform_id", "customer_id", "meter_value_id", "timestamp"),)
+    __table_args__ = (
+        Index("ix_usage_event_aggregation", "platform_id", "customer_id", "meter_value_id", "timestamp"),
+        # The late-usage marker (db/stale_reads.py): a customer's latest received event in one index seek.
+        Index("ix_usage_event_received", "platform_id", "customer_id", "received_at"),
+    )
     platform_id: str = Field(primary_key=True, max_length=64)
     reference: str = Field(primary_key=True, max_length=255)
     customer_id: str = Field(max_length=64)
