@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +19,7 @@ from invoicegraph.db.engine import Database, MissingDatabaseFile, sqlite_file
 from invoicegraph.db.tables import ApiKey
 from invoicegraph.graphql.endpoint import GraphQLEndpoint
 from invoicegraph.graphql.subscriptions import Subscriptions
+from invoicegraph.memory import tune_collector
 from invoicegraph.middleware.auth import Authenticator, AuthMiddleware
 from invoicegraph.middleware.body_limit import BodySizeLimitMiddleware
 from invoicegraph.middleware.cors import cors_middleware
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             raise MissingDatabaseFile(path)  # `invoicegraph serve` says so in one line before it gets here
         if settings.is_production:
             await _refuse_demo_credentials(database)
-        _tune_garbage_collector()
+        tune_collector()
         maintenance = Maintenance(database, periodic_jobs(settings, idle=lambda: not limits.in_flight))
         maintenance.start()
         # Webhook delivery and the event feed run in every serve process (docs/events.md).
@@ -131,18 +131,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.limits = limits
     app.state.subscriptions = subscriptions
     return app
-
-
-def _tune_garbage_collector() -> None:
-    """Keep the collector off the request path.
-
-    A GraphQL response allocates many short-lived objects, so the default first-generation threshold
-    (700) runs collections several times per request. Everything built at startup (schema, caches,
-    modules) lives forever: freezing it keeps full collections from walking it again and again.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 async def _refuse_demo_credentials(database: Database) -> None:
