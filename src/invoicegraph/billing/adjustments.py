@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoicegraph.billing import shapes, validation
+from invoicegraph.billing.fields import MutableFields
 from invoicegraph.billing.money import amount, parse_amount, parse_decimal, round_money
 from invoicegraph.billing.validation import ValidationEntry
 
@@ -28,7 +29,6 @@ ADJUST = "ADJUST"
 REMOVE = "REMOVE"
 # A line a person added: it stands for itself, in the group of its subscription in its period.
 ADD = "ADD"
-Fields = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class Adjustment:
             removed=record.get("removed"),
         )
 
-    def as_fields(self) -> Fields:
+    def as_fields(self) -> MutableFields:
         def text(value: Decimal | None) -> str | None:
             return None if value is None else str(value)
 
@@ -118,7 +118,7 @@ def line_key(period: Mapping[str, Any], group: Mapping[str, Any], line: Mapping[
     return LineKey(int(period.get("period_order", 0)), subscription, item)
 
 
-def restore(line: Fields, stated_key: str) -> Fields:
+def restore(line: MutableFields, stated_key: str) -> MutableFields:
     """The line as its computation gave it (an adjusted stored line carries its originals)."""
     adjustment = line.get("adjustment")
     if not adjustment:
@@ -129,7 +129,7 @@ def restore(line: Fields, stated_key: str) -> Fields:
     return result
 
 
-def adjusted(line: Fields, adjustment: Adjustment, stated_key: str, currency: str, *, rated: bool = False) -> Fields:
+def adjusted(line: MutableFields, adjustment: Adjustment, stated_key: str, currency: str, *, rated: bool = False) -> MutableFields:
     """`line` (as computed) with the edit on top; the original amount and description kept on it.
 
     A freshly `rated` line states its amount in both amount fields (the coupons read the net one
@@ -152,7 +152,7 @@ def adjusted(line: Fields, adjustment: Adjustment, stated_key: str, currency: st
     }
 
 
-def _shown(adjustment: Adjustment, original_amount: dict[str, str] | None, original_description: str | None) -> Fields:
+def _shown(adjustment: Adjustment, original_amount: dict[str, str] | None, original_description: str | None) -> MutableFields:
     """The line's `adjustment` (GraphQL InvoiceLineAdjustment): the edit, and what the computation gave."""
     return {
         "id": adjustment.id,
@@ -174,7 +174,7 @@ def added_lines(adjustments: Sequence[Adjustment], period_order: int, subscripti
     return [a for a in adjustments if a.action == ADD and (a.key.period_order, a.key.subscription_id) == (period_order, subscription_id)]
 
 
-def added_line(adjustment: Adjustment, currency: str, tax_category: str, line_order: int) -> Fields:
+def added_line(adjustment: Adjustment, currency: str, tax_category: str, line_order: int) -> MutableFields:
     """The line a person added: a REVENUE line of its product, priced as given, without a pricing item."""
     if adjustment.amount is not None:
         stated = round_money(adjustment.amount, currency)
@@ -203,7 +203,7 @@ def by_key(adjustments: Iterable[Adjustment]) -> dict[LineKey, Adjustment]:
 
 def apply_to_stored(
     periods: Sequence[Mapping[str, Any]], adjustments: Sequence[Adjustment], stated_key: str, currency: str
-) -> list[Fields]:
+) -> list[MutableFields]:
     """Stored periods with every line restored and the current adjustments applied again.
 
     A REMOVE adjustment drops its line. Lines are not rebuilt here, so which adjustments are orphaned
@@ -232,7 +232,7 @@ def apply_to_stored(
     return result
 
 
-def put_back(periods: Sequence[Mapping[str, Any]], removal: Adjustment) -> list[Fields]:
+def put_back(periods: Sequence[Mapping[str, Any]], removal: Adjustment) -> list[MutableFields]:
     """Stored periods with a removed line back in its group (when the group is still there)."""
     result = [copy.deepcopy(dict(period)) for period in periods]
     if removal.removed is None:

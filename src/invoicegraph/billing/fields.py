@@ -17,6 +17,8 @@ from invoicegraph.billing.money import parse_decimal
 
 # One stored object's fields by name.
 Fields = Mapping[str, Any]
+# The same as a dict: fields the code builds, copies or rewrites (and the stored JSON as read).
+MutableFields = dict[str, Any]
 
 
 def opt_instant(record: Fields, key: str) -> datetime | None:

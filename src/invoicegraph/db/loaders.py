@@ -30,10 +30,10 @@ from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.stale_reads import RefreshMarksRead, TableMarksRead, UsageMarksRead
 from invoicegraph.observability.loaders import observe_loader
+from invoicegraph.rows import Row
 
 __all__ = ["Loaders", "record_dict"]
 
-Row = dict[str, Any]
 BatchFn = Callable[[list[str]], Coroutine[Any, Any, list[Any]]]
 # Round statements built once per (reads, dialect); bounded like the other statement caches.
 ROUND_STATEMENTS = 256

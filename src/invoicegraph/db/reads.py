@@ -19,8 +19,7 @@ from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, customer_
 from invoicegraph.db.invoice_reads import InvoiceShape, invoice_rows_to_dicts
 from invoicegraph.db.prepared import invoices_by_ids, keys, records_by_ids, refresh_history_pages
 from invoicegraph.db.refresh_reads import HistoryPage, history_pages, history_parameters
-
-Row = dict[str, Any]
+from invoicegraph.rows import Row
 
 
 class Read(Protocol):

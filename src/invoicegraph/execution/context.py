@@ -1,11 +1,11 @@
-"""The executor that completes root field values with compiled plans (`plan.py`).
+"""The executor that completes root field values with compiled plans (`plan.py`, `completers.py`).
 
 Root resolvers, argument coercion, the serial order of mutations and every error stay graphql-core's:
 only `complete_value` at a root field changes. Its plan is compiled on first use and kept per
 document (the parser cache hands out the same document object for the same text, persisted queries
 included), per root field and per value of the variables that `@skip`/`@include` read.
 
-When a plan gives up (`plan.GiveUp`), the same resolved root value is completed again by graphql-core,
+When a plan gives up (`completers.GiveUp`), the same resolved root value is completed again by graphql-core,
 which produces the standard errors. Completion only reads through the request's loaders, so doing
 it twice changes nothing but time.
 
@@ -29,7 +29,8 @@ from graphql.execution.collect_fields import FieldDetails
 from graphql.language import Visitor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from invoicegraph.execution.plan import Compiler, Completer, GiveUp, Run
+from invoicegraph.execution.completers import Completer, GiveUp, Run
+from invoicegraph.execution.plan import Compiler
 
 if TYPE_CHECKING:
     from graphql import GraphQLOutputType, GraphQLResolveInfo, OperationDefinitionNode
@@ -42,7 +43,7 @@ PLAN_CACHE_SIZE = 1024
 # Distinct @skip/@include variable combinations kept per document.
 VARIANTS_PER_DOCUMENT = 16
 # A plan is first built with looped object completers; once used this often, it is rebuilt with
-# generated ones (plan.py `_object_unrolled`): faster to run, dearer to build (~60 ms for the full
+# generated ones (completers.py `object_unrolled`): faster to run, dearer to build (~60 ms for the full
 # Invoice graph against ~10 ms), which only documents that keep coming back should pay.
 UNROLL_AFTER = 3
 

@@ -65,7 +65,7 @@ def _only_permissions(extensions: Any, enforced: frozenset[str]) -> bool:
 
 def prefetches(complete: Any) -> tuple[PageLoad, ...]:
     """The page loads of the fields of the object(s) `complete` completes (through non-null and lists)."""
-    from invoicegraph.execution.plan import ListCompleter, NonNullCompleter, ObjectCompleter
+    from invoicegraph.execution.completers import ListCompleter, NonNullCompleter, ObjectCompleter
 
     while not isinstance(complete, ObjectCompleter):
         if isinstance(complete, NonNullCompleter):

@@ -38,7 +38,7 @@ _IDENTITY_TYPES: dict[GraphQLType, str] = {GraphQLString: "str", GraphQLID: "str
 
 
 class PlannedField(Protocol):
-    """What the generator reads of a planned field (`plan._Field`)."""
+    """What the generator reads of a planned field (`completers.FieldPlan`)."""
 
     @property
     def key(self) -> str: ...
@@ -59,8 +59,8 @@ class PlannedField(Protocol):
 
 
 def non_null_inner(complete: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any] | None:
-    """The item completer of a non-null completer (plan.NonNullCompleter), else None."""
-    from invoicegraph.execution.plan import NonNullCompleter  # plan.py imports this module
+    """The item completer of a non-null completer (completers.NonNullCompleter), else None."""
+    from invoicegraph.execution.completers import NonNullCompleter  # completers.py imports this module
 
     return complete.inner if isinstance(complete, NonNullCompleter) else None
 

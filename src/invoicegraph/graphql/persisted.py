@@ -4,7 +4,7 @@
 by their SHA-256. The file is GraphQL Code Generator's persisted-documents manifest (`{"<sha256 hex>":
 "<document>"}`, client preset with `persistedDocuments: {hashAlgorithm: "sha256"}`), the same map
 with `sha256:`-prefixed keys, or an Apollo persisted query manifest (`operations` of `{id, body}`).
-The service refuses to start (one line, no traceback: cli.py) when a key is not the SHA-256 of its
+The service refuses to start (one line, no traceback: cli/server.py) when a key is not the SHA-256 of its
 document, and says so plainly when the manifest was made with another hash (SHA-1 is codegen's
 default). A client names one:
 

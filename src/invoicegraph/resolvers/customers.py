@@ -6,7 +6,8 @@ from invoicegraph.db.customer_queries import MAX_SEARCH_LENGTH, CustomerPage, Cu
 from invoicegraph.errors import InvalidField, Unauthorised
 from invoicegraph.resolvers.paging import checked_window, page_connection
 from invoicegraph.resolvers.selection import selects
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 
 
 async def resolve_customer(info: Info, id: str) -> Row | None:

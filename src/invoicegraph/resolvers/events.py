@@ -14,7 +14,8 @@ from datetime import datetime
 from invoicegraph.auth.principal import Principal
 from invoicegraph.errors import InvalidField, Unauthorised
 from invoicegraph.resolvers.paging import checked_first
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 from invoicegraph.services.events.deliveries import DeliveryFilter, delivery_page
 from invoicegraph.services.events.endpoints import endpoints_of
 from invoicegraph.services.events.feed import Interest

@@ -19,7 +19,8 @@ from invoicegraph.graphql.context import RequestContext
 from invoicegraph.resolvers.invoice_shape import node_shape, shape_of
 from invoicegraph.resolvers.paging import checked_first, checked_first_of, checked_window, connection
 from invoicegraph.resolvers.selection import selects
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 
 
 def _principal(info: Info) -> Principal:

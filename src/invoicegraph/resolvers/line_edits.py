@@ -8,7 +8,8 @@ loaders, primed with what the edit read.
 from __future__ import annotations
 
 from invoicegraph.resolvers.refresh import prime_sources, principal_of
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 from invoicegraph.services.drafts.line_edits import Addition, LineEditCommand, edit_line
 from invoicegraph.services.drafts.line_input import camel, parse_line_values
 

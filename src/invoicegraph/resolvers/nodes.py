@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 
 # Prefix → (GraphQL type, the request loader that reads it by id).
 NODE_KINDS: dict[str, tuple[str, str]] = {

@@ -8,7 +8,8 @@ from typing import Any
 from invoicegraph.db.invoice_queries import InvoicePage
 from invoicegraph.errors import InvalidField
 from invoicegraph.graphql.context import RequestContext
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 
 
 def checked_first(info: Info, first: int | None) -> int:

@@ -12,7 +12,8 @@ from invoicegraph.auth.principal import Principal
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.errors import ResourceNotFound, Unauthorised
 from invoicegraph.observability.facts import note_refresh_result
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 from invoicegraph.services.refresh.service import RefreshCommand, preview, refresh
 from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import normalize_types

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 
 from invoicegraph.db.stale_reads import PLATFORM_KEY
-from invoicegraph.resolvers.types import Info, Row
+from invoicegraph.resolvers.types import Info
+from invoicegraph.rows import Row
 from invoicegraph.services.refresh.service import REFRESHABLE
 from invoicegraph.services.staleness import Live, Marks, last_refreshes, named_acceptor_ids, stale_types
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from invoicegraph.graphql.context import RequestContext
 
 Info = strawberry.Info[RequestContext, None]
-Row = dict[str, Any]

@@ -14,7 +14,8 @@ import strawberry
 from graphql import GraphQLEnumType, GraphQLSchema
 from strawberry.printer import print_schema
 
-from invoicegraph.schema.loading import Info, Row
+from invoicegraph.rows import Row
+from invoicegraph.schema.loading import Info
 
 
 class EntityRow(dict[str, Any]):

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from invoicegraph.schema.loading import Info, Row
+from invoicegraph.rows import Row
+from invoicegraph.schema.loading import Info
 
 InvoiceIdArg = Annotated[strawberry.ID, strawberry.argument(description="Id of the OPEN or DRAFT invoice.")]
 LineIdArg = Annotated[strawberry.ID, strawberry.argument(description="Id of the line (InvoiceLine.id).")]

@@ -19,8 +19,8 @@ import strawberry
 from invoicegraph.db.loaders import ready, settled
 from invoicegraph.execution import hints
 from invoicegraph.graphql.context import RequestContext
+from invoicegraph.rows import Row
 
-Row: TypeAlias = dict[str, Any]
 Info: TypeAlias = strawberry.Info[RequestContext, Any]
 
 

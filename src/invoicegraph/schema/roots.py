@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from invoicegraph.rows import Row
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, AfterArg, BeforeArg, FirstArg, LastArg, checked_ids, page_size
 from invoicegraph.schema.enums.errors import ErrorCode
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
@@ -26,7 +27,7 @@ from invoicegraph.schema.line_edits import (
     mutation_remove_invoice_line,
     mutation_revert_invoice_line,
 )
-from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.loading import Info, returns_rows, unset_to_none
 from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import (
     RequireCredential,

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from invoicegraph.billing.fields import MutableFields
 from invoicegraph.billing.instants import parse_instant
 from invoicegraph.services.refresh import snapshots
 from invoicegraph.services.refresh.compute import reread
@@ -26,7 +26,6 @@ from invoicegraph.services.refresh.diff import differs
 from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import FULL, PARTS
 
-Fields = dict[str, Any]
 STAMP = "sources_read_at"
 # What each copied part writes on the invoice (services/refresh/compute.py `reread`).
 _COPIED: dict[str, tuple[str, ...]] = {
@@ -41,7 +40,7 @@ ACCEPTORS_FROM = ("payment_acceptor", "billing_entity")
 TAX_RATES_FROM = ("tax_rate",)
 
 
-def stamp_read(invoice: Fields, types: tuple[str, ...], at: datetime) -> Fields:
+def stamp_read(invoice: MutableFields, types: tuple[str, ...], at: datetime) -> MutableFields:
     """`invoice` with the time it read the parts of `types` (FULL: every part) kept on it."""
     stamps = dict(invoice.get(STAMP) or {})
     for name in (FULL, *PARTS) if FULL in types else types:
@@ -53,11 +52,11 @@ def stamp_read(invoice: Fields, types: tuple[str, ...], at: datetime) -> Fields:
 class Live:
     """The live records one invoice copies from, as the request's loaders read them."""
 
-    customer: Fields | None
-    billing_entity: Fields | None
-    subscriptions: list[Fields]  # in the invoice's subscription order, missing ones left out
+    customer: MutableFields | None
+    billing_entity: MutableFields | None
+    subscriptions: list[MutableFields]  # in the invoice's subscription order, missing ones left out
     # The acceptors the subscriptions name, by id (None when they name none: the marker decides).
-    named_acceptors: Mapping[str, Fields] | None = None
+    named_acceptors: Mapping[str, MutableFields] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,14 +79,14 @@ def last_refreshes(audited: Sequence[tuple[tuple[str, ...], datetime]]) -> dict[
     return marks
 
 
-def named_acceptor_ids(subscriptions: Sequence[Fields]) -> list[str]:
+def named_acceptor_ids(subscriptions: Sequence[MutableFields]) -> list[str]:
     chosen: list[str] = []
     for subscription in subscriptions:
         chosen += [a for a in subscription.get("payment_acceptor_ids") or [] if a not in chosen]
     return chosen
 
 
-def stale_types(invoice: Fields, live: Live, marks: Marks) -> list[str]:
+def stale_types(invoice: MutableFields, live: Live, marks: Marks) -> list[str]:
     """The refresh types whose refresh would change `invoice` now, FULL first then the parts in order."""
     sources = Sources(
         platform={},
@@ -109,7 +108,7 @@ def stale_types(invoice: Fields, live: Live, marks: Marks) -> list[str]:
     return [name for name in (FULL, *PARTS) if name in stale]
 
 
-def _copied_differs(invoice: Fields, sources: Sources, part: str, keys: tuple[str, ...]) -> bool:
+def _copied_differs(invoice: MutableFields, sources: Sources, part: str, keys: tuple[str, ...]) -> bool:
     if part in ("CUSTOMER", "CUSTOM_FIELD") and sources.customer is None:
         return False  # a refresh keeps the copy of a customer that is gone
     if part == "BILLING_ENTITY" and sources.billing_entity is None:
@@ -118,7 +117,7 @@ def _copied_differs(invoice: Fields, sources: Sources, part: str, keys: tuple[st
     return differs({k: invoice.get(k) for k in keys}, {k: after.get(k) for k in keys})
 
 
-def _acceptors_stale(invoice: Fields, live: Live, marks: Marks) -> bool:
+def _acceptors_stale(invoice: MutableFields, live: Live, marks: Marks) -> bool:
     if live.named_acceptors is None:
         return _changed_since(invoice, marks, "PAYMENT_ACCEPTOR", ACCEPTORS_FROM)
     chosen = [live.named_acceptors[a] for a in named_acceptor_ids(live.subscriptions) if a in live.named_acceptors]
@@ -130,19 +129,19 @@ def _acceptors_stale(invoice: Fields, live: Live, marks: Marks) -> bool:
     return differs({k: invoice.get(k) for k in now}, now)
 
 
-def last_read(invoice: Fields, marks: Marks, name: str) -> datetime | None:
+def last_read(invoice: MutableFields, marks: Marks, name: str) -> datetime | None:
     stamps = invoice.get(STAMP) or {}
     candidates = [parse_instant(stamps[n]) for n in (name, FULL) if stamps.get(n)]
     candidates += [marks.refreshed[n] for n in (name, FULL) if n in marks.refreshed]
     return max(candidates, default=None)
 
 
-def _changed_since(invoice: Fields, marks: Marks, name: str, tables: tuple[str, ...]) -> bool:
+def _changed_since(invoice: MutableFields, marks: Marks, name: str, tables: tuple[str, ...]) -> bool:
     since = last_read(invoice, marks, name)
     latest = max((marks.tables[t] for t in tables if t in marks.tables), default=None)
     return latest is not None and (since is None or latest > since)
 
 
-def _usage_since(invoice: Fields, marks: Marks) -> bool:
+def _usage_since(invoice: MutableFields, marks: Marks) -> bool:
     since = last_read(invoice, marks, FULL)
     return marks.usage is not None and (since is None or marks.usage > since)

@@ -1,6 +1,6 @@
 """The SQLite file the service serves: never created by serving, and a damaged one answers a coded 503.
 
-(`invoicegraph migrate` and `demo` create the file; the CLI's one-line refusal is tests/unit/test_cli.py's.)
+(`invoicegraph migrate` and `demo` create the file; the CLI's one-line refusal is tests/unit/cli/test_resources.py's.)
 """
 
 from __future__ import annotations

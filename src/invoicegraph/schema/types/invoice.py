@@ -8,10 +8,11 @@ import strawberry
 
 from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import REFRESH_HISTORY_PLAN
+from invoicegraph.rows import Row
 from invoicegraph.schema.arguments import DEFAULT_PAGE_SIZE, page_size
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.federation import load_entity
-from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.loading import Info, returns_rows, unset_to_none
 from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import RequireInvoiceView, requires
 from invoicegraph.schema.types.connections import InvoiceRefreshRecordConnection

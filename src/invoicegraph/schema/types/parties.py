@@ -9,12 +9,13 @@ import strawberry
 
 from invoicegraph.execution import hints
 from invoicegraph.resolvers.invoices import CUSTOMER_INVOICES_PLAN
+from invoicegraph.rows import Row
 from invoicegraph.schema.arguments import AfterArg, BeforeArg, FirstArg, LastArg
 from invoicegraph.schema.enums.parties import CustomerRole, CustomerStatus, CustomerType, NotificationChannelType, NotificationType
 from invoicegraph.schema.enums.resources import ObjectType
 from invoicegraph.schema.federation import load_entity
 from invoicegraph.schema.inputs import InvoiceFilter, InvoiceOrder, to_query
-from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
+from invoicegraph.schema.loading import Info, returns_rows, unset_to_none
 from invoicegraph.schema.node import Node
 from invoicegraph.schema.permissions import RequireInvoiceView, requires
 from invoicegraph.schema.scalars import CountryCode, CurrencyCode

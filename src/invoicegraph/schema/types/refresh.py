@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from invoicegraph.library_internals import graphql_core_schema
+from invoicegraph.rows import Row
 from invoicegraph.schema.change_paths import graphql_path
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType, InvoiceStatus
-from invoicegraph.schema.loading import Info, Row, returns_rows
+from invoicegraph.schema.loading import Info, returns_rows
 from invoicegraph.schema.scalars import JSON
 from invoicegraph.schema.types.values import Amount
 

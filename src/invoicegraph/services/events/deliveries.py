@@ -20,11 +20,11 @@ from invoicegraph.billing.instants import format_instant
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
 from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from invoicegraph.rows import Row
 from invoicegraph.services.events.claims import FAILED, PENDING, SUCCEEDED
 
 STATUSES = (PENDING, SUCCEEDED, FAILED)
 _Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from invoicegraph.billing.adjustments import Adjustment, apply_to_stored, warnin
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingPlan, Product
 from invoicegraph.billing.derive import DerivedInvoice, recompute_derived
 from invoicegraph.billing.engine import rate_invoice
+from invoicegraph.billing.fields import MutableFields
 from invoicegraph.billing.inputs import (
     Coupon,
     DerivationInputs,
@@ -35,7 +36,6 @@ from invoicegraph.services.refresh.facts import own_sales_tax_percentage, tax_fa
 from invoicegraph.services.refresh.sources import Sources
 from invoicegraph.services.refresh.types import expand
 
-Fields = dict[str, Any]
 HOLD_BY_REFRESH = "REFRESH"
 
 
@@ -43,7 +43,7 @@ def _plain_period(record: Mapping[str, Any]) -> BillingPeriod | None:
     return BillingPeriod.optional(dict(record), "billing_period")
 
 
-def reread(invoice: Fields, sources: Sources, parts: frozenset[str], now: str) -> Fields:
+def reread(invoice: MutableFields, sources: Sources, parts: frozenset[str], now: str) -> MutableFields:
     """The invoice with the copies of the requested parts taken again from the live records."""
     result = dict(invoice)
     if "CUSTOMER" in parts and sources.customer is not None:
@@ -69,7 +69,7 @@ def reread(invoice: Fields, sources: Sources, parts: frozenset[str], now: str) -
     return result
 
 
-def _ensure_copies(invoice: Fields, sources: Sources, now: str) -> Fields:
+def _ensure_copies(invoice: MutableFields, sources: Sources, now: str) -> MutableFields:
     """An invoice imported as inputs only has no copies yet: take them once, whatever the types."""
     result = invoice
     if not invoice.get("customer_details") and sources.customer is not None:
@@ -79,16 +79,16 @@ def _ensure_copies(invoice: Fields, sources: Sources, now: str) -> Fields:
     return result
 
 
-def _stored_rates(invoice: Fields) -> tuple[StoredTaxRate, ...]:
+def _stored_rates(invoice: MutableFields) -> tuple[StoredTaxRate, ...]:
     return tuple(StoredTaxRate.from_fields(r) for r in invoice.get("tax_rates") or [])
 
 
-def _paid(invoice: Fields) -> Decimal:
+def _paid(invoice: MutableFields) -> Decimal:
     paid = invoice.get("paid_invoice_amount")
     return parse_amount(paid) if paid else Decimal(0)
 
 
-def _rating_inputs(invoice: Fields, sources: Sources, facts: Any) -> RatingInputs:
+def _rating_inputs(invoice: MutableFields, sources: Sources, facts: Any) -> RatingInputs:
     plans = tuple(PricingPlan.from_fields(p) for p in sources.pricing_plans.values())
     redeemed = frozenset(c.get("coupon_id") for c in invoice.get("coupons") or [] if c.get("coupon_id")) | frozenset(
         (p.get("promotion_code_details") or {}).get("promotion_code_id") for p in invoice.get("promotion_codes") or []
@@ -124,12 +124,12 @@ def _rating_inputs(invoice: Fields, sources: Sources, facts: Any) -> RatingInput
     )
 
 
-def stored_adjustments(invoice: Fields) -> tuple[Adjustment, ...]:
+def stored_adjustments(invoice: MutableFields) -> tuple[Adjustment, ...]:
     """The people's line edits an invoice keeps apart from its lines (docs/drafts.md)."""
     return tuple(Adjustment.from_fields(record) for record in invoice.get("line_adjustments") or [])
 
 
-def _with_adjustments(invoice: Fields, adjustments: tuple[Adjustment, ...] | list[Adjustment]) -> Fields:
+def _with_adjustments(invoice: MutableFields, adjustments: tuple[Adjustment, ...] | list[Adjustment]) -> MutableFields:
     """The adjustments as kept after this computation, and a WARNING for each one that lost its line."""
     if not adjustments and not invoice.get("line_adjustments"):
         return invoice
@@ -137,7 +137,7 @@ def _with_adjustments(invoice: Fields, adjustments: tuple[Adjustment, ...] | lis
     return {**invoice, "line_adjustments": [a.as_fields() for a in adjustments], "validation_result": entries}
 
 
-def _apply_derived(invoice: Fields, derived: DerivedInvoice, platform: Fields) -> Fields:
+def _apply_derived(invoice: MutableFields, derived: DerivedInvoice, platform: MutableFields) -> MutableFields:
     result = {**invoice, **derived.as_dict()}
     registration_id = result.pop("used_tax_registration_id", None)
     result["used_tax_registration"] = snapshots.used_tax_registration(invoice.get("billing_entity_details"), registration_id)
@@ -160,7 +160,7 @@ def _apply_derived(invoice: Fields, derived: DerivedInvoice, platform: Fields) -
     return result
 
 
-def compute(invoice: Fields, sources: Sources, types: tuple[str, ...], now: str) -> Fields:
+def compute(invoice: MutableFields, sources: Sources, types: tuple[str, ...], now: str) -> MutableFields:
     """The invoice as the refresh of `types` leaves it (never mutates `invoice`)."""
     parts = expand(types)
     refreshed = _ensure_copies(reread(invoice, sources, parts, now), sources, now)

@@ -9,20 +9,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from invoicegraph.billing.fields import MutableFields
 from invoicegraph.billing.money import parse_decimal
 from invoicegraph.billing.rate_book import FROM_SUBSCRIPTION, SALES_TAX
 from invoicegraph.billing.tax_facts import CustomerTaxFacts, EntityTaxFacts, TaxFacts, TaxIdFact, TaxRegistrationFact
 
-Fields = dict[str, Any]
 
-
-def _country(snapshot: Fields) -> str | None:
+def _country(snapshot: MutableFields) -> str | None:
     address = snapshot.get("address") or {}
     country = address.get("country")
     return country if isinstance(country, str) and country else None
 
 
-def _tax_ids(snapshot: Fields) -> tuple[TaxIdFact, ...]:
+def _tax_ids(snapshot: MutableFields) -> tuple[TaxIdFact, ...]:
     found: dict[str, TaxIdFact] = {}
     primary = snapshot.get("tax_id")
     if isinstance(primary, str) and primary:
@@ -35,7 +34,7 @@ def _tax_ids(snapshot: Fields) -> tuple[TaxIdFact, ...]:
     return tuple(found.values())
 
 
-def customer_facts(snapshot: Fields) -> CustomerTaxFacts:
+def customer_facts(snapshot: MutableFields) -> CustomerTaxFacts:
     return CustomerTaxFacts(
         id=str(snapshot["id"]),
         type=str(snapshot.get("type") or "ORGANIZATION"),
@@ -45,7 +44,7 @@ def customer_facts(snapshot: Fields) -> CustomerTaxFacts:
     )
 
 
-def entity_facts(snapshot: Fields) -> EntityTaxFacts:
+def entity_facts(snapshot: MutableFields) -> EntityTaxFacts:
     return EntityTaxFacts(
         id=str(snapshot["id"]),
         country=_country(snapshot) or "",
@@ -64,7 +63,7 @@ def _percentage(value: Any) -> Decimal | None:
     return None if value is None else parse_decimal(value)
 
 
-def own_sales_tax_percentage(invoice: Fields) -> Any:
+def own_sales_tax_percentage(invoice: MutableFields) -> Any:
     """The invoice's own `sales_tax_percentage`; None when the one it shows was copied from its
     subscription by an earlier refresh (docs/billing-decisions.md), which the stored rates record."""
     for rate in invoice.get("tax_rates") or []:
@@ -73,7 +72,9 @@ def own_sales_tax_percentage(invoice: Fields) -> Any:
     return invoice.get("sales_tax_percentage")
 
 
-def tax_facts(customer_snapshot: Fields, entity_snapshot: Fields, invoice: Fields, subscriptions: list[Fields]) -> TaxFacts:
+def tax_facts(
+    customer_snapshot: MutableFields, entity_snapshot: MutableFields, invoice: MutableFields, subscriptions: list[MutableFields]
+) -> TaxFacts:
     first = subscriptions[0] if subscriptions else {}
     return TaxFacts(
         customer=customer_facts(customer_snapshot),

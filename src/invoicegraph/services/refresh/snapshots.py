@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
-Fields = dict[str, Any]
+from invoicegraph.billing.fields import MutableFields
+
 # An internal key (not a vendor field): the footnote shown is the platform's default, not the invoice's own.
 FOOTNOTE_FROM_PLATFORM = "footnote_from_platform"
 
 
-def _address(holder: Fields) -> Fields | None:
+def _address(holder: MutableFields) -> MutableFields | None:
     for key in ("registered_address", "residential_address", "address"):
         value = holder.get(key)
         if value:
@@ -23,7 +23,7 @@ def _address(holder: Fields) -> Fields | None:
     return None
 
 
-def customer_snapshot(customer: Fields) -> Fields:
+def customer_snapshot(customer: MutableFields) -> MutableFields:
     """PartyDetails of a customer (`copied_at` is added by `keep_copied_at`)."""
     kind = customer.get("type") or "ORGANIZATION"
     organization = customer.get("organization") or {}
@@ -48,7 +48,7 @@ def customer_snapshot(customer: Fields) -> Fields:
     }
 
 
-def billing_entity_snapshot(entity: Fields) -> Fields:
+def billing_entity_snapshot(entity: MutableFields) -> MutableFields:
     """PartyDetails of a billing entity, with its tax registrations."""
     return {
         "id": entity["id"],
@@ -69,7 +69,7 @@ def billing_entity_snapshot(entity: Fields) -> Fields:
     }
 
 
-def _registration(registration: Fields) -> Fields:
+def _registration(registration: MutableFields) -> MutableFields:
     return {
         "id": registration.get("id"),
         "description": registration.get("description"),
@@ -80,14 +80,14 @@ def _registration(registration: Fields) -> Fields:
     }
 
 
-def keep_copied_at(new: Fields, old: Fields | None, now: str) -> Fields:
+def keep_copied_at(new: MutableFields, old: MutableFields | None, now: str) -> MutableFields:
     """`new` with `copied_at`: the old instant when nothing else changed, else `now`."""
     if old is not None and {k: v for k, v in old.items() if k != "copied_at"} == new:
         return {**new, "copied_at": old.get("copied_at") or now}
     return {**new, "copied_at": now}
 
 
-def used_tax_registration(entity_snapshot: Fields | None, registration_id: str | None) -> Fields | None:
+def used_tax_registration(entity_snapshot: MutableFields | None, registration_id: str | None) -> MutableFields | None:
     """The registration the tax treatment chose (billing/treatment.py), from the entity's copy."""
     if entity_snapshot is None or registration_id is None:
         return None
@@ -97,7 +97,7 @@ def used_tax_registration(entity_snapshot: Fields | None, registration_id: str |
     return None
 
 
-def custom_field_id(value: Fields) -> str | None:
+def custom_field_id(value: MutableFields) -> str | None:
     """The id of the custom field a value belongs to (the vendor's CustomFieldValue.id is the custom
     field's resource id): the one given with the value, else one derived from the field's reference,
     so every value of the same field, on any record, names the same field. None without either."""
@@ -110,7 +110,7 @@ def custom_field_id(value: Fields) -> str | None:
     return f"cfld_{hashlib.sha256(reference.encode()).hexdigest()[:24]}"
 
 
-def _custom_field(value: Fields) -> Fields:
+def _custom_field(value: MutableFields) -> MutableFields:
     values = value.get("values")
     return {
         "id": custom_field_id(value),
@@ -122,15 +122,15 @@ def _custom_field(value: Fields) -> Fields:
     }
 
 
-def custom_fields(customer: Fields | None) -> list[Fields]:
+def custom_fields(customer: MutableFields | None) -> list[MutableFields]:
     """The customer's custom field values, in their stored order."""
     return [_custom_field(v) for v in (customer or {}).get("custom_fields") or []]
 
 
-def other_custom_fields(subscriptions: Sequence[Fields], entity: Fields | None) -> list[Fields]:
+def other_custom_fields(subscriptions: Sequence[MutableFields], entity: MutableFields | None) -> list[MutableFields]:
     """Custom field values of the subscriptions (in invoice order), then of the billing entity."""
-    found: list[Fields] = []
-    owners: list[tuple[str, Fields]] = [("PRICING_PLAN_SUBSCRIPTION", s) for s in subscriptions]
+    found: list[MutableFields] = []
+    owners: list[tuple[str, MutableFields]] = [("PRICING_PLAN_SUBSCRIPTION", s) for s in subscriptions]
     if entity is not None:
         owners.append(("BILLING_ENTITY", entity))
     for resource_type, owner in owners:
@@ -150,7 +150,7 @@ def other_custom_fields(subscriptions: Sequence[Fields], entity: Fields | None) 
     return found
 
 
-def footnote(invoice: Fields, platform: Fields) -> Fields:
+def footnote(invoice: MutableFields, platform: MutableFields) -> MutableFields:
     """`footnote` and its internal marker (docs/billing-decisions.md): the invoice's own footnote, else
     the platform's default (`settings.footnote`), followed as the platform changes it."""
     own = None if invoice.get(FOOTNOTE_FROM_PLATFORM) else invoice.get("footnote")
@@ -162,7 +162,7 @@ def footnote(invoice: Fields, platform: Fields) -> Fields:
     return {"footnote": own}
 
 
-def purchase_order_number(subscriptions: Sequence[Fields]) -> str | None:
+def purchase_order_number(subscriptions: Sequence[MutableFields]) -> str | None:
     """The first non-empty PO number of the subscriptions, in subscription order."""
     for subscription in subscriptions:
         number = subscription.get("purchase_order_number")
@@ -191,7 +191,7 @@ _BANK_FIELDS = (
 )
 
 
-def _gateway_action(gateway: Fields) -> Fields:
+def _gateway_action(gateway: MutableFields) -> MutableFields:
     """PaymentActionPaymentGateway of a gateway acceptor (docs/rest.md).
 
     The provider is the integration's, which an acceptor does not carry; Adyen settings on the acceptor
@@ -206,7 +206,7 @@ def _gateway_action(gateway: Fields) -> Fields:
     }
 
 
-def payment_action(acceptor: Fields) -> Fields:
+def payment_action(acceptor: MutableFields) -> MutableFields:
     """How the customer can pay through one acceptor (InvoicePaymentAction): the details of its type."""
     kind = acceptor.get("type") or "BANK_ACCOUNT"
     bank, gateway, redirect = acceptor.get("bank_account"), acceptor.get("payment_gateway"), acceptor.get("custom_redirect")
@@ -219,7 +219,7 @@ def payment_action(acceptor: Fields) -> Fields:
     }
 
 
-def pay_invoice_link(acceptors: Sequence[Fields], stored: Fields | None) -> Fields | None:
+def pay_invoice_link(acceptors: Sequence[MutableFields], stored: MutableFields | None) -> MutableFields | None:
     """The hosted page where the customer pays (PortalUrlLink), from the first acceptor, in the
     refresh's order, that has one to give (docs/refresh.md):
 

@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoicegraph.billing.catalog import PricingPlan
+from invoicegraph.billing.fields import MutableFields
 from invoicegraph.billing.instants import parse_instant
 from invoicegraph.db import prepared, tables
 from invoicegraph.db.loaders import record_dict
 from invoicegraph.db.usage_aggregation import UsageQuestion, aggregate_usage
 
-Fields = dict[str, Any]
 
-
-async def records_by_id(session: AsyncSession, table: type[tables.TenantRecord], platform_id: str, ids: Iterable[str]) -> dict[str, Fields]:
+async def records_by_id(
+    session: AsyncSession, table: type[tables.TenantRecord], platform_id: str, ids: Iterable[str]
+) -> dict[str, MutableFields]:
     wanted = prepared.keys(ids)
     if not wanted:
         return {}
@@ -29,7 +30,7 @@ async def records_by_id(session: AsyncSession, table: type[tables.TenantRecord],
     return {row.id: record_dict(row.id, platform_id, row.data) for row in rows}
 
 
-async def all_records(session: AsyncSession, table: type[tables.TenantRecord], platform_id: str) -> list[Fields]:
+async def all_records(session: AsyncSession, table: type[tables.TenantRecord], platform_id: str) -> list[MutableFields]:
     rows = await prepared.fetch(session, prepared.all_records(table), {"platform_id": platform_id})
     return [record_dict(row.id, platform_id, row.data) for row in rows]
 
@@ -41,10 +42,12 @@ def _in_order(kinds: Iterable[Table]) -> tuple[Table, ...]:
     return tuple(sorted(kinds, key=lambda table: str(table.__tablename__)))
 
 
-async def records_of_kinds(session: AsyncSession, platform_id: str, wanted: dict[Table, Iterable[str]]) -> dict[Table, dict[str, Fields]]:
+async def records_of_kinds(
+    session: AsyncSession, platform_id: str, wanted: dict[Table, Iterable[str]]
+) -> dict[Table, dict[str, MutableFields]]:
     """Records of several types by id in one statement (one per refresh step instead of one per type)."""
     keys = {table: prepared.keys(ids) for table, ids in wanted.items()}
-    found: dict[Table, dict[str, Fields]] = {table: {} for table in wanted}
+    found: dict[Table, dict[str, MutableFields]] = {table: {} for table in wanted}
     kinds = _in_order(table for table, ids in keys.items() if ids)
     if len(kinds) == 1:
         found[kinds[0]] = await records_by_id(session, kinds[0], platform_id, keys[kinds[0]])
@@ -56,10 +59,10 @@ async def records_of_kinds(session: AsyncSession, platform_id: str, wanted: dict
     return found
 
 
-async def catalogues(session: AsyncSession, platform_id: str, kinds: Iterable[Table]) -> dict[Table, list[Fields]]:
+async def catalogues(session: AsyncSession, platform_id: str, kinds: Iterable[Table]) -> dict[Table, list[MutableFields]]:
     """All a platform's records of several types, each list by id as `all_records` gives it, in one statement."""
     ordered = _in_order(kinds)
-    found: dict[Table, list[Fields]] = {table: [] for table in ordered}
+    found: dict[Table, list[MutableFields]] = {table: [] for table in ordered}
     by_name = {str(table.__tablename__): table for table in ordered}
     for row in await prepared.fetch(session, prepared.all_records_of_kinds(ordered), {"platform_id": platform_id}):
         found[by_name[row.kind]].append(record_dict(row.id, platform_id, row.data))
@@ -68,25 +71,25 @@ async def catalogues(session: AsyncSession, platform_id: str, kinds: Iterable[Ta
 
 @dataclass
 class Sources:
-    platform: Fields
-    customer: Fields | None
-    billing_entity: Fields | None
-    subscriptions: list[Fields]  # in the invoice's pricing_plan_subscription_ids order
-    products: dict[str, Fields]
-    tax_rates: list[Fields]
-    pricing_plans: dict[str, Fields] = field(default_factory=dict)
-    meters: list[Fields] = field(default_factory=list)
-    coupons: dict[str, Fields] = field(default_factory=dict)
-    promotion_codes: dict[str, Fields] = field(default_factory=dict)
-    exchange_rates: list[Fields] = field(default_factory=list)
-    payment_acceptors: list[Fields] = field(default_factory=list)
+    platform: MutableFields
+    customer: MutableFields | None
+    billing_entity: MutableFields | None
+    subscriptions: list[MutableFields]  # in the invoice's pricing_plan_subscription_ids order
+    products: dict[str, MutableFields]
+    tax_rates: list[MutableFields]
+    pricing_plans: dict[str, MutableFields] = field(default_factory=dict)
+    meters: list[MutableFields] = field(default_factory=list)
+    coupons: dict[str, MutableFields] = field(default_factory=dict)
+    promotion_codes: dict[str, MutableFields] = field(default_factory=dict)
+    exchange_rates: list[MutableFields] = field(default_factory=list)
+    payment_acceptors: list[MutableFields] = field(default_factory=list)
     # subscription id -> (first non-VOID invoice id, start of its first period)
     first_invoices: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
     # (period index, pricing item id) -> aggregated quantity, from one grouped statement
     usage: dict[tuple[int, str], Decimal] = field(default_factory=dict)
 
 
-async def read_platform(session: AsyncSession, platform_id: str) -> Fields:
+async def read_platform(session: AsyncSession, platform_id: str) -> MutableFields:
     row = await session.get(tables.Platform, platform_id)
     if row is None:
         return {"id": platform_id, "settings": {}}
@@ -98,7 +101,7 @@ async def read_platform(session: AsyncSession, platform_id: str) -> Fields:
     }
 
 
-async def read_sources(session: AsyncSession, platform_id: str, invoice: Fields, *, full: bool, payment_acceptors: bool) -> Sources:
+async def read_sources(session: AsyncSession, platform_id: str, invoice: MutableFields, *, full: bool, payment_acceptors: bool) -> Sources:
     """Everything the requested refresh reads. FULL needs the whole catalogue; the parts need less.
 
     Reads of one shape are folded into one statement each (records by id, whole catalogues): a FULL
@@ -154,7 +157,7 @@ async def read_sources(session: AsyncSession, platform_id: str, invoice: Fields,
     return sources
 
 
-async def _payment_acceptors(session: AsyncSession, platform_id: str, invoice: Fields, sources: Sources) -> list[Fields]:
+async def _payment_acceptors(session: AsyncSession, platform_id: str, invoice: MutableFields, sources: Sources) -> list[MutableFields]:
     """The subscriptions' acceptors, else the billing entity's active ones, else the platform default."""
     chosen: list[str] = []
     for subscription in sources.subscriptions:
@@ -187,7 +190,7 @@ async def _first_invoices(session: AsyncSession, platform_id: str, subscription_
     return {row.subscription_id: (row.id, parse_instant(row.start_at) if row.start_at else None) for row in rows}
 
 
-def usage_questions(invoice: Fields, plans: list[Fields]) -> list[UsageQuestion]:
+def usage_questions(invoice: MutableFields, plans: list[MutableFields]) -> list[UsageQuestion]:
     """One question per (period, usage-priced item) of the invoice's plans."""
     questions: dict[tuple[int, str], UsageQuestion] = {}
     items = [(item, item.meter_value_id) for plan in plans for item in PricingPlan.from_fields(plan).items if item.meter_value_id]
