@@ -105,12 +105,12 @@ def _usage_marks() -> Select[Any]:
         .where(col(event.platform_id) == col(invoice.platform_id), col(event.customer_id) == col(invoice.customer_id))
         .scalar_subquery()
     )
-    statement: Select[Any] = (  # the row shape is read by name in `results`
+    return cast(  # the row shape is read by name in `results`
+        "Select[Any]",
         select(col(invoice.customer_id).label("customer_id"), latest.label("at"))
         .where(col(invoice.platform_id) == bindparam("platform_id"), col(invoice.customer_id).in_(bindparam("ids", expanding=True)))
-        .group_by(col(invoice.platform_id), col(invoice.customer_id))
+        .group_by(col(invoice.platform_id), col(invoice.customer_id)),
     )
-    return statement
 
 
 @dataclass(frozen=True)
