@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -38,6 +39,13 @@ query($id: ID!) {
   }
 }
 """
+
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    # The replica adds nothing to a job (it is worked on the primary): the two databases, once each.
+    return str(request.param)
 
 
 async def test_a_thousand_invoices_with_three_failing(database: Database, client: httpx.AsyncClient, tmp_path: Path) -> None:
