@@ -41,7 +41,6 @@ query($id: ID!) {
 """
 
 
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     # The replica adds nothing to a job (it is worked on the primary): the two databases, once each.
