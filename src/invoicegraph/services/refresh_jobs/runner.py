@@ -90,13 +90,13 @@ async def claim_job(database: Database, settings: RunnerSettings) -> Claimed | N
     """Take the oldest job that is queued, or running under a lapsed lease; None when there is none."""
     now = datetime.now(UTC)
     job = RefreshJob
+    claimable = or_(col(job.status) == QUEUED, and_(col(job.status) == RUNNING, col(job.lease_until) < now))
+    # Looked for in a read first: an idle process must not take SQLite's write lock every few seconds.
+    async with database.read() as session:
+        if (await session.execute(all_platforms(select(col(job.id)).where(claimable).limit(1)))).first() is None:
+            return None
     async with database.write() as unit:
-        statement = all_platforms(
-            select(job)
-            .where(or_(col(job.status) == QUEUED, and_(col(job.status) == RUNNING, col(job.lease_until) < now)))
-            .order_by(col(job.created_at))
-            .limit(1)
-        )
+        statement = all_platforms(select(job).where(claimable).order_by(col(job.created_at)).limit(1))
         if database.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         found = (await unit.execute(statement)).scalar_one_or_none()

@@ -22,6 +22,7 @@ from tests.support.api import Api
 from tests.support.data import INVOICE_ID, example, load, record
 
 STALE = "query($id: ID!) { invoice(id: $id) { staleSources } }"
+HISTORY = "query($id: ID!) { invoice(id: $id) { refreshHistory(first: 5) { edges { node { credentialId jobId } } } } }"
 
 
 async def _turn(database: Database, settings: Settings) -> None:
@@ -71,6 +72,8 @@ async def test_a_stale_draft_is_refreshed_by_the_platforms_auto_refresh(
             )
         ).all()
     assert [(a.credential_id, a.job_id) for a in audits] == [("system:auto-refresh", jobs[0].id)]
+    history = await api.graphql(HISTORY, {"id": INVOICE_ID})
+    assert history["data"]["invoice"]["refreshHistory"]["edges"] == [{"node": {"credentialId": "system:auto-refresh", "jobId": jobs[0].id}}]
 
     # Stale again within the interval: the next job waits for the next interval.
     record(data, "customers", "cust_globex")["email"] = "billing@globex.example"
