@@ -17,7 +17,7 @@ import httpx
 
 from invoicegraph.db.engine import Database
 from tests.integration.services.drafts.test_stale_sources import CHANGES
-from tests.integration.services.refresh_jobs.conftest import clone, finalize
+from tests.integration.services.refresh_jobs.conftest import clone, drain, finalize
 from tests.support.api import Api
 from tests.support.data import EXAMPLE_KEY, load
 from tests.support.engines import Statements
@@ -97,3 +97,19 @@ async def test_customer_invoices_refuse_the_stale_filter(api: Api) -> None:
     body = await api.graphql('{ customer(id: "cust_globex") { invoices(filter: {stale: true}) { totalCount } } }')
     assert body["errors"][0]["extensions"]["code"] == "INVALID_FIELD"
     assert body["errors"][0]["extensions"]["field"] == "filter.stale"
+
+
+async def test_a_job_over_the_stale_filter_takes_exactly_the_stale_drafts_and_leaves_none(
+    api: Api, database: Database, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    drafts = await clone(database, 12)
+    await finalize(database, drafts[-2:])
+    data["customers"][0]["email"] = "moved@globex.example"
+    await load(database, tmp_path, {**data, "invoices": []}, "moved.json")
+    for invoice_id in drafts[:4]:  # these four are brought up to date first
+        assert "errors" not in await api.graphql(REFRESH, {"id": invoice_id, "types": ["FULL"]})
+    stale, _ = await _paged(api, True)
+    created = await api.graphql("mutation { refreshInvoices(input: {filter: {stale: true}}) { id counts { total } } }")
+    assert created["data"]["refreshInvoices"]["counts"]["total"] == len(stale) == 7  # 6 cloned drafts left and the example's
+    await drain(database)
+    assert await _paged(api, True) == ([], {0})
