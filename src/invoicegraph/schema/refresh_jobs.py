@@ -10,6 +10,7 @@ from typing import Annotated
 
 import strawberry
 
+from invoicegraph.errors import InvalidField
 from invoicegraph.schema.enums.invoice import InvoiceRefreshType
 from invoicegraph.schema.inputs import InvoiceFilter, to_query
 from invoicegraph.schema.loading import Info, Row, returns_rows, unset_to_none
@@ -46,7 +47,11 @@ async def mutation_refresh_invoices(
 
     ids = unset_to_none(input.ids)
     given: InvoiceFilter | None = unset_to_none(input.filter)
-    query = None if given is None else to_query(given, None)
+    try:
+        query = None if given is None else to_query(given, None)
+    except InvalidField as error:
+        error.field = f"input.{error.field}"  # named where the client put it: inside the input
+        raise
     types = [t.name for t in unset_to_none(input.types) or ()]
     return await resolve_refresh_invoices(
         info, None if ids is None else [str(i) for i in ids], query, types, bool(unset_to_none(input.dry_run))

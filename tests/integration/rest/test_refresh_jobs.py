@@ -143,3 +143,21 @@ async def test_the_same_idempotency_key_answers_the_same_job(client: httpx.Async
     assert await _jobs(database) == 1
     other = await client.post("/v1/invoices/refresh", json={"ids": [INVOICE_ID], "dry_run": True}, headers=headers)
     assert other.json()["code"] == "IDEMPOTENCY_CHECK_FAILED"
+
+
+@pytest.mark.usefixtures("data")
+async def test_a_bad_filter_is_named_inside_the_input(client: httpx.AsyncClient) -> None:
+    mutation = (
+        'mutation { refreshInvoices(input: {filter: {invoiceDate: {from: "2026-12-01T00:00:00Z", to: "2026-11-01T00:00:00Z"}}}) { id } }'
+    )
+    body = (await client.post("/graphql", json={"query": mutation}, headers=KEY)).json()
+    assert (body["errors"][0]["extensions"]["code"], body["errors"][0]["extensions"]["field"]) == (
+        "INVALID_FIELD",
+        "input.filter.invoiceDate.to",
+    )
+    rest = await client.post(
+        "/v1/invoices/refresh", json={"filter": {"invoice_date": {"from": "2026-12-01T00:00:00Z", "to": "x"}}}, headers=KEY
+    )
+    assert (rest.status_code, rest.json()["field"]) == (400, "filter.invoice_date.to")
+    unknown = await client.post("/v1/invoices/refresh", json={"filter": {"stail": True}}, headers=KEY)
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "filter.stail")
