@@ -105,7 +105,8 @@ def _usage_marks() -> Select[Any]:
         .where(col(event.platform_id) == col(invoice.platform_id), col(event.customer_id) == col(invoice.customer_id))
         .scalar_subquery()
     )
-    statement = (
+    # Annotated: mypy infers no row type for a select over a scalar subquery.
+    statement: Any = (
         select(col(invoice.customer_id).label("customer_id"), latest.label("at"))
         .where(col(invoice.platform_id) == bindparam("platform_id"), col(invoice.customer_id).in_(bindparam("ids", expanding=True)))
         .group_by(col(invoice.platform_id), col(invoice.customer_id))
