@@ -34,6 +34,7 @@ from invoicegraph.rest.routes import rest_routes
 from invoicegraph.schema.build import build_schema
 from invoicegraph.services.events.background import EventWork, event_feed
 from invoicegraph.services.maintenance import Maintenance, periodic_jobs
+from invoicegraph.services.refresh_jobs.runner import RefreshJobRunner, runner_settings
 from invoicegraph.settings import Settings, get_settings
 
 
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         tune_collector()
         maintenance = Maintenance(database, periodic_jobs(settings, idle=lambda: not limits.in_flight))
         maintenance.start()
+        # Bulk refresh jobs are worked by every serving process (services/refresh_jobs/runner.py).
+        jobs = RefreshJobRunner(database, runner_settings(settings), idle_seconds=settings.refresh_job_idle_seconds)
+        jobs.start()
         # Webhook delivery and the event feed run in every serve process (docs/events.md).
         events = EventWork(database, settings, deliver=settings.deliver_in_serve, feed=feed)
         events.start()
@@ -77,6 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
+            await jobs.stop()
             await events.stop()
             running.clear()
             await maintenance.stop()

@@ -49,6 +49,31 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(
         5.0, gt=0, description="How long a refresh waits for the invoice row lock before failing with a retryable error."
     )
+    refresh_job_max_invoices: int = Field(
+        10_000, ge=1, description="Most invoices one bulk refresh job (`refreshInvoices`, `POST /v1/invoices/refresh`) may take."
+    )
+    refresh_jobs_in_flight: int = Field(
+        3, ge=1, description="Most bulk refresh jobs a platform may have queued or running at once; another is INVALID_OPERATION."
+    )
+    refresh_job_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        description=(
+            "How long a process's claim on a running refresh job holds without being renewed (it is renewed every batch of "
+            "100 invoices); a job whose process died is taken over by another process once it lapses."
+        ),
+    )
+    refresh_job_idle_seconds: float = Field(
+        2.0, gt=0, description="How often an idle process looks for refresh jobs to work (every serving process works them)."
+    )
+    auto_refresh_check_seconds: float = Field(
+        60.0,
+        gt=0,
+        description=(
+            "How often the serving processes check which platforms with auto-refresh (the platform setting "
+            "`auto_refresh_interval_minutes`) are due a refresh job for their stale drafts."
+        ),
+    )
     read_replica_urls: list[str] = Field(
         default_factory=list,
         description=(

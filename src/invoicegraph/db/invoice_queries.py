@@ -35,6 +35,9 @@ from invoicegraph.errors import InvalidField
 STATEMENT_CACHE_SIZE = 256
 PLATFORM: BindParameter[str] = bindparam("platform_id")
 CUSTOMERS: BindParameter[list[str]] = bindparam("customer_ids", expanding=True)
+# The invoices whose staleSources is not empty, decided outside SQL (services/stale_scan.py) and given
+# to a page or count statement of a `stale` query as this parameter.
+STALE_IDS: BindParameter[list[str]] = bindparam("stale_ids", expanding=True)
 
 STATUS_ORDER = ("OPEN", "DRAFT", "FINAL", "EMPTY", "VOID")
 ORDER_FIELDS = ("INVOICE_NUMBER", "INVOICE_DATE", "DUE_DATE", "INVOICE_AMOUNT_INCLUDING_TAX", "STATUS", "CREATED_AT")
@@ -51,6 +54,8 @@ class InvoiceQuery:
     date_to: datetime | None = None
     order_field: str = "INVOICE_DATE"
     descending: bool = True
+    # Only invoices whose staleSources is non-empty (True) or empty (False); needs `stale_ids`.
+    stale: bool | None = None
 
     def fingerprint(self) -> str:
         # customer_id is excluded: Customer.invoices ignores it, and cursors move between the two.
@@ -63,6 +68,7 @@ class InvoiceQuery:
             _iso(self.date_to),
             self.order_field,
             self.descending,
+            *([] if self.stale is None else [{"stale": self.stale}]),
         ]
         return hashlib.sha256(orjson.dumps(parts)).hexdigest()[:16]
 
@@ -100,7 +106,7 @@ def _sort_value(query: InvoiceQuery, dialect: str) -> ColumnElement[Any]:
     return _columns.invoice_date
 
 
-def _filters(platform_id: str | BindParameter[str], query: InvoiceQuery) -> list[ColumnElement[bool]]:
+def filters(platform_id: str | BindParameter[str], query: InvoiceQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(Invoice.platform_id) == platform_id]
     if query.statuses:
         conditions.append(col(Invoice.status).in_(query.statuses))
@@ -114,6 +120,8 @@ def _filters(platform_id: str | BindParameter[str], query: InvoiceQuery) -> list
         conditions.append(col(Invoice.invoice_date) >= query.date_from)
     if query.date_to is not None:
         conditions.append(col(Invoice.invoice_date) < query.date_to)
+    if query.stale is not None:
+        conditions.append(col(Invoice.id).in_(STALE_IDS) if query.stale else col(Invoice.id).not_in(STALE_IDS))
     if query.subscription_id is not None:
         conditions.append(
             col(Invoice.id).in_(
@@ -253,7 +261,7 @@ def _page_statement(
     """`first` rows after `after`; backward: the `first` rows before it (`last`/`before`), in reverse order."""
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
-    conditions = _filters(platform_id, query)
+    conditions = filters(platform_id, query)
     if after is not None:
         conditions.append(_bound(query, sort, null_flag, after, backward))
     statement = (
@@ -291,18 +299,31 @@ async def invoice_page(
     with_total: bool,
     shape: InvoiceShape = "document",
     backward: bool = False,
+    stale_ids: Sequence[str] = (),
 ) -> InvoicePage:
     """One page of the platform's invoices (one statement, plus one for the total when asked).
 
     Backward (`last`/`before`): `first` is the page size and `after` the cursor the page ends before.
+    A `stale` query needs `stale_ids`, the platform's invoices whose staleSources is not empty.
     """
     dialect = session.get_bind().dialect.name
-    rows = await fetch(session, _cached_page_statement(query, first, after, dialect, shape, backward), {"platform_id": platform_id})
+    parameters = page_parameters(platform_id, query, stale_ids)
+    rows = await fetch(session, _cached_page_statement(query, first, after, dialect, shape, backward), parameters)
     page = _to_page(query, rows, first, after, shape, backward)
     if with_total:
-        counted = await fetch(session, _count_statement(query), {"platform_id": platform_id})
+        counted = await fetch(session, _count_statement(query), parameters)
         page.total_count = int(counted[0][0])
     return page
+
+
+def page_parameters(platform_id: str, query: InvoiceQuery, stale_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """The parameters of a page or count statement of `query` on the platform."""
+    return {"platform_id": platform_id, **({"stale_ids": keys(stale_ids)} if query.stale is not None else {})}
+
+
+def matching_ids_statement(query: InvoiceQuery, limit: int, dialect: str) -> Select[Any]:
+    """The ids (with their customer) of the first `limit` invoices of `query`, in its order; `page_parameters`."""
+    return _cached_page_statement(query, limit - 1, None, dialect, "keys")
 
 
 def numbered_page_statements(
@@ -315,7 +336,7 @@ def numbered_page_statements(
     """
     statement = _page_statement(platform_id, query, limit, None, dialect)[0]
     page_rows = statement.limit(limit).offset((page - 1) * limit)
-    count = select(func.count()).select_from(Invoice).where(*_filters(platform_id, query))
+    count = select(func.count()).select_from(Invoice).where(*filters(platform_id, query))
     return page_rows, count
 
 
@@ -328,7 +349,7 @@ def _cached_page_statement(
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def _count_statement(query: InvoiceQuery) -> Select[Any]:
-    return select(func.count()).select_from(Invoice).where(*_filters(PLATFORM, query))
+    return select(func.count()).select_from(Invoice).where(*filters(PLATFORM, query))
 
 
 async def invoice_pages_by_customer(
@@ -380,7 +401,7 @@ def customer_pages_statement(
     """Each customer's page: `first` invoices after `after`, or (`backward`) before it, ranked in reverse."""
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
-    filtered = [*_filters(PLATFORM, query), col(Invoice.customer_id).in_(CUSTOMERS)]
+    filtered = [*filters(PLATFORM, query), col(Invoice.customer_id).in_(CUSTOMERS)]
     conditions = list(filtered)
     if after is not None:
         conditions.append(_bound(query, sort, null_flag, after, backward))

@@ -21,6 +21,7 @@ def refresh_record_dict(row: RefreshRecord | Any) -> dict[str, Any]:
         "credential_id": row.credential_id,
         "request_id": row.request_id,
         "idempotency_key": row.idempotency_key,
+        "job_id": row.job_id,
         "types": list(row.types),
         "status_before": row.status_before,
         "status_after": row.status_after,

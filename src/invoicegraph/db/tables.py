@@ -249,6 +249,8 @@ class RefreshRecord(SQLModel, table=True):
     credential_id: str = Field(max_length=255)
     request_id: str = Field(max_length=64)
     idempotency_key: str | None = Field(default=None, max_length=255)
+    # The bulk refresh job that ran this refresh (services/refresh_jobs/), if one did.
+    job_id: str | None = Field(default=None, max_length=64)
     types: list[str] = _json_list()
     status_before: str = Field(max_length=16)
     status_after: str = Field(max_length=16)
@@ -429,3 +431,7 @@ def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a model (typed: SQLModel's `__table__` is invisible to mypy)."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+# Registered here so that every user of the MetaData (Alembic, the schema comparison) sees them.
+from invoicegraph.db import refresh_job_tables as _refresh_job_tables  # noqa: E402, F401

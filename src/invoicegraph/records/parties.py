@@ -109,6 +109,8 @@ class LinkedIntegration(Record):
 class PlatformSettings(Record):
     add_zero_meter_value_invoice_lines: bool = False
     footnote: str | None = None
+    # Opt-in: every this many minutes the serving processes refresh the platform's stale drafts (docs/drafts.md).
+    auto_refresh_interval_minutes: Annotated[int, Field(ge=1, le=525_600)] | None = None
 
 
 class PlatformRecord(Record):

@@ -21,6 +21,7 @@ from invoicegraph.resolvers.paging import checked_first, checked_first_of, check
 from invoicegraph.resolvers.selection import selects
 from invoicegraph.resolvers.types import Info
 from invoicegraph.rows import Row
+from invoicegraph.services.stale_scan import stale_invoice_ids
 
 
 def _principal(info: Info) -> Principal:
@@ -41,6 +42,7 @@ async def resolve_invoices(
     principal = _principal(info)
     window = checked_window(info.context, first, after, last, before)
     async with info.context.database.session() as session:
+        stale_ids = await stale_invoice_ids(session, principal.platform_id, query) if query.stale is not None else []
         page = await invoice_page(
             session,
             principal.platform_id,
@@ -50,6 +52,7 @@ async def resolve_invoices(
             with_total=selects(info, "totalCount"),
             shape=node_shape(info),
             backward=window.backward,
+            stale_ids=stale_ids,
         )
     _prime(info, page)
     return connection(page)

@@ -8,7 +8,8 @@ the same vendor Invoice JSON as `GET /v1/invoices/{id}`, without `periods` and `
 
 Filters: `statuses[]` (repeatable; `statuses` is accepted too), `customer_id`,
 `pricing_plan_subscription_id`, `paid`, `on_hold`, `invoice_date=[from,to]` (RFC 3339 instants, `from`
-included, `to` excluded, either may be empty: the GraphQL filter's `DateTimeRange`). Any other query
+included, `to` excluded, either may be empty: the GraphQL filter's `DateTimeRange`), `stale` (true: only
+invoices whose staleSources is not empty; false: the others; docs/drafts.md). Any other query
 parameter, and any malformed value, is `INVALID_FIELD` naming the parameter (rest/params.py).
 Order: `order_by` (invoice_number, invoice_date, due_date, invoice_amount_including_tax, status,
 created_at; default invoice_date) and `order_direction` (asc|desc, default desc); ties are broken by id,
@@ -29,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_VIEW
-from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, numbered_page_statements
+from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, numbered_page_statements, page_parameters
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.request import RequestDatabase
@@ -39,6 +40,7 @@ from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import boolean, identifier, instant_range, one, page_number, reject_unknown, whole_number
 from invoicegraph.rest.vendor import vendor_invoice
+from invoicegraph.services.stale_scan import stale_invoice_ids
 
 DEFAULT_LIMIT = 25
 PERIOD_KEYS = ("periods", "closed_periods")
@@ -57,6 +59,7 @@ PARAMETERS = (
     "page",
     "order_by",
     "order_direction",
+    "stale",
 )
 
 
@@ -90,6 +93,7 @@ def _query(request: Request) -> InvoiceQuery:
         date_to=date_to,
         order_field=order_by,
         descending=direction == "desc",
+        stale=boolean(request, "stale"),
     )
 
 
@@ -117,9 +121,11 @@ def _link(request: Request, page: int | None) -> str | None:
 
 async def _rows(database: RequestDatabase, platform_id: str, query: InvoiceQuery, *, page: int, limit: int) -> tuple[list[Any], int]:
     async with database.session() as session:
+        stale_ids = await stale_invoice_ids(session, platform_id, query) if query.stale is not None else []
         statement, total = numbered_page_statements(platform_id, query, page=page, limit=limit, dialect=session.get_bind().dialect.name)
-        rows = (await session.execute(statement)).all()
-        count = int((await session.execute(total)).scalar_one())
+        parameters = page_parameters(platform_id, query, stale_ids)
+        rows = (await session.execute(statement, parameters)).all()
+        count = int((await session.execute(total, parameters)).scalar_one())
     return list(rows), count
 
 

@@ -15,6 +15,7 @@ from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.lines import add_line, adjust_line, remove_line, revert_line
 from invoicegraph.rest.list import list_invoices
 from invoicegraph.rest.refresh import refresh_invoice
+from invoicegraph.rest.refresh_jobs import create_refresh_job, get_refresh_job
 from invoicegraph.rest.vendor import vendor_invoice
 from invoicegraph.services.refresh.types import checked_id_length
 
@@ -39,6 +40,9 @@ async def get_invoice(request: Request) -> Response:
 
 def rest_routes() -> list[BaseRoute]:
     return [
+        # Before `/invoices/{id}`, which would otherwise take "refresh" for an invoice id.
+        Route("/v{version}/invoices/refresh", create_refresh_job, methods=["POST"]),
+        Route("/v{version}/invoices/refresh/{job_id}", get_refresh_job, methods=["GET"]),
         Route("/v{version}/invoices", list_invoices, methods=["GET"]),
         Route("/v{version}/invoices/{id}", get_invoice, methods=["GET"]),
         Route("/v{version}/invoices/{id}/refresh", refresh_invoice, methods=["POST"]),
@@ -51,6 +55,8 @@ def rest_routes() -> list[BaseRoute]:
             Route(f"{prefix}/invoices{rest}", endpoint, methods=methods)
             for prefix in ("/v", "")
             for rest, endpoint, methods in (
+                ("/refresh", create_refresh_job, ["POST"]),
+                ("/refresh/{job_id}", get_refresh_job, ["GET"]),
                 ("", list_invoices, ["GET"]),
                 ("/{id}", get_invoice, ["GET"]),
                 ("/{id}/refresh", refresh_invoice, ["POST"]),

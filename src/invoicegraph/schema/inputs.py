@@ -50,6 +50,14 @@ class InvoiceFilter:
         default=strawberry.UNSET,
         description="Only invoices whose invoiceDate lies in this range.",
     )
+    stale: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "true: only invoices whose staleSources is not empty (OPEN or DRAFT invoices a refresh would\n"
+            "change); false: only those whose staleSources is empty. Decided as staleSources decides it.\n"
+            "Query.invoices only: on Customer.invoices it is INVALID_FIELD."
+        ),
+    )
 
     def __post_init__(self) -> None:
         _unset_to_none(self)
@@ -89,9 +97,12 @@ class InvoiceOrder:
 def to_query(filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, from_filter: bool = True) -> InvoiceQuery:
     """The data layer's query for a connection's `filter` and `orderBy` (`customerId` ignored unless `from_filter`)."""
     statuses: tuple[str, ...] = ()
-    subscription_id = paid = on_hold = date_from = date_to = None
+    subscription_id = paid = on_hold = date_from = date_to = stale = None
     customer_id = None
     if filter is not None:
+        stale = filter.stale
+        if stale is not None and not from_filter:
+            raise InvalidField("`stale` filters Query.invoices only.", field="filter.stale")
         statuses = tuple(sorted({status.name for status in filter.statuses or ()}))
         customer_id = filter.customer_id if from_filter else None
         subscription_id = filter.pricing_plan_subscription_id
@@ -113,6 +124,7 @@ def to_query(filter: InvoiceFilter | None, order_by: InvoiceOrder | None, *, fro
         date_to=date_to,
         order_field=order_field,
         descending=descending,
+        stale=stale,
     )
 
 

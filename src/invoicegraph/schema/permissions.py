@@ -73,6 +73,11 @@ class RequireRefreshPreview(_RequirePermissions):
     permissions = (INVOICE_REFRESH, INVOICE_PREVIEW)
 
 
+class RequireRefreshJobView(_RequirePermissions):
+    # Following a bulk refresh job: who may create one, or who may read the invoices it names.
+    permissions = (INVOICE_REFRESH, INVOICE_VIEW)
+
+
 class RequireLineEdit(_RequirePermissions):
     permissions = (INVOICE_LINE_EDIT,)
 

@@ -38,6 +38,7 @@ from invoicegraph.schema.permissions import (
     RequireWebhookView,
     requires,
 )
+from invoicegraph.schema.refresh_jobs import RefreshJobMutations, RefreshJobQueries
 from invoicegraph.schema.types.connections import CustomerConnection, InvoiceConnection
 from invoicegraph.schema.types.events import InvoiceUpdatedEvent, WebhookDeliveryConnection, WebhookDeliveryStatus, WebhookEndpoint
 from invoicegraph.schema.types.invoice import Invoice
@@ -210,7 +211,7 @@ def subscription_invoice_updated(
 
 
 @strawberry.type(description="Read operations of the billing subgraph.")
-class Query:
+class Query(RefreshJobQueries):
     invoice: Invoice | None = strawberry.field(
         resolver=returns_rows(query_invoice),
         extensions=requires(RequireInvoiceView),
@@ -315,7 +316,7 @@ class Query:
 
 
 @strawberry.type(description="Write operations of the billing subgraph.")
-class Mutation:
+class Mutation(RefreshJobMutations):
     refresh_invoice: Invoice = strawberry.field(
         resolver=returns_rows(mutation_refresh_invoice),
         extensions=requires(RequireInvoiceRefresh),

@@ -15,7 +15,7 @@ is no such lock: two workers may run a purge at the same time, which is harmless
 idempotent and SQLite serializes writers).
 
 The jobs: the idempotency-record purge, the delivered-event retention purge (services/events/retention.py),
-and handing memory back. To add a job, append it to `periodic_jobs`.
+the opt-in auto-refresh of stale drafts (services/refresh_jobs/auto.py), and handing memory back. To add a job, append it to `periodic_jobs`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from invoicegraph.db.engine import Database
 from invoicegraph.memory import return_memory
 from invoicegraph.services import idempotency
 from invoicegraph.services.events.retention import purge_events
+from invoicegraph.services.refresh_jobs.auto import auto_refresh
+from invoicegraph.services.refresh_jobs.create import JobBounds
 from invoicegraph.settings import Settings
 
 _log = logging.getLogger("invoicegraph.maintenance")
@@ -68,6 +70,11 @@ def periodic_jobs(settings: Settings, *, idle: Callable[[], bool] = lambda: True
         purged = await purge_events(database, event_retention)
         return f"purged {purged} delivered events older than {settings.event_retention_days} days" if purged else None
 
+    bounds = JobBounds(max_invoices=settings.refresh_job_max_invoices, in_flight=settings.refresh_jobs_in_flight)
+
+    async def refresh_stale_drafts(database: Database) -> object:
+        return await auto_refresh(database, bounds)
+
     async def hand_memory_back(_database: Database) -> object:
         # Only while idle: a full collection holds the event loop for as long as it walks the heap.
         return "memory handed back" if idle() and return_memory() else None
@@ -76,6 +83,7 @@ def periodic_jobs(settings: Settings, *, idle: Callable[[], bool] = lambda: True
         PeriodicJob("idempotency-purge", settings.maintenance_interval_seconds, purge_idempotency_records),
         PeriodicJob("memory-return", MEMORY_RETURN_SECONDS, hand_memory_back, everywhere=True),
         PeriodicJob("event-purge", EVENT_PURGE_SECONDS, purge_delivered_events),
+        PeriodicJob("auto-refresh", settings.auto_refresh_check_seconds, refresh_stale_drafts),
     ]
 
 

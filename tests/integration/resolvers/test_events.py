@@ -134,7 +134,9 @@ async def test_a_page_costs_the_same_statements_however_many_deliveries_and_atte
 async def test_endpoints_never_show_their_secret(client: httpx.AsyncClient, operator: dict[str, str], delivered: list[str]) -> None:
     body = await _graphql(client, operator, ENDPOINTS)
     endpoints = body["data"]["webhookEndpoints"]
-    assert [(e["status"], e["eventTypes"], e["previousSecretExpiresAt"]) for e in endpoints] == [("ENABLED", ["INVOICE.UPDATED"], None)] * 2
+    assert [(e["status"], e["eventTypes"], e["previousSecretExpiresAt"]) for e in endpoints] == [
+        ("ENABLED", ["INVOICE.UPDATED", "INVOICE_REFRESH_JOB.COMPLETED"], None)
+    ] * 2
     assert endpoints[0]["description"] == "good"
     assert "whsec_" not in str(body)
 

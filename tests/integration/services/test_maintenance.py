@@ -95,6 +95,7 @@ def test_the_idempotency_purge_is_a_periodic_job() -> None:
         ("idempotency-purge", 120.0, False),
         ("memory-return", 30.0, True),
         ("event-purge", 3600.0, False),
+        ("auto-refresh", 60.0, False),
     ]
 
 

@@ -78,6 +78,12 @@ class InvoiceRefreshRecord:
             "key id or subject."
         ),
     )
+    job_id: strawberry.ID | None = strawberry.field(
+        description=(
+            "The bulk refresh job (InvoiceRefreshJob, rjob_…) that ran this refresh; null for a single refresh.\n"
+            "credentialId is then who created the job, or system:auto-refresh."
+        ),
+    )
     request_id: str = strawberry.field(
         description="Request id of the call (the X-REQUEST-ID response header, reqr_…).",
     )

@@ -36,6 +36,7 @@ from invoicegraph.db.tables import OutboxEvent
 from invoicegraph.services.events.dispatch import EVENT_COLUMNS
 from invoicegraph.services.events.model import Event
 from invoicegraph.services.events.waiting import first_of
+from invoicegraph.services.refresh.service import INVOICE_UPDATED
 
 LOOKBACK = timedelta(seconds=10)
 QUEUE_SIZE = 256
@@ -47,10 +48,13 @@ class Interest:
     platform_id: str
     invoice_id: str | None = None
     customer_id: str | None = None
+    # The outbox also holds other events (a refresh job's completion): a subscription wants one type.
+    event_type: str = INVOICE_UPDATED
 
     def wants(self, event: Event) -> bool:
         return (
             event.platform_id == self.platform_id
+            and event.event_type == self.event_type
             and (self.invoice_id is None or event.invoice_id == self.invoice_id)
             and (self.customer_id is None or event.customer_id == self.customer_id)
         )

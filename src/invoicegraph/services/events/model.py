@@ -6,6 +6,9 @@ One shape, the vendor's snake_case JSON, as every object of the API (docs/events
      "data": {"invoice": {…the vendor Invoice JSON…}, "version": 7,
               "changes": [{"path": "invoice_amount_including_tax.quantity", "before": "94.50", "after": "99.00"}]}}
 
+An `INVOICE_REFRESH_JOB.COMPLETED` event (a bulk refresh job finished, docs/drafts.md) has the same envelope
+with `data: {"refresh_job": {…the job as invoiceRefreshJob answers it, snake_case…}}`.
+
 `data.invoice` is the invoice as this version left it (the outbox keeps it with the event), not as it is
 when the event arrives; `data.version` orders the events of one invoice.
 """
@@ -23,9 +26,10 @@ from invoicegraph.billing.instants import format_instant
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.records.vendor_json import Body
 from invoicegraph.services.refresh.service import INVOICE_UPDATED, read_invoice
+from invoicegraph.services.refresh_jobs.model import JOB_COMPLETED_EVENT, read_job
 from invoicegraph.services.vendor_invoice import vendor_invoice_in
 
-EVENT_TYPES = (INVOICE_UPDATED,)
+EVENT_TYPES = (INVOICE_UPDATED, JOB_COMPLETED_EVENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +74,22 @@ async def invoice_of(session: AsyncSession, event: Event) -> Body | None:
 
 async def webhook_body(session: AsyncSession, event: Event) -> bytes:
     """The JSON body every attempt of this event sends (see the module text)."""
+    if event.event_type == JOB_COMPLETED_EVENT:
+        # A completed job no longer changes: read at dispatch, it is the job as it completed.
+        return _envelope(event, {"refresh_job": await read_job(session, event.platform_id, event.invoice_id)})
     invoice = await invoice_of(session, event)
     vendor = None if invoice is None else await vendor_invoice_in(session, event.platform_id, invoice)
+    return _envelope(event, {"invoice": vendor, "version": event.version, "changes": event.changes})
+
+
+def _envelope(event: Event, data: dict[str, Any]) -> bytes:
     return orjson.dumps(
         {
             "id": event.id,
             "type": event.event_type,
             "created_at": format_instant(event.created_at),
             "platform_id": event.platform_id,
-            "data": {"invoice": vendor, "version": event.version, "changes": event.changes},
+            "data": data,
         }
     )
 

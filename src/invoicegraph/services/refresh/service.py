@@ -52,6 +52,8 @@ class RefreshCommand:
     idempotency_key: str | None = None
     # How long to wait for another refresh of the same invoice before answering "retry".
     lock_timeout: float = 5.0
+    # The bulk refresh job this refresh is part of (services/refresh_jobs/), recorded in the audit.
+    job_id: str | None = None
 
     def __post_init__(self) -> None:
         checked_invoice_id(self.invoice_id)  # both adapters build one: an empty id fails the same way
@@ -215,6 +217,7 @@ async def _audit(
             credential_id=principal.credential_id,
             request_id=principal.request_id,
             idempotency_key=command.idempotency_key,
+            job_id=command.job_id,
             types=list(command.types),
             status_before=before["status"],
             status_after=after["status"],
