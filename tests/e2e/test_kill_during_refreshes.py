@@ -31,7 +31,8 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import Customer, IdempotencyRecord, Invoice, OutboxEvent, RefreshRecord
+from invoicegraph.db.event_tables import OutboxEvent
+from invoicegraph.db.tables import Customer, IdempotencyRecord, Invoice, RefreshRecord
 from invoicegraph.demo import DEMO_API_KEY
 from tests.e2e.conftest import _free_loopback_port, _server_env
 from tests.support.postgres import PostgresCluster

@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
+from invoicegraph.db.event_tables import OutboxEvent
 from invoicegraph.db.refresh_job_tables import RefreshJobItem
-from invoicegraph.db.tables import OutboxEvent, RefreshRecord
+from invoicegraph.db.tables import RefreshRecord
 from invoicegraph.services.events.endpoints import create_endpoint
 from invoicegraph.services.events.signing_secrets import SecretBox
 from invoicegraph.services.events.targets import TargetPolicy

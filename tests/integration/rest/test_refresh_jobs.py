@@ -13,8 +13,9 @@ from sqlmodel import col
 
 from invoicegraph.app import create_app
 from invoicegraph.db.engine import Database
+from invoicegraph.db.event_tables import OutboxEvent
 from invoicegraph.db.refresh_job_tables import RefreshJob
-from invoicegraph.db.tables import Invoice, OutboxEvent, RefreshRecord
+from invoicegraph.db.tables import Invoice, RefreshRecord
 from invoicegraph.settings import Settings
 from tests.integration.services.refresh_jobs.conftest import OTHER_KEY, drain, load_other
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load, record

@@ -31,7 +31,8 @@ from sqlalchemy.engine import CursorResult
 
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint, table_of
+from invoicegraph.db.event_tables import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from invoicegraph.db.tables import table_of
 from invoicegraph.ids import new_id
 from invoicegraph.services.events.backoff import next_attempt
 

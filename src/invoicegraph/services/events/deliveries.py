@@ -19,7 +19,7 @@ from sqlmodel import col
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from invoicegraph.db.event_tables import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from invoicegraph.rows import Row
 from invoicegraph.services.events.claims import FAILED, PENDING, SUCCEEDED
 

@@ -21,7 +21,8 @@ from sqlmodel import col
 
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint, table_of
+from invoicegraph.db.event_tables import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from invoicegraph.db.tables import table_of
 from invoicegraph.ids import new_id
 from invoicegraph.services.events.model import Event, webhook_body
 

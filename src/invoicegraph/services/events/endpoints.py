@@ -17,7 +17,8 @@ from sqlmodel import col
 
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import Platform, WebhookDelivery, WebhookEndpoint
+from invoicegraph.db.event_tables import WebhookDelivery, WebhookEndpoint
+from invoicegraph.db.tables import Platform
 from invoicegraph.ids import new_id
 from invoicegraph.services.events.claims import FAILED, PENDING
 from invoicegraph.services.events.model import EVENT_TYPES

@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent
+from invoicegraph.db.event_tables import OutboxEvent
 from invoicegraph.services.events.dispatch import EVENT_COLUMNS
 from invoicegraph.services.events.model import Event
 from invoicegraph.services.events.waiting import first_of

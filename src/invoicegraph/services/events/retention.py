@@ -16,7 +16,8 @@ from sqlalchemy import delete, exists, select, tuple_
 
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery, table_of
+from invoicegraph.db.event_tables import OutboxEvent, WebhookAttempt, WebhookDelivery
+from invoicegraph.db.tables import table_of
 from invoicegraph.services.events.claims import FAILED, SUCCEEDED
 
 BATCH = 500

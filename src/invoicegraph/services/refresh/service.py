@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoicegraph.auth.principal import Principal
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import parse_amount
+from invoicegraph.db.event_tables import OutboxEvent
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.prepared import invoice_row, save_invoice_row
-from invoicegraph.db.tables import OutboxEvent, RefreshRecord, table_of
+from invoicegraph.db.tables import RefreshRecord, table_of
 from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableError, reflected
 from invoicegraph.ids import new_id
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values

@@ -36,8 +36,9 @@ from invoicegraph.auth.permissions import INVOICE_REFRESH
 from invoicegraph.auth.principal import Principal
 from invoicegraph.db.all_platforms import all_platforms
 from invoicegraph.db.engine import Database
+from invoicegraph.db.event_tables import OutboxEvent
 from invoicegraph.db.refresh_job_tables import RefreshJob, RefreshJobItem
-from invoicegraph.db.tables import OutboxEvent, table_of
+from invoicegraph.db.tables import table_of
 from invoicegraph.errors import ApiError
 from invoicegraph.ids import new_id
 from invoicegraph.services.refresh.service import RefreshCommand, preview, refresh

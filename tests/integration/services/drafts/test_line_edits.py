@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import LineEditRecord, OutboxEvent
+from invoicegraph.db.event_tables import OutboxEvent
+from invoicegraph.db.tables import LineEditRecord
 from tests.support.api import Api
 from tests.support.data import INVOICE_ID, load, record
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery
+from invoicegraph.db.event_tables import OutboxEvent, WebhookAttempt, WebhookDelivery
 from invoicegraph.settings import Settings
 from tests.integration.services.events.conftest import add_endpoint, delivering
 from tests.support.api import Api

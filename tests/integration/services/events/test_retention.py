@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, WebhookAttempt, WebhookDelivery
+from invoicegraph.db.event_tables import OutboxEvent, WebhookAttempt, WebhookDelivery
 from invoicegraph.services.events.endpoints import disable_endpoint
 from invoicegraph.services.events.retention import purge_events
 from invoicegraph.settings import Settings

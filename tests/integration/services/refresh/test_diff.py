@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent
+from invoicegraph.db.event_tables import OutboxEvent
 from invoicegraph.records.vendor_json import FIELDS
 from tests.support.api import Api
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, load, record

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, RefreshRecord
+from invoicegraph.db.event_tables import OutboxEvent
+from invoicegraph.db.tables import RefreshRecord
 from tests.support.api import Api
 from tests.support.data import INVOICE_ID, load, record
 

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.tables import OutboxEvent, RefreshRecord
+from invoicegraph.db.event_tables import OutboxEvent
+from invoicegraph.db.tables import RefreshRecord
 from invoicegraph.services.refresh_jobs.model import JOB_COMPLETED_EVENT
 from tests.integration.services.refresh_jobs.conftest import OTHER_INVOICE, clone, drain, finalize, load_other
 from tests.support.api import Api
