@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoicegraph.db import tables
 from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.folding import Folded, folded, prefixed_parameters
-from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery
+from invoicegraph.db.invoice_listing import InvoicePage, InvoiceQuery
 from invoicegraph.db.invoice_reads import InvoiceShape
 from invoicegraph.db.prepared import fetch
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict

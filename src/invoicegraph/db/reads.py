@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from sqlalchemy import CompoundSelect, Select
 
 from invoicegraph.db import tables
-from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, customer_pages, customer_pages_statement
+from invoicegraph.db.invoice_listing import InvoicePage, InvoiceQuery
+from invoicegraph.db.invoice_queries import customer_pages, customer_pages_statement
 from invoicegraph.db.invoice_reads import InvoiceShape, invoice_rows_to_dicts
 from invoicegraph.db.prepared import invoices_by_ids, keys, records_by_ids, refresh_history_pages
 from invoicegraph.db.refresh_reads import HistoryPage, history_pages, history_parameters

@@ -11,7 +11,8 @@ from typing import Any
 
 from invoicegraph.auth.permissions import INVOICE_VIEW
 from invoicegraph.auth.principal import Principal
-from invoicegraph.db.invoice_queries import InvoicePage, InvoiceQuery, invoice_page
+from invoicegraph.db.invoice_listing import InvoicePage, InvoiceQuery
+from invoicegraph.db.invoice_queries import invoice_page
 from invoicegraph.db.loaders import settled
 from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.errors import InvalidField, Unauthorised

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from invoicegraph.db.invoice_queries import InvoicePage
+from invoicegraph.db.invoice_listing import InvoicePage
 from invoicegraph.errors import InvalidField
 from invoicegraph.graphql.context import RequestContext
 from invoicegraph.resolvers.types import Info

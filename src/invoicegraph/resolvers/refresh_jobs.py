@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoicegraph.db.invoice_queries import InvoiceQuery
+from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.resolvers.refresh import principal_of
 from invoicegraph.resolvers.types import Info
 from invoicegraph.rows import Row

@@ -30,7 +30,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_VIEW
-from invoicegraph.db.invoice_queries import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery, numbered_page_statements, page_parameters
+from invoicegraph.db.invoice_listing import ORDER_FIELDS, STATUS_ORDER, InvoiceQuery
+from invoicegraph.db.invoice_queries import numbered_page_statements, page_parameters
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.request import RequestDatabase

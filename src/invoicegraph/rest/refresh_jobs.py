@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from invoicegraph.auth.permissions import INVOICE_REFRESH, INVOICE_VIEW
 from invoicegraph.billing.instants import parse_instant
-from invoicegraph.db.invoice_queries import STATUS_ORDER, InvoiceQuery
+from invoicegraph.db.invoice_listing import STATUS_ORDER, InvoiceQuery
 from invoicegraph.errors import ApiError, InvalidField, ResourceNotFound, reflected
 from invoicegraph.rest.access import database_of, read_database, require
 from invoicegraph.rest.body import object_body

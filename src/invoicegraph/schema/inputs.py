@@ -10,7 +10,7 @@ from datetime import datetime
 
 import strawberry
 
-from invoicegraph.db.invoice_queries import InvoiceQuery
+from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.errors import InvalidField
 from invoicegraph.schema.enums.invoice import InvoiceOrderField, InvoiceStatus, OrderDirection
 from invoicegraph.schema.enums.parties import CustomerStatus

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
-from invoicegraph.db.invoice_queries import InvoiceQuery, filters
+from invoicegraph.db.invoice_listing import InvoiceQuery
+from invoicegraph.db.invoice_queries import filters
 from invoicegraph.db.invoice_reads import shape_columns, shaped_invoice
 from invoicegraph.db.prepared import fetch
 from invoicegraph.db.reads import Read, RecordsRead

@@ -24,7 +24,8 @@ import pytest
 from invoicegraph.db import tables
 from invoicegraph.db.engine import Database
 from invoicegraph.db.folding import folded
-from invoicegraph.db.invoice_queries import ORDER_FIELDS, InvoiceQuery, decode_cursor, invoice_page
+from invoicegraph.db.invoice_listing import ORDER_FIELDS, InvoiceQuery, decode_cursor
+from invoicegraph.db.invoice_queries import invoice_page
 from invoicegraph.db.loaders import Loaders
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead
 from tests.support.alone_loaders import AloneLoaders

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoicegraph.db.engine import Database
-from invoicegraph.db.invoice_queries import InvoiceQuery
+from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.db.refresh_job_tables import RefreshJob
 from invoicegraph.db.tables import Platform
 from invoicegraph.errors import ApiError

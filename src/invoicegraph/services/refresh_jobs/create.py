@@ -17,7 +17,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoicegraph.db.invoice_queries import InvoiceQuery, matching_ids_statement, page_parameters
+from invoicegraph.db.invoice_listing import InvoiceQuery
+from invoicegraph.db.invoice_queries import matching_ids_statement, page_parameters
 from invoicegraph.db.prepared import fetch
 from invoicegraph.db.refresh_job_tables import RefreshJob, RefreshJobItem
 from invoicegraph.db.tables import table_of
