@@ -27,8 +27,9 @@ from invoicegraph.library_internals import graphql_core_schema
 from invoicegraph.schema.federation import ANY_DESCRIPTION, describe_federation
 from invoicegraph.schema.permissions import INVOICE_VIEW, require_any
 from invoicegraph.schema.resolving import list_field_names, make_default_resolver
-from invoicegraph.schema.roots import Mutation, Query, Subscription
+from invoicegraph.schema.roots import Mutation, Query
 from invoicegraph.schema.scalars import SCALAR_OVERRIDES
+from invoicegraph.schema.subscription_root import Subscription
 from invoicegraph.schema.types.invoice import Invoice
 from invoicegraph.schema.types.parties import BillingEntity, Customer
 
