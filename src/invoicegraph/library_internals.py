@@ -7,6 +7,8 @@ upgrade breaks one of these, this file is the one to read.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.util import await_
@@ -14,6 +16,7 @@ from sqlalchemy.util import await_
 if TYPE_CHECKING:
     from aiodataloader import DataLoader, Loader
     from graphql import GraphQLEnumType, GraphQLSchema
+    from sqlalchemy.engine import Connection
     from strawberry import Schema
 
 
@@ -83,3 +86,29 @@ def dataloader_queue(loader: DataLoader[Any, Any]) -> list[Loader]:
     """
     queue: list[Loader] = loader._queue
     return queue
+
+
+class _DriverStatement:
+    """The execution context handed to listeners for a statement the driver runs: listeners may keep
+    attributes on it between the two events (OpenTelemetry keeps its span there)."""
+
+
+@contextmanager
+def announced(connection: Connection, statement: str, parameters: Sequence[Any]) -> Iterator[None]:
+    """Tell a connection's cursor listeners about a statement the driver runs directly, around it.
+
+    db/driver_reads.py runs a read session's statements on the driver connection SQLAlchemy checked
+    out, without SQLAlchemy's cursor; its engine's listeners must still see each one: the statement
+    counter of every request (db/statements.py), OpenTelemetry's statement spans, and in tests the
+    tenant guard and the fault injectors. SQLAlchemy fires `before_cursor_execute` and
+    `after_cursor_execute` through the connection's `dispatch`, which is not underscored but is not
+    documented as something to call either; this fires them the same way, with no cursor. A statement
+    that fails ends its span too (`after_cursor_execute` in all cases: SQLAlchemy's `handle_error`
+    needs an exception context only its own execution builds); the request's spans carry the error.
+    """
+    context = _DriverStatement()
+    connection.dispatch.before_cursor_execute(connection, None, statement, parameters, context, False)
+    try:
+        yield
+    finally:
+        connection.dispatch.after_cursor_execute(connection, None, statement, parameters, context, False)

@@ -218,6 +218,10 @@ class Database:
             route.use_primary()
         return RequestDatabase(self, route)
 
+    def engine_for(self, route: Route) -> AsyncEngine:
+        """The engine of the server `route` settled on (the primary until a replica is chosen)."""
+        return route.replica.engine if route.replica is not None else self.engine
+
     def sessions_for(self, route: Route) -> async_sessionmaker[AsyncSession]:
         """Read sessions on the server `route` settled on (the primary until a replica is chosen)."""
         return route.replica.sessions if route.replica is not None else self._sessions

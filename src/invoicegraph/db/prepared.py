@@ -36,14 +36,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from invoicegraph.db import tables
+from invoicegraph.db.driver_reads import driver_fetch
 from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, select_invoices
 
 
 async def fetch(session: AsyncSession, statement: Select[Any] | CompoundSelect[Any], parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
-    """All rows of a prepared statement, as Core rows."""
-    connection = await session_connection(session)
+    """All rows of a prepared statement, as Core rows (a read session's: rows the driver read, db/driver_reads.py)."""
+    connection: AsyncConnection | None = session.info.get(READ_CONNECTION)
+    if connection is not None:
+        read: Sequence[Any] | None = await driver_fetch(connection, statement, parameters)
+        if read is not None:
+            return read
+    else:
+        connection = await session_connection(session)
     rows: Sequence[Row[Any]] = (await connection.execute(statement, dict(parameters))).all()
     return rows
+
+
+# In `session.info`: the connection of a session that only reads (db/request.py), which its prepared
+# statements run on through the driver.
+READ_CONNECTION = "invoicegraph.read_connection"
 
 
 _CONNECTION = "invoicegraph.connection"

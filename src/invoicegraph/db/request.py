@@ -24,10 +24,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from invoicegraph.db.prepared import READ_CONNECTION
 from invoicegraph.db.routing import Route, RoutingError
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
     from invoicegraph.db.engine import Database
 
@@ -49,6 +50,7 @@ class RequestDatabase:
         self.database = database
         self.route = route
         self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None  # a read session's own connection
         self._unit: UnitOfWork | None = None
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[Any] | None = None
@@ -83,7 +85,11 @@ class RequestDatabase:
                 return
             if self._session is None:
                 await self.route.settle(self.database.replicas)
-                self._session = self.database.sessions_for(self.route)()
+                # A read session holds its connection itself, and its prepared statements run through
+                # the driver on it (db/driver_reads.py): no session transaction to begin and end.
+                connection = self._connection = await self.database.engine_for(self.route).connect()
+                self._session = self.database.sessions_for(self.route)(bind=connection)
+                self._session.info[READ_CONNECTION] = connection
             self._holder = task
             try:
                 yield self._session
@@ -133,5 +139,10 @@ class RequestDatabase:
 
     async def _close_session(self) -> None:
         session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        connection, self._connection = self._connection, None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if connection is not None:
+                await connection.close()
