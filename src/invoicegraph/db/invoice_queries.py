@@ -219,17 +219,17 @@ def matching_ids_statement(query: InvoiceQuery, limit: int, dialect: str) -> Sel
     return _cached_page_statement(query, limit - 1, None, dialect, "keys")
 
 
-def numbered_page_statements(
-    platform_id: str, query: InvoiceQuery, *, page: int, limit: int, dialect: str
-) -> tuple[Select[Any], Select[Any]]:
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def numbered_page_statements(query: InvoiceQuery, *, page: int, limit: int, dialect: str) -> tuple[Select[Any], Select[Any]]:
     """Page `page` (from 1) of `limit` invoices by offset, in the connection's total order, and their count.
 
     The REST list is page-numbered like the vendor's lists; it shares the filters and the order (ties
     broken by id) with the cursor pages above, so both list the same invoices in the same order.
+    Built once per query, page and size (`page_parameters` gives the platform), so that a request
+    only supplies values (db/prepared.py).
     """
-    page_rows = _page_statement(platform_id, query, limit, None, dialect, limit=limit, offset=(page - 1) * limit)
-    count = select(func.count()).select_from(Invoice).where(*filters(platform_id, query))
-    return page_rows, count
+    page_rows = _page_statement(PLATFORM, query, limit, None, dialect, limit=limit, offset=(page - 1) * limit)
+    return page_rows, _count_statement(query)
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
