@@ -43,12 +43,18 @@ from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, select_invoices
 async def fetch(session: AsyncSession, statement: Select[Any] | CompoundSelect[Any], parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
     """All rows of a prepared statement, as Core rows (a read session's: rows the driver read, db/driver_reads.py)."""
     connection: AsyncConnection | None = session.info.get(READ_CONNECTION)
-    if connection is not None:
+    if connection is None:
+        connection = await session_connection(session)
+        # A unit of work on SQLite began its transaction on this connection (BEGIN IMMEDIATE, when the
+        # session took it): the driver's statements on it read inside that transaction. PostgreSQL's
+        # adapter begins lazily, at SQLAlchemy's first statement, so there its reads stay SQLAlchemy's.
+        by_driver = connection.dialect.name == "sqlite"
+    else:
+        by_driver = True
+    if by_driver:
         read: Sequence[Any] | None = await driver_fetch(connection, statement, parameters)
         if read is not None:
             return read
-    else:
-        connection = await session_connection(session)
     rows: Sequence[Row[Any]] = (await connection.execute(statement, dict(parameters))).all()
     return rows
 

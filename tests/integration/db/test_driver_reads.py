@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import bindparam, exc, literal_column, select
+from sqlalchemy import bindparam, exc, literal_column, select, update
 from sqlalchemy.pool import QueuePool
 from sqlmodel import col
 
@@ -28,7 +28,7 @@ from invoicegraph.db.driver_reads import driver_fetch
 from invoicegraph.db.engine import Database
 from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.db.loaders import Loaders, _round_statement
-from invoicegraph.db.prepared import invoices_by_ids, records_by_ids, records_of_kinds, refresh_history_pages
+from invoicegraph.db.prepared import fetch, invoices_by_ids, records_by_ids, records_of_kinds, refresh_history_pages
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, RecordsRead
 from invoicegraph.db.statements import start_tally
 from tests.support.data import EXAMPLE_KEY, INVOICE_ID, example, load
@@ -144,3 +144,25 @@ async def test_a_read_request_runs_its_loaders_through_the_driver_on_one_connect
     pool = database.engine.pool
     assert isinstance(pool, QueuePool)
     assert pool.checkedout() == 0, "the request's connection went back to the pool"
+
+
+async def test_a_unit_of_work_reads_its_own_writes_and_its_rollback_undoes_them(database: Database, data: dict[str, Any]) -> None:
+    # On SQLite a unit's prepared reads run through the driver on the connection that began the write
+    # transaction: they must see what the unit wrote, and nothing of it may outlive the rollback.
+    customer = data["customers"][0]["id"]
+    request = database.for_request(primary=True)
+    async with request.unit_of_work() as unit:
+        await unit.session.execute(
+            update(tables.Customer)
+            .where(col(tables.Customer.platform_id) == PLATFORM, col(tables.Customer.id) == customer)
+            .values(data={**data["customers"][0], "reference": "changed-in-the-unit"})
+        )
+        [row] = await fetch(unit.session, records_by_ids(tables.Customer), {"platform_id": PLATFORM, "ids": [customer]})
+        inside = row.data
+        unit.discard()
+    await request.close()
+    assert inside["reference"] == "changed-in-the-unit"
+    async with database.read() as session:
+        [row] = await fetch(session, records_by_ids(tables.Customer), {"platform_id": PLATFORM, "ids": [customer]})
+    after = row.data
+    assert after["reference"] == data["customers"][0]["reference"]
