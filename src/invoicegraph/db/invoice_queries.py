@@ -110,11 +110,23 @@ def _bound(
     return _after(query, sort, null_flag, decode_cursor(query, cursor, "after"))
 
 
-def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], *, backward: bool = False) -> list[Any]:
-    """The total order, or its reverse for a backward page (whose rows are then put back in order)."""
-    if query.descending != backward:
-        return [null_flag.desc() if backward else null_flag.asc(), sort.desc(), col(Invoice.id).desc()]
-    return [null_flag.desc() if backward else null_flag.asc(), sort.asc(), col(Invoice.id).asc()]
+def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], dialect: str, *, backward: bool = False) -> list[Any]:
+    """The total order, or its reverse for a backward page (whose rows are then put back in order).
+
+    The order is: rows without a sort value last, then the sort value, then the id (`sort_null`,
+    `sort_value`, id: what a cursor holds). It is written without the `sort_null` expression, so that
+    an index on (platform, sort value, id) can give it without sorting every row of the platform (on
+    SQLite a 25-invoice page of 600 took a scan and a sort). Where nulls fall is said only where the
+    database would put them elsewhere: SQLite sorts NULL first ascending and last descending,
+    PostgreSQL the other way round.
+    """
+    descending = query.descending != backward
+    nulls_first = backward  # forward pages put rows without a value last; a backward page reads in reverse
+    natural_first = (dialect == "sqlite") != descending  # where this database puts NULL in this direction
+    ordered = sort.desc() if descending else sort.asc()
+    if nulls_first != natural_first:
+        ordered = ordered.nulls_first() if nulls_first else ordered.nulls_last()
+    return [ordered, col(Invoice.id).desc() if descending else col(Invoice.id).asc()]
 
 
 def _page_statement(
@@ -147,7 +159,7 @@ def _page_statement(
     statement = (
         select(*keys, null_flag.label("sort_null"), sort.label("sort_value"))
         .where(*conditions)
-        .order_by(*_ordering(query, sort, null_flag, backward=backward))
+        .order_by(*_ordering(query, sort, dialect, backward=backward))
         .limit(count)
         .offset(offset or None)
     )
@@ -297,7 +309,7 @@ def customer_pages_statement(
     conditions = list(filtered)
     if after is not None:
         conditions.append(_bound(query, sort, null_flag, after, backward))
-    ordering = _ordering(query, sort, null_flag, backward=backward)
+    ordering = _ordering(query, sort, dialect, backward=backward)
     rank = func.row_number().over(partition_by=col(Invoice.customer_id), order_by=ordering).label("position")
     if after is None:
         # A first page: one scan with both windows. Its rows are those of every customer with an invoice,

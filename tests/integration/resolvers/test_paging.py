@@ -83,6 +83,30 @@ async def test_walking_pages_lists_the_one_page_answer(client: httpx.AsyncClient
     assert total == whole["totalCount"] == len(walked) > 1
 
 
+NULLABLE = """query($order: InvoiceOrder, $last: Int, $first: Int) {
+  invoices(first: $first, last: $last, orderBy: $order) { edges { node { id invoiceNumber dueDate } } }
+}"""
+
+
+@pytest.mark.usefixtures("data")
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.parametrize(("field", "key"), [("INVOICE_NUMBER", "invoiceNumber"), ("DUE_DATE", "dueDate")])
+async def test_invoices_without_the_order_value_come_last_in_both_directions(
+    client: httpx.AsyncClient, field: str, key: str, direction: str
+) -> None:
+    # The statement orders by the value and the id only, leaving each database's own NULL placement where
+    # it agrees (db/invoice_queries.py `_ordering`); forward and backward pages must both keep them last.
+    order = {"field": field, "direction": direction}
+    forward = [edge["node"] for edge in (await _query(client, NULLABLE, {"order": order, "first": 100}))["invoices"]["edges"]]
+    backward = [edge["node"] for edge in (await _query(client, NULLABLE, {"order": order, "last": 100}))["invoices"]["edges"]]
+    values = [node[key] for node in forward]
+    assert None in values
+    assert values[values.index(None) :] == [None] * (len(values) - values.index(None)), values
+    present = [value for value in values if value is not None]
+    assert present == sorted(present, reverse=direction == "DESC")
+    assert [node["id"] for node in backward] == [node["id"] for node in forward]
+
+
 @pytest.mark.usefixtures("data")
 async def test_a_filtered_walk_and_a_customers_walk(client: httpx.AsyncClient, data: dict[str, Any]) -> None:
     statuses = sorted({i["status"] for i in data["invoices"]})[:2]
