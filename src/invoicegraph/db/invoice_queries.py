@@ -129,6 +129,18 @@ def _ordering(query: InvoiceQuery, sort: ColumnElement[Any], dialect: str, *, ba
     return [ordered, col(Invoice.id).desc() if descending else col(Invoice.id).asc()]
 
 
+def _flagged_ordering(query: InvoiceQuery, sort: ColumnElement[Any], null_flag: ColumnElement[int], *, backward: bool = False) -> list[Any]:
+    """`_ordering`'s order, with the missing-value flag as its first term: for customers' pages.
+
+    Their window is ordered within each customer, over the few rows `ix_invoice_customer` finds; given
+    `_ordering`'s index-friendly terms there, SQLite chose to walk the platform's whole date index
+    instead (the full graph's customer page went from 9.32 to 10.57 M instructions per request).
+    """
+    if query.descending != backward:
+        return [null_flag.desc() if backward else null_flag.asc(), sort.desc(), col(Invoice.id).desc()]
+    return [null_flag.desc() if backward else null_flag.asc(), sort.asc(), col(Invoice.id).asc()]
+
+
 def _page_statement(
     platform_id: str | BindParameter[str],
     query: InvoiceQuery,
@@ -309,7 +321,7 @@ def customer_pages_statement(
     conditions = list(filtered)
     if after is not None:
         conditions.append(_bound(query, sort, null_flag, after, backward))
-    ordering = _ordering(query, sort, dialect, backward=backward)
+    ordering = _flagged_ordering(query, sort, null_flag, backward=backward)
     rank = func.row_number().over(partition_by=col(Invoice.customer_id), order_by=ordering).label("position")
     if after is None:
         # A first page: one scan with both windows. Its rows are those of every customer with an invoice,
