@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoicegraph.db.prepared import Reads
 from invoicegraph.db.reads import record_dict
 from invoicegraph.db.tables import Customer
 from invoicegraph.errors import InvalidField
@@ -111,7 +111,7 @@ def _page_statement(platform_id: str, query: CustomerQuery, size: int, cursor: s
 
 
 async def customer_page(
-    session: AsyncSession, platform_id: str, query: CustomerQuery, *, size: int, cursor: str | None, backward: bool, with_total: bool
+    session: Reads, platform_id: str, query: CustomerQuery, *, size: int, cursor: str | None, backward: bool, with_total: bool
 ) -> CustomerPage:
     """One page of the platform's customers after `cursor` (or before it, `backward`)."""
     rows = list((await session.execute(_page_statement(platform_id, query, size, cursor, backward))).all())

@@ -12,14 +12,13 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, cast, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import Numeric
 from sqlmodel import col
 
 from invoicegraph.db.invoice_listing import STATUS_ORDER, InvoicePage, InvoiceQuery, decode_cursor, encode_cursor
 from invoicegraph.db.invoice_reads import InvoiceShape, shape_columns, shaped_invoice
-from invoicegraph.db.prepared import fetch, keys
+from invoicegraph.db.prepared import Reads, dialect_of, fetch, keys
 from invoicegraph.db.tables import Invoice, InvoiceSubscription, table_of
 
 # Page statements are built once per (query, first, after, shape, dialect) with the platform and the
@@ -207,7 +206,7 @@ def _to_page(
 
 
 async def invoice_page(
-    session: AsyncSession,
+    session: Reads,
     platform_id: str,
     query: InvoiceQuery,
     *,
@@ -223,7 +222,7 @@ async def invoice_page(
     Backward (`last`/`before`): `first` is the page size and `after` the cursor the page ends before.
     A `stale` query needs `stale_ids`, the platform's invoices whose staleSources is not empty.
     """
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_of(session)
     parameters = page_parameters(platform_id, query, stale_ids)
     rows = await fetch(session, _cached_page_statement(query, first, after, dialect, shape, backward), parameters)
     page = _to_page(query, rows, first, after, shape, backward)
@@ -269,7 +268,7 @@ def _count_statement(query: InvoiceQuery) -> Select[Any]:
 
 
 async def invoice_pages_by_customer(
-    session: AsyncSession,
+    session: Reads,
     platform_id: str,
     customer_ids: Sequence[str],
     query: InvoiceQuery,
@@ -280,7 +279,7 @@ async def invoice_pages_by_customer(
     backward: bool = False,
 ) -> dict[str, InvoicePage]:
     """A page per customer, in one statement (window functions), with each customer's total count."""
-    statement = customer_pages_statement(query, first, after, session.get_bind().dialect.name, shape, backward)
+    statement = customer_pages_statement(query, first, after, dialect_of(session), shape, backward)
     rows = await fetch(session, statement, {"platform_id": platform_id, "customer_ids": keys(customer_ids)})
     return customer_pages(rows, customer_ids, query, first=first, after=after, shape=shape, backward=backward)
 

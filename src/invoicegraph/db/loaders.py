@@ -17,14 +17,13 @@ from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import Select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
 from invoicegraph.db.batching import QuietDataLoader
 from invoicegraph.db.folding import Folded, folded, prefixed_parameters
 from invoicegraph.db.invoice_listing import InvoicePage, InvoiceQuery
 from invoicegraph.db.invoice_reads import InvoiceShape
-from invoicegraph.db.prepared import fetch
+from invoicegraph.db.prepared import Reads, dialect_of, fetch
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
 from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.db.request import RequestDatabase
@@ -43,8 +42,8 @@ def _in_key_order(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
     return [found.get(key) for key in keys]
 
 
-async def _alone(session: AsyncSession, read: Read, platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
-    dialect = session.get_bind().dialect.name
+async def _alone(session: Reads, read: Read, platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
+    dialect = dialect_of(session)
     return read.results(await fetch(session, read.statement(dialect), read.parameters(platform_id, keys)), platform_id, keys)
 
 
@@ -118,7 +117,7 @@ class _Round:
         for read, keys, _ in waiting:
             wanted.setdefault(read, set()).update(keys)
         try:
-            async with self._database.session() as session:
+            async with self._database.reads() as session:
                 found = await self._answer(session, {read: sorted(keys) for read, keys in wanted.items()})
         except Exception as error:  # every batch of the round fails with the statement
             for _, _, future in waiting:
@@ -129,13 +128,13 @@ class _Round:
             if not future.done():
                 future.set_result(found[read])
 
-    async def _answer(self, session: AsyncSession, wanted: dict[Read, list[str]]) -> dict[Read, dict[str, Any]]:
+    async def _answer(self, session: Reads, wanted: dict[Read, list[str]]) -> dict[Read, dict[str, Any]]:
         platform_id = self._platform_id
         if len(wanted) == 1:
             [(read, keys)] = wanted.items()
             return {read: await _alone(session, read, platform_id, keys)}
         reads = tuple(sorted(wanted, key=repr))  # a stable order: one statement per set of reads
-        built = _round_statement(reads, session.get_bind().dialect.name)
+        built = _round_statement(reads, dialect_of(session))
         found: dict[Read, dict[str, Any]] = {}
         if built.statement is not None:
             parameters: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CompoundSelect,
@@ -39,12 +39,23 @@ from invoicegraph.db import tables
 from invoicegraph.db.driver_reads import driver_fetch
 from invoicegraph.db.invoice_reads import INVOICE_COLUMNS, select_invoices
 
+# What prepared statements run on: a read request's connection, or a session (a unit of work's, or
+# an ORM session of a read request, which carries its connection in `info`).
+Reads = AsyncSession | AsyncConnection
 
-async def fetch(session: AsyncSession, statement: Select[Any] | CompoundSelect[Any], parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
-    """All rows of a prepared statement, as Core rows (a read session's: rows the driver read, db/driver_reads.py)."""
-    connection: AsyncConnection | None = session.info.get(READ_CONNECTION)
+
+def dialect_of(reads: Reads) -> str:
+    return reads.dialect.name if isinstance(reads, AsyncConnection) else reads.get_bind().dialect.name
+
+
+async def fetch(reads: Reads, statement: Select[Any] | CompoundSelect[Any], parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+    """All rows of a prepared statement, as Core rows (a read request's: rows the driver read, db/driver_reads.py)."""
+    if isinstance(reads, AsyncConnection):
+        connection: AsyncConnection | None = reads
+    else:
+        connection = reads.info.get(READ_CONNECTION)
     if connection is None:
-        connection = await session_connection(session)
+        connection = await session_connection(cast(AsyncSession, reads))
         # A unit of work on SQLite began its transaction on this connection (BEGIN IMMEDIATE, when the
         # session took it): the driver's statements on it read inside that transaction. PostgreSQL's
         # adapter begins lazily, at SQLAlchemy's first statement, so there its reads stay SQLAlchemy's.

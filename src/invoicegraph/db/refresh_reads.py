@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import amount
-from invoicegraph.db.prepared import fetch, keys, refresh_history_pages
+from invoicegraph.db.prepared import Reads, fetch, keys, refresh_history_pages
 from invoicegraph.db.tables import RefreshRecord
 
 
@@ -53,7 +51,7 @@ EMPTY = HistoryPage(records=[], start=0, total_count=0)
 
 
 async def refresh_history_for_invoices(
-    session: AsyncSession, platform_id: str, invoice_ids: Sequence[str], *, size: int, after: str | None
+    session: Reads, platform_id: str, invoice_ids: Sequence[str], *, size: int, after: str | None
 ) -> dict[str, HistoryPage | None]:
     """Each invoice's page of `size` records after the record `after` (from the newest when None).
 

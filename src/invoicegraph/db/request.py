@@ -3,16 +3,17 @@
 Every adapter (the GraphQL endpoint, a REST route) gets a `RequestDatabase` from
 `Database.for_request()`. It holds at most one session for the whole request:
 
-- a request that only reads opens a read session at its first read, on the server its route settles
-  on (a replica, or the primary: db/routing.py), and every later read of the request, its loaders'
-  batches included, runs in that same session (one snapshot, one connection);
+- a request that only reads takes a pooled connection at its first read, on the server its route
+  settles on (a replica, or the primary: db/routing.py), and every later read of the request, its
+  loaders' batches included, runs on that same connection. Prepared reads (`reads()`) run on it
+  through the driver; an ORM session bound to it is made only for code that asks for `session()`;
 - a request that writes opens its **unit of work** (`unit_of_work()`) before it does anything else:
   its session is then one write transaction on the primary, every read of the request runs inside it
   (so an answer shows what the write wrote), and the block commits when it ends without an error and
   without `discard()`, else rolls back.
 
-Statements on one session cannot overlap, and the loaders of a request read from tasks of their own:
-`session()` hands the session to one task at a time (a task that already holds it gets it again,
+Statements on one connection cannot overlap, and the loaders of a request read from tasks of their own:
+`reads()` and `session()` hand it to one task at a time (a task that already holds it gets it again,
 so a service that reads through a loader while holding it does not wait for itself).
 """
 
@@ -22,9 +23,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from invoicegraph.db.prepared import READ_CONNECTION
+from invoicegraph.db.prepared import READ_CONNECTION, Reads
 from invoicegraph.db.routing import Route, RoutingError
 
 if TYPE_CHECKING:
@@ -71,10 +72,25 @@ class RequestDatabase:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """The request's session, held by the calling task until the block ends."""
+        """The request's ORM session, held by the calling task until the block ends."""
+        async with self._held(orm=True) as session:
+            yield cast("AsyncSession", session)  # orm=True holds a session
+
+    @asynccontextmanager
+    async def reads(self) -> AsyncIterator[Reads]:
+        """What the request's prepared statements run on (db/prepared.py `fetch`), held like `session()`.
+
+        A read request's own connection (its statements go through the driver, and no ORM session is
+        made for a request that never asks for one), or the unit of work's session.
+        """
+        async with self._held(orm=False) as reads:
+            yield reads
+
+    @asynccontextmanager
+    async def _held(self, *, orm: bool) -> AsyncIterator[Reads]:
         task = asyncio.current_task()
-        if self._holder is not None and self._holder is task and self._session is not None:
-            yield self._session  # the holder reads again (nested): same session, no waiting
+        if self._holder is not None and self._holder is task and self._opened():
+            yield self._target(orm)  # the holder reads again (nested): same connection, no waiting
             return
         async with self._lock:
             if self._closed:
@@ -83,16 +99,14 @@ class RequestDatabase:
                 async with self.database.sessions_for(self.route)() as alone:
                     yield alone
                 return
-            if self._session is None:
+            if not self._opened():
                 await self.route.settle(self.database.replicas)
-                # A read session holds its connection itself, and its prepared statements run through
+                # A read request holds its connection itself, and its prepared statements run through
                 # the driver on it (db/driver_reads.py): no session transaction to begin and end.
-                connection = self._connection = await self.database.engine_for(self.route).connect()
-                self._session = self.database.sessions_for(self.route)(bind=connection)
-                self._session.info[READ_CONNECTION] = connection
+                self._connection = await self.database.engine_for(self.route).connect()
             self._holder = task
             try:
-                yield self._session
+                yield self._target(orm)
             except BaseException:
                 # A failed statement may leave a read transaction unusable: the next read starts
                 # afresh. A unit of work fails as a whole (its block re-raises and rolls back).
@@ -102,6 +116,21 @@ class RequestDatabase:
             finally:
                 self._holder = None
 
+    def _opened(self) -> bool:
+        return self._connection is not None or self._session is not None
+
+    def _target(self, orm: bool) -> Reads:
+        connection = self._connection
+        if connection is None:  # a unit of work: its session is all there is
+            return cast("AsyncSession", self._session)
+        if not orm:
+            return connection
+        if self._session is None:
+            # Made at the first ORM read only: most read requests never need one.
+            self._session = self.database.sessions_for(self.route)(bind=connection)
+            self._session.info[READ_CONNECTION] = connection
+        return self._session
+
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """The request writes: its session is one write transaction on the primary for this block.
@@ -110,7 +139,7 @@ class RequestDatabase:
         otherwise. Opened before the request reads anything (a read session is refused: the request
         would have read from another snapshot, or another server).
         """
-        if self._session is not None or self._unit is not None:
+        if self._opened() or self._unit is not None:
             raise RoutingError("a request opens its unit of work before it reads")
         self.route.use_primary()
         session = self.database.write_session()

@@ -31,7 +31,7 @@ async def resolve_customers(
     if principal is None:  # the permission check runs first; this keeps the types honest
         raise Unauthorised("A credential is required.")
     window = checked_window(info.context, first, after, last, before)
-    async with info.context.database.session() as session:
+    async with info.context.database.reads() as session:
         page = await customer_page(
             session,
             principal.platform_id,

@@ -42,7 +42,7 @@ async def resolve_invoices(
 ) -> Row:
     principal = _principal(info)
     window = checked_window(info.context, first, after, last, before)
-    async with info.context.database.session() as session:
+    async with info.context.database.reads() as session:
         stale_ids = await stale_invoice_ids(session, principal.platform_id, query) if query.stale is not None else []
         page = await invoice_page(
             session,

@@ -34,7 +34,7 @@ from invoicegraph.db.invoice_listing import ORDER_FIELDS, STATUS_ORDER, InvoiceQ
 from invoicegraph.db.invoice_queries import numbered_page_statements, page_parameters
 from invoicegraph.db.invoice_reads import invoice_row_to_dict
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.db.prepared import fetch
+from invoicegraph.db.prepared import dialect_of, fetch
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.errors import ApiError, InvalidField, reflected
 from invoicegraph.rest.access import read_database, require
@@ -122,9 +122,9 @@ def _link(request: Request, page: int | None) -> str | None:
 
 
 async def _rows(database: RequestDatabase, platform_id: str, query: InvoiceQuery, *, page: int, limit: int) -> tuple[list[Any], int]:
-    async with database.session() as session:
+    async with database.reads() as session:
         stale_ids = await stale_invoice_ids(session, platform_id, query) if query.stale is not None else []
-        statement, total = numbered_page_statements(query, page=page, limit=limit, dialect=session.get_bind().dialect.name)
+        statement, total = numbered_page_statements(query, page=page, limit=limit, dialect=dialect_of(session))
         parameters = page_parameters(platform_id, query, stale_ids)
         rows = await fetch(session, statement, parameters)
         [(count,)] = await fetch(session, total, parameters)

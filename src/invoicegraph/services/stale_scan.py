@@ -16,27 +16,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.db import tables
 from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.db.invoice_queries import filters
 from invoicegraph.db.invoice_reads import shape_columns, shaped_invoice
-from invoicegraph.db.prepared import fetch
+from invoicegraph.db.prepared import Reads, dialect_of, fetch
 from invoicegraph.db.reads import Read, RecordsRead
 from invoicegraph.db.stale_reads import PLATFORM_KEY, RefreshMarksRead, TableMarksRead, UsageMarksRead
 from invoicegraph.services.refresh.service import REFRESHABLE
 from invoicegraph.services.staleness import Live, Marks, last_refreshes, named_acceptor_ids, stale_types
 
 
-async def _read(session: AsyncSession, read: Read, platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
+async def _read(session: Reads, read: Read, platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
     if not keys:
         return {}
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_of(session)
     return read.results(await fetch(session, read.statement(dialect), read.parameters(platform_id, keys)), platform_id, keys)
 
 
-async def stale_invoice_ids(session: AsyncSession, platform_id: str, query: InvoiceQuery) -> list[str]:
+async def stale_invoice_ids(session: Reads, platform_id: str, query: InvoiceQuery) -> list[str]:
     """The ids of the invoices `query` admits (its `stale` aside) whose staleSources is not empty."""
     statuses = sorted(REFRESHABLE & set(query.statuses)) if query.statuses else sorted(REFRESHABLE)
     if not statuses:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import bindparam, exc, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
 from sqlmodel import col
 
@@ -166,3 +167,25 @@ async def test_a_unit_of_work_reads_its_own_writes_and_its_rollback_undoes_them(
         [row] = await fetch(session, records_by_ids(tables.Customer), {"platform_id": PLATFORM, "ids": [customer]})
     after = row.data
     assert after["reference"] == data["customers"][0]["reference"]
+
+
+async def test_reads_run_on_the_request_connection_and_a_session_is_made_only_when_asked(database: Database, data: dict[str, Any]) -> None:
+    customer = data["customers"][0]["id"]
+    request = database.for_request()
+    try:
+        async with request.reads() as reads:
+            assert isinstance(reads, AsyncConnection)  # prepared reads need no ORM session
+            [row] = await fetch(reads, records_by_ids(tables.Customer), {"platform_id": PLATFORM, "ids": [customer]})
+        async with request.session() as session:  # asked for: bound to that same connection
+            assert session.bind is reads
+            assert await session.scalar(select(literal_column("1"))) == 1
+        async with request.reads() as again:
+            assert again is reads
+    finally:
+        await request.close()
+    assert row.data["id"] == customer
+    writing = database.for_request(primary=True)
+    async with writing.unit_of_work() as unit, writing.reads() as inside:
+        assert inside is unit.session  # a unit's reads run in its transaction
+        unit.discard()
+    await writing.close()
