@@ -208,6 +208,26 @@ def refresh_history_pages(*, after: bool = True) -> Select[Any]:
 
 
 @cache
+def platform_by_id() -> Select[Any]:
+    """A platform's row (:platform_id): what a refresh reads of it, built once."""
+    platform = tables.table_of(tables.Platform)
+    return select(platform.c.id, platform.c.name, platform.c.default_billing_entity_id, platform.c.settings).where(
+        platform.c.id == bindparam("platform_id")
+    )
+
+
+@cache
+def acceptors_of_billing_entity() -> Select[Any]:
+    """`id, data` of a billing entity's payment acceptors, by id (:platform_id, :billing_entity_id)."""
+    acceptor = tables.PaymentAcceptor
+    return (
+        select(col(acceptor.id), col(acceptor.data))
+        .where(col(acceptor.platform_id) == bindparam("platform_id"), col(acceptor.billing_entity_id) == bindparam("billing_entity_id"))
+        .order_by(col(acceptor.id))
+    )
+
+
+@cache
 def first_invoices_of_subscriptions() -> Select[Any]:
     """Each subscription's first invoice that is not VOID, with its first period's start (:platform_id, :subscription_ids).
 

@@ -8,9 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from invoicegraph.billing.catalog import PricingPlan
 from invoicegraph.billing.fields import MutableFields
@@ -90,9 +88,10 @@ class Sources:
 
 
 async def read_platform(session: AsyncSession, platform_id: str) -> MutableFields:
-    row = await session.get(tables.Platform, platform_id)
-    if row is None:
+    rows = await prepared.fetch(session, prepared.platform_by_id(), {"platform_id": platform_id})
+    if not rows:
         return {"id": platform_id, "settings": {}}
+    [row] = rows
     return {
         "id": row.id,
         "name": row.name,
@@ -165,15 +164,11 @@ async def _payment_acceptors(session: AsyncSession, platform_id: str, invoice: M
     if chosen:
         found = await records_by_id(session, tables.PaymentAcceptor, platform_id, chosen)
         return [found[a] for a in chosen if a in found]
-    statement = (
-        select(col(tables.PaymentAcceptor.id), col(tables.PaymentAcceptor.data))
-        .where(
-            col(tables.PaymentAcceptor.platform_id) == platform_id,
-            col(tables.PaymentAcceptor.billing_entity_id) == invoice["billing_entity_id"],
-        )
-        .order_by(col(tables.PaymentAcceptor.id))
-    )
-    own = [record_dict(row.id, platform_id, row.data) for row in (await session.execute(statement)).all()]
+    parameters = {"platform_id": platform_id, "billing_entity_id": invoice["billing_entity_id"]}
+    own = [
+        record_dict(row.id, platform_id, row.data)
+        for row in await prepared.fetch(session, prepared.acceptors_of_billing_entity(), parameters)
+    ]
     own = [a for a in own if (a.get("status") or "ACTIVE") == "ACTIVE"]
     if own:
         return own
