@@ -14,14 +14,13 @@ invoice); the answer is kept on the adjustment (`orphaned`) and shown as a WARNI
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from invoicegraph.billing import shapes, validation
-from invoicegraph.billing.fields import MutableFields
+from invoicegraph.billing.fields import MutableFields, copied_fields
 from invoicegraph.billing.money import amount, parse_amount, parse_decimal, round_money
 from invoicegraph.billing.validation import ValidationEntry
 
@@ -210,7 +209,7 @@ def apply_to_stored(
     does not change: the caller keeps what the last re-rating found.
     """
     wanted = by_key(adjustments)
-    result = [copy.deepcopy(dict(period)) for period in periods]
+    result = [copied_fields(period) for period in periods]
     for period in result:
         for group in period.get("groups") or []:
             lines = []
@@ -234,7 +233,7 @@ def apply_to_stored(
 
 def put_back(periods: Sequence[Mapping[str, Any]], removal: Adjustment) -> list[MutableFields]:
     """Stored periods with a removed line back in its group (when the group is still there)."""
-    result = [copy.deepcopy(dict(period)) for period in periods]
+    result = [copied_fields(period) for period in periods]
     if removal.removed is None:
         return result
     for period in result:
@@ -242,7 +241,7 @@ def put_back(periods: Sequence[Mapping[str, Any]], removal: Adjustment) -> list[
             continue
         for group in period.get("groups") or []:
             if group.get("pricing_plan_subscription_id") == removal.key.subscription_id:
-                group["lines"] = [*(group.get("lines") or []), copy.deepcopy(dict(removal.removed))]
+                group["lines"] = [*(group.get("lines") or []), copied_fields(removal.removed)]
     return result
 
 

@@ -9,7 +9,6 @@ own output changes nothing.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from invoicegraph.billing import validation
+from invoicegraph.billing.fields import copied_fields
 from invoicegraph.billing.inputs import DerivationInputs, StoredTaxRate
 from invoicegraph.billing.instants import parse_instant
 from invoicegraph.billing.local_amounts import LocalAmounts, local_currency
@@ -77,7 +77,7 @@ def recompute_derived(periods: Sequence[Mapping[str, Any]], inputs: DerivationIn
 
 def _recompute(periods: Sequence[Mapping[str, Any]], inputs: DerivationInputs) -> DerivedInvoice:
     currency = inputs.billing_currency
-    result: list[dict[str, Any]] = sorted((copy.deepcopy(dict(p)) for p in periods), key=lambda p: int(p.get("period_order", 0)))
+    result: list[dict[str, Any]] = sorted((copied_fields(p) for p in periods), key=lambda p: int(p.get("period_order", 0)))
     ends = {id(p): parse_instant(p["end_at"]) for p in result if p.get("end_at")}
     invoice_end = max(ends.values(), default=_NO_PERIOD)
     book = RateBook(inputs.stored_tax_rates, inputs.tax_rate_table, inputs.relookup_tax_rates)

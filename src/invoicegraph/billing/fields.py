@@ -87,3 +87,24 @@ def object_list(record: Fields, key: str) -> list[Fields]:
     if not isinstance(value, Sequence) or isinstance(value, str):
         raise ValueError(f"{key} must be a list, got {value!r}")
     return [item for item in value if isinstance(item, Mapping)]
+
+
+def copied_fields(fields: Fields) -> MutableFields:
+    """A copy of stored fields whose nested objects and arrays are new too (its leaves are shared).
+
+    Stored fields are trees of dicts and lists over immutable leaves (str, int, Decimal, bool, None),
+    so copying the containers is a whole copy: what `copy.deepcopy` makes, without its memo and its
+    dispatch per leaf (several times faster on an invoice's periods, where the engine copies them so
+    that it never changes what it was given).
+    """
+    return {key: _copied(value) for key, value in fields.items()}
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):  # not in stored JSON, but the engine's own values may hold some
+        return tuple(_copied(item) for item in value)
+    return value

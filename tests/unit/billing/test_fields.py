@@ -3,14 +3,17 @@ by hand (records as docs/importing.md writes them)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from invoicegraph.billing.catalog import BillingPeriod, MeterValue, PricingItem, PricingPlan, Product, Tier
-from invoicegraph.billing.fields import object_list, opt_int, opt_str, req_decimal, req_str, str_tuple, sub
+from invoicegraph.billing.fields import copied_fields, object_list, opt_int, opt_str, req_decimal, req_str, str_tuple, sub
 from invoicegraph.billing.inputs import (
     Coupon,
     CustomerTaxFacts,
@@ -284,3 +287,26 @@ def test_record_helpers_refuse_what_they_cannot_read_exactly() -> None:
     assert object_list({"l": [{"a": 1}, "x", None]}, "l") == [{"a": 1}]
     assert object_list({}, "l") == []
     assert refusal(lambda: object_list({"l": "x"}, "l")) == "l must be a list, got 'x'"
+
+
+_leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.decimals(allow_nan=False, allow_infinity=False)
+_trees = st.recursive(
+    _leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=20
+)
+
+
+def _containers(value: Any) -> list[Any]:
+    inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return ([value] if isinstance(value, dict | list) else []) + [c for item in inner for c in _containers(item)]
+
+
+@given(st.dictionaries(st.text(max_size=3), _trees, max_size=4))
+def test_copied_fields_is_a_deep_copy_of_the_containers(fields: dict[str, Any]) -> None:
+    before = copy.deepcopy(fields)
+    result = copied_fields(fields)
+    assert result == fields
+    originals = {id(c) for c in _containers(fields)}
+    assert not originals & {id(c) for c in _containers(result)}, "no dict or list is shared with the original"
+    for container in _containers(result):  # changing the copy anywhere leaves the original as it was
+        container.clear()
+    assert fields == before
