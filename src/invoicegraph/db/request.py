@@ -1,7 +1,8 @@
 """One request's database: one server, one session, and a unit of work when the request writes.
 
 Every adapter (the GraphQL endpoint, a REST route) gets a `RequestDatabase` from
-`Database.for_request()`. It holds at most one session for the whole request:
+`Database.for_request()`. It holds at most one connection, or one write session, for the whole
+request:
 
 - a request that only reads takes a pooled connection at its first read, on the server its route
   settles on (a replica, or the primary: db/routing.py), and every later read of the request, its
