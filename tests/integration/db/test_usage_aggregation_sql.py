@@ -12,16 +12,18 @@ customer and for another meter value in November.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicegraph.billing.usage import Condition
 from invoicegraph.db.engine import Database
-from invoicegraph.db.usage_aggregation import UsageQuestion
+from invoicegraph.db.usage_aggregation import UsageQuestion, aggregate_usage
 
-from .conftest import ask, event, store
+from .conftest import PLATFORM, ask, event, store
 
 NOV_1 = datetime(2026, 11, 1, tzinfo=UTC)
 DEC_1 = datetime(2026, 12, 1, tzinfo=UTC)
@@ -131,3 +133,21 @@ async def test_sums_are_exact_where_binary_floating_point_is_not(database: Datab
 async def test_an_unsupported_comparator_is_refused(database: Database) -> None:
     with pytest.raises(ValueError, match=r"^unsupported comparator 'CONTAINS'$"):
         await ask(database, "cust_1", [question("SUM", Condition("region", "CONTAINS", "e"))])
+
+
+async def test_a_read_request_asks_through_the_driver_what_each_case_answers(database: Database) -> None:
+    # A read request's statements run through the driver (db/driver_reads.py), on PostgreSQL too (the
+    # preview's aggregation): every case at once, one UNION ALL of their shapes, answers what each case
+    # answers alone; asked again for another customer, the same cached statement takes the new values.
+    await store(database, EVENTS)
+    questions = [replace(asked, period_index=index) for index, (_, asked, _) in enumerate(CASES)]
+    request = database.for_request()
+    try:
+        async with request.reads() as reads:
+            assert isinstance(reads, AsyncConnection)
+            together = await aggregate_usage(reads, PLATFORM, "cust_1", questions)
+            nobody = await aggregate_usage(reads, PLATFORM, "cust_nobody", questions)
+    finally:
+        await request.close()
+    assert together == {(index, "pitm"): Decimal(value) for index, (_, _, value) in enumerate(CASES)}
+    assert nobody == {(index, "pitm"): Decimal(0) for index in range(len(CASES))}
