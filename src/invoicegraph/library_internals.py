@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.util import await_
 
 if TYPE_CHECKING:
-    from aiodataloader import DataLoader, Loader
     from graphql import GraphQLEnumType, GraphQLSchema
     from sqlalchemy.engine import Connection
     from strawberry import Schema
@@ -69,23 +68,13 @@ def ready_callbacks(loop: asyncio.AbstractEventLoop) -> int | None:
     """How many callbacks asyncio's loop runs next (its `_ready` deque); None on a loop without one (uvloop).
 
     db/batching.py dispatches the loaders' batches once the loop goes quiet. Measured against
-    Strawberry's DataLoader (dispatch one iteration after the first load), which needs no private
-    attribute: CPU within 1 % (callgrind, bench/instructions.py), but batches of sibling branches split,
+    dispatching one iteration after the first load (what Strawberry's and aiodataloader's DataLoaders do),
+    which needs no private attribute: CPU within 1 % (callgrind, bench/instructions.py), but batches of sibling branches split,
     so the whole invoice graph read 3 statements instead of 2 and a refresh answered with it 13 instead
     of 12 (tests/integration/graphql/test_statement_budget.py, test_refresh_response_budget.py).
     """
     ready = getattr(loop, "_ready", None)
     return len(ready) if ready is not None else None
-
-
-def dataloader_queue(loader: DataLoader[Any, Any]) -> list[Loader]:
-    """aiodataloader's list of keys waiting for a batch (`_queue`).
-
-    db/batching.py's loader queues its keys there as aiodataloader does, but hands the dispatch to the
-    shared quiet-loop dispatcher instead of aiodataloader's next-iteration callback (see above).
-    """
-    queue: list[Loader] = loader._queue
-    return queue
 
 
 class _DriverStatement:

@@ -1,26 +1,32 @@
-"""A DataLoader that waits for the event loop to go quiet before it dispatches a batch.
+"""Batch loaders of one request, and the dispatcher that starts their batches once the event loop goes quiet.
 
-aiodataloader dispatches a batch one loop iteration after the first `load`. graphql-core resolves
-sibling branches of a query through different numbers of awaits (a single object versus the items
-of a list), so loads of the same depth can straddle that moment and split one batch into two, which
-makes a query's statement count depend on the length of its lists. Deferring the dispatch until
-no other callback is ready (bounded) lets every branch that is not waiting on I/O enqueue its keys.
+A `BatchLoader` answers `load(key)` with a future that the request shares: the first load of a key
+queues it, later loads get the same future. A loader does not read anything itself: it joins its
+request's `Batch` (db/loaders.py's round), which answers the keys of all its loaders together, in one
+task and one statement.
 
-One deferral per event loop, shared by every loader with keys waiting: if each loader deferred on
-its own, each would see the others' deferral callbacks in the ready queue, call the loop busy, and
-they would keep each other spinning until the bound (hundreds of idle loop iterations per request).
+Why not a DataLoader library: aiodataloader (and Strawberry's) start a task per loader one loop
+iteration after its first load, and each such task then had to meet the others in a round. A full
+invoice graph made 20 of those tasks per request, `staleSources` alone six, for a statement each round
+that answers them all. Here a round starts one task for all its loaders.
+
+When: graphql-core resolves sibling branches of a query through different numbers of awaits (a single
+object versus the items of a list), so loads of the same depth can straddle "the next iteration" and
+split one batch into two, which would make a query's statement count depend on the length of its lists.
+So a batch starts once no other callback is ready (bounded): every branch not waiting on I/O has queued
+its keys by then. One deferral per event loop, shared by every batch with keys waiting: if each deferred
+on its own, each would see the others' deferral callbacks in the ready queue, call the loop busy, and
+they would keep each other spinning until the bound.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, Generic, Protocol, TypeVar
 
-from aiodataloader import DataLoader, Loader, dispatch_queue
-
-from invoicegraph.library_internals import dataloader_queue, ready_callbacks
+from invoicegraph.library_internals import ready_callbacks
 
 # Upper bound on deferrals: a busy loop still dispatches within this many iterations.
 MAX_DEFERRALS = 64
@@ -28,15 +34,25 @@ MAX_DEFERRALS = 64
 FIXED_DEFERRALS = 8
 
 
+class Batch(Protocol):
+    """Keys of some loaders, waiting to be answered together."""
+
+    def join(self, loader: BatchLoader[Any]) -> None:
+        """`loader` has keys waiting (its first since the batch last started)."""
+
+    def start(self) -> None:
+        """Take every waiting loader's keys and answer them (called once the loop is quiet)."""
+
+
 class _Dispatcher:
-    """Dispatches the waiting loaders of one event loop once nothing else is ready to run."""
+    """Starts the waiting batches of one event loop once nothing else is ready to run."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.waiting: list[DataLoader[Any, Any]] = []
+        self.waiting: list[Batch] = []
 
-    def add(self, loader: DataLoader[Any, Any]) -> None:
-        self.waiting.append(loader)
+    def add(self, batch: Batch) -> None:
+        self.waiting.append(batch)
         if len(self.waiting) == 1:
             self.loop.call_soon(self._tick, 0)
 
@@ -47,36 +63,71 @@ class _Dispatcher:
             self.loop.call_soon(self._tick, hops + 1)
             return
         waiting, self.waiting = self.waiting, []
-        for loader in waiting:
-            dispatch_queue(loader)
+        for batch in waiting:
+            batch.start()
 
 
 _dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Dispatcher] = weakref.WeakKeyDictionary()
 
 
-def _same(key: Any) -> Any:
-    return key
+def start_when_quiet(batch: Batch, loop: asyncio.AbstractEventLoop) -> None:
+    """Call `batch.start()` once `loop` has no other callback ready (or after a bounded wait)."""
+    dispatcher = _dispatchers.get(loop)
+    if dispatcher is None:
+        dispatcher = _dispatchers[loop] = _Dispatcher(loop)
+    dispatcher.add(batch)
 
 
-class QuietDataLoader(DataLoader[Any, Any]):
-    get_cache_key = staticmethod(_same)  # aiodataloader's default, without a lambda per loader
+# Keys handed to a batch, each with the future its loads share.
+Waiting = list[tuple[str, "asyncio.Future[Any]"]]
+R = TypeVar("R")
 
-    def __init__(self, batch_load_fn: Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]) -> None:
-        # The cache is a dict of ours (aiodataloader's `cache_map`), so that `put` can replace an entry.
-        self.futures: dict[Any, asyncio.Future[Any]] = {}
-        super().__init__(batch_load_fn=batch_load_fn, cache_map=self.futures, loop=asyncio.get_running_loop())
 
-    def put(self, key: Any, value: Any) -> None:
-        """`clear(key).prime(key, value)`: the value read for `key`, replacing what was cached."""
-        future = self.loop.create_future()
+class BatchLoader(Generic[R]):
+    """The cached, batched loads of one kind of value (one read, `R`) in one request, by string key."""
+
+    __slots__ = ("_batch", "_loop", "futures", "name", "read", "waiting")
+
+    def __init__(self, name: str, read: R, batch: Batch, loop: asyncio.AbstractEventLoop) -> None:
+        self.name = name  # for metrics and spans
+        self.read = read  # what the batch reads for this loader's keys
+        self._batch = batch
+        self._loop = loop
+        self.futures: dict[str, asyncio.Future[Any]] = {}  # the request's cache
+        self.waiting: Waiting = []  # keys (with their futures) not yet handed to a batch
+
+    def load(self, key: str) -> asyncio.Future[Any]:
+        future = self.futures.get(key)
+        if future is None:
+            future = self.futures[key] = self._loop.create_future()
+            self.waiting.append((key, future))
+            if len(self.waiting) == 1:
+                self._batch.join(self)
+        return future
+
+    def load_many(self, keys: Iterable[str]) -> Awaitable[list[Any]]:
+        return asyncio.gather(*[self.load(key) for key in keys])
+
+    def put(self, key: str, value: Any) -> None:
+        """The value read for `key`, replacing what was cached (a pending load still gets the batch's answer)."""
+        future = self._loop.create_future()
         future.set_result(value)
         self.futures[key] = future
 
-    def do_resolve_reject(self, key: Any, future: asyncio.Future[Any]) -> None:
-        queue = dataloader_queue(self)
-        queue.append(Loader(key=key, future=future))
-        if len(queue) == 1:
-            dispatcher = _dispatchers.get(self.loop)
-            if dispatcher is None:
-                dispatcher = _dispatchers[self.loop] = _Dispatcher(self.loop)
-            dispatcher.add(self)
+    def take(self) -> Waiting:
+        """The keys waiting, handed to a batch that starts now."""
+        waiting, self.waiting = self.waiting, []
+        return waiting
+
+    def answer(self, waiting: Waiting, found: dict[Any, Any]) -> None:
+        for key, future in waiting:
+            if not future.done():  # a request cancelled meanwhile cancels its futures
+                future.set_result(found.get(key))
+
+    def fail(self, waiting: Waiting, error: BaseException) -> None:
+        """Every waiting key fails with the batch, and leaves the cache: a later load reads again."""
+        for key, future in waiting:
+            if self.futures.get(key) is future:
+                del self.futures[key]
+            if not future.done():
+                future.set_exception(error)

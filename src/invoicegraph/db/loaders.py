@@ -1,45 +1,41 @@
-"""Per-request DataLoaders: batched, platform-scoped reads, one statement per loop tick for all of them.
+"""Per-request loaders: batched, platform-scoped reads, one statement per loop tick for all of them.
 
-Built in the request's context (aiodataloader binds the running loop, and its cache must never be
-shared between requests, let alone platforms). Every read is described once (db/reads.py): its
-statement runs `WHERE platform_id = :platform AND <key> IN (:keys)`, and its results come back in key
-order, `None` for a miss. The batches of one loop tick meet in a `_Round`: a single batch runs its own
-statement; several run as one UNION ALL (record tables share their `id, data` shape; other reads are
-folded into JSON rows and unfolded, db/folding.py), so a level of a GraphQL query costs one statement.
+Built in the request's context (a loader's cache must never be shared between requests, let alone
+platforms). Every read is described once (db/reads.py): its statement runs `WHERE platform_id =
+:platform AND <key> IN (:keys)`, and its results come back by key, `None` for a miss. The loads of one
+loop tick meet in the request's `_Round`, one task for all of them (db/batching.py starts it): a single
+read runs its own statement; several run as one UNION ALL (record tables share their `id, data` shape;
+other reads are folded into JSON rows and unfolded, db/folding.py), so a level of a GraphQL query costs
+one statement.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from contextvars import Context, copy_context
+from typing import Any, overload
 
-from aiodataloader import DataLoader
 from sqlalchemy import Select, union_all
 
 from invoicegraph.db import tables
-from invoicegraph.db.batching import QuietDataLoader
+from invoicegraph.db.batching import BatchLoader, Waiting, start_when_quiet
 from invoicegraph.db.folding import Folded, folded, prefixed_parameters
-from invoicegraph.db.invoice_listing import InvoicePage, InvoiceQuery
+from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.db.invoice_reads import InvoiceShape
 from invoicegraph.db.prepared import Reads, dialect_of, fetch
 from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
-from invoicegraph.db.refresh_reads import HistoryPage
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.stale_reads import RefreshMarksRead, TableMarksRead, UsageMarksRead
-from invoicegraph.observability.loaders import observe_loader
+from invoicegraph.observability.facts import Telemetry
+from invoicegraph.observability.loaders import loader_telemetry, observed_round
 from invoicegraph.rows import Row
 
 __all__ = ["Loaders", "record_dict"]
 
-BatchFn = Callable[[list[str]], Coroutine[Any, Any, list[Any]]]
 # Round statements built once per (reads, dialect); bounded like the other statement caches.
 ROUND_STATEMENTS = 256
-
-
-def _in_key_order(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
-    return [found.get(key) for key in keys]
 
 
 async def _alone(session: Reads, read: Read, platform_id: str, keys: Sequence[str]) -> dict[str, Any]:
@@ -85,51 +81,60 @@ def _round_statement(reads: tuple[Read, ...], dialect: str) -> _RoundStatement:
 
 
 class _Round:
-    """The batches requested in one loop tick, answered together.
+    """The loads of one request that one batch answers: every loader's waiting keys, in one task.
 
-    The loaders' dispatcher (db/batching.py) starts every waiting loader's batch in the same loop
-    iteration; each batch adds its read and keys here and waits. The round runs one loop iteration
-    later, when every batch of the tick has joined: equal reads share their keys, one read runs its
-    own statement, several run as one folded UNION ALL (db/folding.py).
+    Loaders join when their first key waits; the loop's dispatcher (db/batching.py) starts the round
+    once the loop is quiet, so every branch of the query that is not waiting on I/O has joined. Equal
+    reads share their keys; one read runs its own statement, several run as one folded UNION ALL
+    (db/folding.py). The task runs in the context of the first load, so its statements belong to
+    that request's spans.
     """
 
-    def __init__(self, database: RequestDatabase, platform_id: str) -> None:
+    def __init__(self, database: RequestDatabase, platform_id: str | None, telemetry: Telemetry | None) -> None:
         self._database = database
         self._platform_id = platform_id
-        self._waiting: list[tuple[Read, list[str], asyncio.Future[dict[str, Any]]]] = []
+        self._telemetry = telemetry
+        self._loop = asyncio.get_running_loop()
+        self._joined: list[BatchLoader[Read]] = []
+        self._context: Context | None = None
 
-    async def ask(self, read: Read, keys: list[str]) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[dict[str, Any]] = loop.create_future()
-        self._waiting.append((read, keys, future))
-        if len(self._waiting) == 1:
-            loop.call_soon(self._start)
-        return await future
+    def loader(self, name: str, read: Read) -> BatchLoader[Read]:
+        return BatchLoader(name, read, self, self._loop)
 
-    def _start(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        task = asyncio.get_running_loop().create_task(self._run(waiting))
+    def join(self, loader: BatchLoader[Read]) -> None:
+        self._joined.append(loader)
+        if len(self._joined) == 1:
+            self._context = copy_context()
+            start_when_quiet(self, self._loop)
+
+    def start(self) -> None:
+        joined, self._joined = self._joined, []
+        batches = [(loader, loader.take()) for loader in joined]
+        task = self._loop.create_task(self._run(batches), context=self._context)
         _running.add(task)
         task.add_done_callback(_running.discard)
 
-    async def _run(self, waiting: list[tuple[Read, list[str], asyncio.Future[dict[str, Any]]]]) -> None:
+    async def _run(self, batches: list[tuple[BatchLoader[Read], Waiting]]) -> None:
         wanted: dict[Read, set[str]] = {}
-        for read, keys, _ in waiting:
-            wanted.setdefault(read, set()).update(keys)
-        try:
-            async with self._database.reads() as session:
-                found = await self._answer(session, {read: sorted(keys) for read, keys in wanted.items()})
-        except Exception as error:  # every batch of the round fails with the statement
-            for _, _, future in waiting:
-                if not future.done():
-                    future.set_exception(error)
-            return
-        for read, _, future in waiting:
-            if not future.done():
-                future.set_result(found[read])
-
-    async def _answer(self, session: Reads, wanted: dict[Read, list[str]]) -> dict[Read, dict[str, Any]]:
+        for loader, waiting in batches:
+            keys = wanted.setdefault(loader.read, set())
+            keys.update(key for key, _ in waiting)
+        found: dict[Read, dict[str, Any]] = {}
         platform_id = self._platform_id
+        try:
+            if platform_id is not None:  # no platform: nothing to read
+                with observed_round(self._telemetry, [(loader.name, len(waiting)) for loader, waiting in batches]):
+                    async with self._database.reads() as session:
+                        found = await self._answer(session, platform_id, {read: sorted(keys) for read, keys in wanted.items()})
+        except Exception as error:  # every load of the round fails with the statement
+            for loader, waiting in batches:
+                loader.fail(waiting, error)
+            return
+        for loader, waiting in batches:
+            loader.answer(waiting, found.get(loader.read, {}))
+
+    @staticmethod
+    async def _answer(session: Reads, platform_id: str, wanted: dict[Read, list[str]]) -> dict[Read, dict[str, Any]]:
         if len(wanted) == 1:
             [(read, keys)] = wanted.items()
             return {read: await _alone(session, read, platform_id, keys)}
@@ -170,68 +175,54 @@ class _Made:
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
-    def __get__(self, loaders: Loaders | None, owner: type) -> Any:
+    @overload
+    def __get__(self, loaders: None, owner: type) -> _Made: ...
+
+    @overload
+    def __get__(self, loaders: Loaders, owner: type) -> BatchLoader[Read]: ...
+
+    def __get__(self, loaders: Loaders | None, owner: type) -> _Made | BatchLoader[Read]:
         if loaders is None:
             return self
-        loader = loaders._loader(self._read)
-        observe_loader(self._name, loader)  # batch sizes (metrics) and batch spans (tracing), when the app has them
-        loaders.__dict__[self._name] = loader
+        loader = loaders.__dict__[self._name] = loaders._round.loader(self._name, self._read)
         return loader
 
 
 class Loaders:
-    """The loaders of one request, scoped to one platform."""
+    """The loaders of one request, scoped to one platform (none: every load finds nothing)."""
 
-    invoice_by_id: QuietDataLoader = _Made(InvoicesRead())  # type: ignore[assignment]  # made per request
-    customer_by_id: QuietDataLoader = _Made(RecordsRead(tables.Customer))  # type: ignore[assignment]
-    billing_entity_by_id: QuietDataLoader = _Made(RecordsRead(tables.BillingEntity))  # type: ignore[assignment]
-    payment_acceptor_by_id: QuietDataLoader = _Made(RecordsRead(tables.PaymentAcceptor))  # type: ignore[assignment]
-    coupon_by_id: QuietDataLoader = _Made(RecordsRead(tables.Coupon))  # type: ignore[assignment]
-    promotion_code_by_id: QuietDataLoader = _Made(RecordsRead(tables.PromotionCode))  # type: ignore[assignment]
-    meter_value_by_id: QuietDataLoader = _Made(RecordsRead(tables.MeterValue))  # type: ignore[assignment]
-    credit_type_by_id: QuietDataLoader = _Made(RecordsRead(tables.CreditType))  # type: ignore[assignment]
-    subscription_by_id: QuietDataLoader = _Made(RecordsRead(tables.Subscription))  # type: ignore[assignment]
+    invoice_by_id = _Made(InvoicesRead())
+    customer_by_id = _Made(RecordsRead(tables.Customer))
+    billing_entity_by_id = _Made(RecordsRead(tables.BillingEntity))
+    payment_acceptor_by_id = _Made(RecordsRead(tables.PaymentAcceptor))
+    coupon_by_id = _Made(RecordsRead(tables.Coupon))
+    promotion_code_by_id = _Made(RecordsRead(tables.PromotionCode))
+    meter_value_by_id = _Made(RecordsRead(tables.MeterValue))
+    credit_type_by_id = _Made(RecordsRead(tables.CreditType))
+    subscription_by_id = _Made(RecordsRead(tables.Subscription))
     # Change markers of Invoice.staleSources (services/staleness.py).
-    refresh_marks_by_invoice: QuietDataLoader = _Made(RefreshMarksRead())  # type: ignore[assignment]
-    table_marks: QuietDataLoader = _Made(TableMarksRead())  # type: ignore[assignment]
-    usage_marks_by_customer: QuietDataLoader = _Made(UsageMarksRead())  # type: ignore[assignment]
+    refresh_marks_by_invoice = _Made(RefreshMarksRead())
+    table_marks = _Made(TableMarksRead())
+    usage_marks_by_customer = _Made(UsageMarksRead())
 
     def __init__(self, database: RequestDatabase, platform_id: str | None) -> None:
-        self._database = database
-        self._platform_id = platform_id
-        self._round = _Round(database, platform_id) if platform_id is not None else None
+        self._round = _Round(database, platform_id, loader_telemetry())
         # Pages (refresh history, a customer's invoices): one loader per read, made when a selection asks.
-        self._pages: dict[Read, DataLoader[str, Any]] = {}
-
-    def _loader(self, read: Read) -> DataLoader[str, Any]:
-        return QuietDataLoader(batch_load_fn=self._batch(read))
-
-    def _batch(self, read: Read) -> BatchFn:
-        # The batch function holds what it uses, not the Loaders: a loader refers to its batch
-        # function, so a reference back would make every request's loaders a cycle that only the
-        # garbage collector can free (and collections cost the more, the more garbage they find).
-        round_ = self._round
-
-        async def batch(keys: list[str]) -> list[Any]:
-            if round_ is None:  # no platform: nothing to read
-                return [None] * len(keys)
-            return _in_key_order(keys, await round_.ask(read, keys))
-
-        return batch
+        self._pages: dict[Read, BatchLoader[Read]] = {}
 
     def prime_invoices(self, invoices: Iterable[Row]) -> None:
         """Seed the invoice cache with dicts already in hand (after a refresh, a list query…)."""
         self.prime(self.invoice_by_id, invoices)
 
     @staticmethod
-    def prime(loader: QuietDataLoader, records: Iterable[Row | None]) -> None:
+    def prime(loader: BatchLoader[Read], records: Iterable[Row | None]) -> None:
         """Seed a record loader with records already read in this request (e.g. by a refresh)."""
         for record in records:
             if record is not None:
                 loader.put(record["id"], record)
 
-    def refresh_history(self, size: int, after: str | None) -> DataLoader[str, HistoryPage | None]:
-        """Loader of invoices' refresh history pages of `size` records after record `after`.
+    def refresh_history(self, size: int, after: str | None) -> BatchLoader[Read]:
+        """Loader of invoices' refresh history pages (`HistoryPage`) of `size` records after record `after`.
 
         A page is None when `after` is not a record of that invoice's history.
         """
@@ -239,15 +230,14 @@ class Loaders:
 
     def customer_invoices(
         self, query: InvoiceQuery, first: int, after: str | None, shape: InvoiceShape, backward: bool = False
-    ) -> DataLoader[str, InvoicePage]:
-        """Loader of customers' invoice pages (backward: `first` before the cursor `after`); customers asking alike share a batch."""
+    ) -> BatchLoader[Read]:
+        """Loader of customers' invoice pages (`InvoicePage`; backward: `first` before the cursor `after`); customers asking alike share a batch."""
         return self._page_loader("customer_invoices", CustomerInvoicesRead(query, first, after, shape, backward))
 
-    def _page_loader(self, name: str, read: Read) -> DataLoader[str, Any]:
+    def _page_loader(self, name: str, read: Read) -> BatchLoader[Read]:
         loader = self._pages.get(read)
         if loader is None:
-            loader = self._pages[read] = self._loader(read)
-            observe_loader(name, loader)
+            loader = self._pages[read] = self._round.loader(name, read)
         return loader
 
 

@@ -1,7 +1,7 @@
 """`info.context` of a GraphQL request: who asks, on which platform, through which database.
 
 Plain data: resolvers read it, nothing in it calls back into the endpoint. Loaders are made per
-request (aiodataloader binds the running event loop and caches rows: sharing them across requests
+request (a loader binds the running event loop and caches rows: sharing them across requests
 would mix event loops and, worse, tenants).
 """
 

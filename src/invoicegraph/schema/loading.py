@@ -70,7 +70,7 @@ class _LoadMany:
         futures = [loader.load(key) for key in keys]
         if all(ready(future) for future in futures):
             return [future.result() for future in futures]
-        return asyncio.gather(*futures)  # what aiodataloader's load_many does
+        return asyncio.gather(*futures)  # what BatchLoader.load_many does
 
     def finish(self, value: Any, context: RequestContext) -> Any:
         return [row for row in value if row is not None]
