@@ -22,7 +22,6 @@ count of statements does not grow with `limit`.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,7 +40,7 @@ from invoicegraph.rest.access import read_database, require
 from invoicegraph.rest.errors import error_response
 from invoicegraph.rest.json import JSONBody
 from invoicegraph.rest.params import boolean, identifier, instant_range, one, page_number, reject_unknown, whole_number
-from invoicegraph.rest.vendor import vendor_invoice
+from invoicegraph.rest.vendor import vendor_invoices
 from invoicegraph.services.stale_scan import stale_invoice_ids
 
 DEFAULT_LIMIT = 25
@@ -103,7 +102,10 @@ def _trimmed(invoice: dict[str, Any], *, periods: bool, lines: bool) -> dict[str
     """An item without what `include_periods=false` / `include_lines=false` leave out (the vendor's flags)."""
     if periods and lines:
         return invoice
-    trimmed = {key: value for key, value in invoice.items() if periods or key not in PERIOD_KEYS}
+    trimmed = dict(invoice)  # the vendor's key order stays
+    if not periods:
+        for key in PERIOD_KEYS:
+            trimmed.pop(key, None)
     for key in PERIOD_KEYS:
         if trimmed.get(key) is not None:
             trimmed[key] = [{**period, "groups": [_without(group, "lines") for group in period["groups"]]} for period in trimmed[key]]
@@ -147,8 +149,9 @@ async def list_invoices(request: Request) -> Response:
             invoices = [invoice_row_to_dict(row) for row in rows]
             loaders = Loaders(database, principal.platform_id)
             loaders.prime_invoices(invoices)
-            # Gathered, so that each embedded record type is one batched statement for the whole page.
-            whole = await asyncio.gather(*(vendor_invoice(invoice, loaders) for invoice in invoices))
+            # Without include_periods the items leave periods out: not mapped only to be dropped.
+            sources = invoices if periods else [{**invoice, "periods": None} for invoice in invoices]
+            whole = await vendor_invoices(sources, loaders)
         finally:
             await database.close()
         data = [_trimmed(item, periods=periods, lines=lines) for item in whole]

@@ -8,27 +8,44 @@ paths use too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from invoicegraph.db.loaders import Loaders
-from invoicegraph.records.vendor_json import Body, acceptor_ids, embedded_ids, vendor_body
+from invoicegraph.records.vendor_json import EMBEDDED_BY_ID, Body, acceptor_ids, embedded_ids, vendor_body
 
 
 async def vendor_invoice(invoice: Body, loaders: Loaders) -> Body:
-    """The vendor JSON of an invoice; embedded records come through the request's loaders.
+    """The vendor JSON of an invoice; embedded records come through the request's loaders."""
+    [body] = await vendor_invoices([invoice], loaders)
+    return body
 
-    Every load starts before any is awaited, so they fall in one loop tick and the record loaders
-    answer them together (one statement, db/loaders.py).
+
+async def vendor_invoices(invoices: Sequence[Body], loaders: Loaders) -> list[Body]:
+    """The vendor JSON of each invoice, in order; embedded records come through the request's loaders.
+
+    Every record of every invoice is asked for before any is awaited, one load per loader: they fall
+    in one loop tick, and the loaders answer them together (one statement, db/loaders.py), in one
+    wait rather than a task per invoice.
     """
     by_name = {
         "processing_only_customers": loaders.customer_by_id,
         "forwarded_from_customers": loaders.customer_by_id,
         "meter_values": loaders.meter_value_by_id,
         "credit_types": loaders.credit_type_by_id,
+        "payment_acceptors": loaders.payment_acceptor_by_id,
     }
-    pending = {name: loader.load_many(ids) for name, loader in by_name.items() if (ids := embedded_ids(invoice, name))}
-    wanted = acceptor_ids(invoice)
-    pending_acceptors = loaders.payment_acceptor_by_id.load_many(wanted) if wanted else None
-    embedded: dict[str, list[Body]] = {name: [] for name in by_name}
-    for name, rows in pending.items():
-        embedded[name] = [row for row in await rows if row is not None]
-    acceptors = [row for row in await pending_acceptors if row is not None] if pending_acceptors is not None else []
-    return vendor_body(invoice, embedded, {row["id"]: row for row in acceptors})
+    wanted: dict[str, dict[str, None]] = {name: {} for name in by_name}  # ids in order, once each
+    for invoice in invoices:
+        for name in EMBEDDED_BY_ID:
+            wanted[name].update(dict.fromkeys(embedded_ids(invoice, name)))
+        wanted["payment_acceptors"].update(dict.fromkeys(acceptor_ids(invoice)))
+    pending = {name: (list(ids), by_name[name].load_many(ids)) for name, ids in wanted.items() if ids}
+    found: dict[str, dict[str, Body]] = {name: {} for name in by_name}
+    for name, (ids, rows) in pending.items():
+        found[name] = {i: row for i, row in zip(ids, await rows, strict=True) if row is not None}
+    bodies = []
+    for invoice in invoices:
+        embedded = {name: [found[name][i] for i in embedded_ids(invoice, name) if i in found[name]] for name in EMBEDDED_BY_ID}
+        acceptors = {i: found["payment_acceptors"][i] for i in acceptor_ids(invoice) if i in found["payment_acceptors"]}
+        bodies.append(vendor_body(invoice, embedded, acceptors))
+    return bodies
