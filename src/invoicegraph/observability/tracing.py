@@ -5,7 +5,8 @@ Spans, nested as they happen:
   status, route, request id and outcome;
 - `query GetInvoice`: the GraphQL operation (graphql/endpoint.py), the current span while it executes,
   so that what runs inside nests under it;
-- `loader invoice_by_id` per DataLoader batch, with its size;
+- `loader invoice_by_id` per loader batch, with its size (under a `loader round` span when one
+  statement answers several loaders);
 - one span per SQL statement (opentelemetry-instrumentation-sqlalchemy, on this app's engines only:
   the primary's and each read replica's).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -287,3 +287,31 @@ async def test_only_authenticated_validated_operations_name_a_metric_series(http
     operations = {dict(labels)["operation"] for name, labels in await _metrics(http) if name == "invoicegraph_requests_total"}
 
     assert operations == {"POST /graphql", "Mine"}
+
+
+async def test_a_round_of_several_loaders_is_one_span_with_a_child_per_loader(
+    json_settings: Settings, database: Database, key: Key
+) -> None:
+    app = create_app(json_settings.model_copy(update={"tracing_enabled": True, "tracing_exporter": "none"}), database)
+    exporter = InMemorySpanExporter()
+    app.state.observability.tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    both = {"query": 'query Both { invoice(id: "invo_x") { id } customer(id: "cust_x") { id } }', "operationName": "Both"}
+    async with _client(app) as client:
+        await client.post("/graphql", json=GET_INVOICE, headers=key.headers)  # a replica's first read is measured apart
+        exporter.clear()
+        response = await client.post("/graphql", json=both, headers=key.headers)
+    assert response.status_code == 200, response.text
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    operation, round_ = spans["query Both"], spans["loader round"]
+    assert round_.parent is not None
+    assert round_.parent.span_id == operation.context.span_id
+    assert round_.attributes is not None
+    assert sorted(str(name) for name in cast("list[str]", round_.attributes["invoicegraph.loaders"])) == ["customer_by_id", "invoice_by_id"]
+    for name in ("loader invoice_by_id", "loader customer_by_id"):
+        batch = spans[name]
+        assert batch.parent is not None
+        assert batch.parent.span_id == round_.context.span_id
+        assert batch.attributes is not None
+        assert batch.attributes["invoicegraph.batch_size"] == 1
+    statements = [span for span in exporter.get_finished_spans() if span.attributes and "db.statement" in span.attributes]
+    assert [span for span in statements if span.parent is not None and span.parent.span_id == round_.context.span_id]
