@@ -42,6 +42,10 @@ BACKENDS = ["sqlite", "postgres", "postgres-replica"]
 # first routed read, before any counting) and no retry: a skip would hide a routing problem, and the
 # `database` fixture fails the test if its replica was ever skipped.
 REPLICA_SETTINGS = {"replica_max_lag_seconds": 3600.0, "replica_check_interval_seconds": 600.0, "replica_retry_seconds": 600.0}
+# The shared fixtures wait longer for a connection than a deployment does (5 s): on a loaded two-core
+# CI machine a PostgreSQL connect once took over 5 s and failed a test about something else. Tests of
+# the connect bound itself build their own settings with a short timeout (test_bounds.py, test_faults.py).
+TEST_CONNECT_TIMEOUT_SECONDS = 30.0
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +129,12 @@ def read_replica_urls(backend: str, database_url: str, request: pytest.FixtureRe
 @pytest.fixture
 def settings(database_url: str, read_replica_urls: list[str]) -> Settings:
     routing = {"read_replica_urls": read_replica_urls, **REPLICA_SETTINGS} if read_replica_urls else {}
-    return Settings(database_url=database_url, environment="development", **routing)
+    return Settings(
+        database_url=database_url,
+        environment="development",
+        database_connect_timeout_seconds=TEST_CONNECT_TIMEOUT_SECONDS,
+        **routing,
+    )
 
 
 @pytest.fixture
