@@ -54,7 +54,10 @@ def _clean_zero(value: Decimal) -> Decimal:
 
 def round_money(value: Decimal, currency: str) -> Decimal:
     """`value` rounded half-up to the minor unit of `currency`."""
-    return _clean_zero(value.quantize(quantum(currency), rounding=ROUND_HALF_UP, context=CONTEXT))
+    # CONTEXT rounds half-up: its own `quantize` is the same rounding without keyword arguments, and
+    # the zero check inline, because a list page rounds a few hundred amounts.
+    rounded = CONTEXT.quantize(value, quantum(currency))
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def floor_money(value: Decimal, currency: str) -> Decimal:
@@ -71,6 +74,11 @@ def has_valid_scale(value: Decimal, currency: str) -> bool:
 def amount(value: Decimal, currency: str) -> Amount:
     """The Amount dict, printed with exactly the currency's number of decimals (`"1000"` for JPY)."""
     return {"quantity": format(round_money(value, currency), "f"), "currency": currency}
+
+
+def printed_amount(rounded: Decimal, currency: str) -> Amount:
+    """The Amount dict of a value already rounded to the minor unit of `currency` (`round_money`)."""
+    return {"quantity": format(rounded, "f"), "currency": currency}
 
 
 def zero_amount(currency: str) -> Amount:

@@ -9,11 +9,10 @@ PARTIALLY_PAID.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
-from invoicegraph.billing.money import CONTEXT, amount, round_money
+from invoicegraph.billing.money import CONTEXT, amount, printed_amount, round_money
 from invoicegraph.billing.tax import TaxedLine
 
 UNPAID = "UNPAID"
@@ -55,8 +54,12 @@ def payment_status(total: Decimal, paid: Decimal) -> str:
     return OVERPAID
 
 
-@dataclass(frozen=True)
-class Balance:
+class Balance(NamedTuple):
+    """An invoice's balance; every amount is rounded to the currency's minor unit (`balance` makes them).
+
+    A named tuple rather than a frozen dataclass: made for every invoice row read, and a frozen
+    dataclass's `__init__` costs twice as much."""
+
     total: Decimal
     paid: Decimal
     open: Decimal
@@ -71,17 +74,19 @@ def balance(total: Decimal, paid: Decimal, currency: str) -> Balance:
     28 digits, because this also runs outside the engine (reading a stored invoice)."""
     total = round_money(total, currency)
     paid = round_money(paid, currency)
-    with localcontext(CONTEXT):
-        open_ = max(total - paid, Decimal(0))
-        closed = total - open_
+    # The context's own methods, not `with localcontext(CONTEXT)`: the same arithmetic, without a
+    # context switch per call (this runs for every invoice row a list reads).
+    open_ = max(CONTEXT.subtract(total, paid), Decimal(0))
+    closed = CONTEXT.subtract(total, open_)
     return Balance(total, paid, round_money(open_, currency), round_money(closed, currency), payment_status(total, paid))
 
 
 def balance_fields(result: Balance, currency: str) -> dict[str, Any]:
+    # A Balance's amounts are rounded to the minor unit already (`balance` makes them so): printed as they are.
     return {
-        "invoice_amount_including_tax": amount(result.total, currency),
-        "paid_invoice_amount": amount(result.paid, currency),
-        "open_invoice_amount": amount(result.open, currency),
-        "closed_invoice_amount": amount(result.closed, currency),
+        "invoice_amount_including_tax": printed_amount(result.total, currency),
+        "paid_invoice_amount": printed_amount(result.paid, currency),
+        "open_invoice_amount": printed_amount(result.open, currency),
+        "closed_invoice_amount": printed_amount(result.closed, currency),
         "payment_status": result.payment_status,
     }
