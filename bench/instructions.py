@@ -7,6 +7,7 @@ whatever else the machine does, so that two versions of a hot path can be compar
 
     .venv/bin/python bench/instructions.py                    # every workload, 20 requests each
     .venv/bin/python bench/instructions.py --workloads full,refresh --requests 40
+    .venv/bin/python bench/instructions.py --uvloop        # on uvloop, the loop the server runs on
 
 One process runs under callgrind with `--dump-before=time_sleep`: the app starts, and per workload
 it warms up, calls `time.sleep(0)` (callgrind dumps its counters: what came before is not counted),
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from fairness_limits import RAISED  # bench/ is the script's own directory on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,11 +96,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", default="full,list,refresh,rest-get,rest-list,rest-refresh")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--uvloop", action="store_true", help="run the app on uvloop (as the server does) instead of asyncio's loop")
     parser.add_argument("--run", nargs=3, metavar=("WORKLOADS", "COUNT", "DATABASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         workloads, count, database = args.run
-        asyncio.run(_run(database, workloads.split(","), int(count)))
+        runner = uvloop.run if args.uvloop else asyncio.run
+        runner(_run(database, workloads.split(","), int(count)))
         return
     workloads = args.workloads.split(",")
     with tempfile.TemporaryDirectory(prefix="invoicegraph-instructions-") as scratch:
@@ -110,6 +114,7 @@ def main() -> None:
         command = [
             "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-before=time_sleep",
             sys.executable, __file__, "--run", ",".join(workloads), str(args.requests), database,
+            *(["--uvloop"] if args.uvloop else []),
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
         if done.returncode != 0:

@@ -50,17 +50,26 @@ class _Dispatcher:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.waiting: list[Batch] = []
+        self.chain = 0  # which chain of deferrals is current (one runs while batches wait)
 
     def add(self, batch: Batch) -> None:
         self.waiting.append(batch)
         if len(self.waiting) == 1:
-            self.loop.call_soon(self._tick, 0)
+            self.chain += 1
+            self.loop.call_soon(self._tick, self.chain, 0)
 
-    def _tick(self, hops: int) -> None:
+    def withdraw(self, batch: Batch) -> None:
+        """`batch` starts now, by its owner's call: it waits no more (and, if it was the last, nothing does)."""
+        if batch in self.waiting:
+            self.waiting.remove(batch)
+
+    def _tick(self, chain: int, hops: int) -> None:
+        if chain != self.chain or not self.waiting:
+            return  # everything waiting was withdrawn (a later add runs a chain of its own)
         ready = ready_callbacks(self.loop)
         busy = ready > 0 if ready is not None else hops < FIXED_DEFERRALS
         if busy and hops < MAX_DEFERRALS:
-            self.loop.call_soon(self._tick, hops + 1)
+            self.loop.call_soon(self._tick, chain, hops + 1)
             return
         waiting, self.waiting = self.waiting, []
         for batch in waiting:
@@ -70,12 +79,23 @@ class _Dispatcher:
 _dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Dispatcher] = weakref.WeakKeyDictionary()
 
 
-def start_when_quiet(batch: Batch, loop: asyncio.AbstractEventLoop) -> None:
-    """Call `batch.start()` once `loop` has no other callback ready (or after a bounded wait)."""
+def _dispatcher(loop: asyncio.AbstractEventLoop) -> _Dispatcher:
     dispatcher = _dispatchers.get(loop)
     if dispatcher is None:
         dispatcher = _dispatchers[loop] = _Dispatcher(loop)
-    dispatcher.add(batch)
+    return dispatcher
+
+
+def start_when_quiet(batch: Batch, loop: asyncio.AbstractEventLoop) -> None:
+    """Call `batch.start()` once `loop` has no other callback ready (or after a bounded wait)."""
+    _dispatcher(loop).add(batch)
+
+
+def start_now(batch: Batch, loop: asyncio.AbstractEventLoop) -> None:
+    """Call `batch.start()` at once: its owner knows nothing more will join it. The deferrals it was
+    waiting for stop, unless another batch still waits."""
+    _dispatcher(loop).withdraw(batch)
+    batch.start()
 
 
 # Keys handed to a batch, each with the future its loads share.

@@ -28,7 +28,9 @@ async def get_invoice(request: Request) -> Response:
         database = read_database(request)
         try:
             loaders = Loaders(database, principal.platform_id)
-            invoice = await loaders.invoice_by_id.load(invoice_id)
+            loading = loaders.invoice_by_id.load(invoice_id)
+            loaders.start_now()  # the only read of this step
+            invoice = await loading
             if invoice is None:
                 raise ResourceNotFound(f"Invoice {reflected(invoice_id)} was not found.", resource_id=invoice_id, resource_type="INVOICE")
             return JSONBody(await vendor_invoice(invoice, loaders))

@@ -23,8 +23,8 @@ async def vendor_invoice(invoice: Body, loaders: Loaders) -> Body:
 async def vendor_invoices(invoices: Sequence[Body], loaders: Loaders) -> list[Body]:
     """The vendor JSON of each invoice, in order; embedded records come through the request's loaders.
 
-    Every record of every invoice is asked for before any is awaited, one load per loader: they fall
-    in one loop tick, and the loaders answer them together (one statement, db/loaders.py), in one
+    Every record of every invoice is asked for before any is awaited, one load per loader, and the
+    round starts at once: the loaders answer them together (one statement, db/loaders.py), in one
     wait rather than a task per invoice.
     """
     by_name = {
@@ -40,6 +40,7 @@ async def vendor_invoices(invoices: Sequence[Body], loaders: Loaders) -> list[Bo
             wanted[name].update(dict.fromkeys(embedded_ids(invoice, name)))
         wanted["payment_acceptors"].update(dict.fromkeys(acceptor_ids(invoice)))
     pending = {name: (list(ids), by_name[name].load_many(ids)) for name, ids in wanted.items() if ids}
+    loaders.start_now()  # every record asked for: nothing else joins this round
     found: dict[str, dict[str, Body]] = {name: {} for name in by_name}
     for name, (ids, rows) in pending.items():
         found[name] = {i: row for i, row in zip(ids, await rows, strict=True) if row is not None}

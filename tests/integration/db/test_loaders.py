@@ -1,8 +1,9 @@
 """A request's loaders (db/batching.py, db/loaders.py): a tick of loads is one round, one task, one statement.
 
 Given: the example platform imported, on SQLite and PostgreSQL. When: loads of several loaders in one
-loop tick, loads of a key already loaded or primed, loads in a round whose statement fails, and loads
-without a platform. Then: the tick starts one task and runs one statement; a key's loads share one
+loop tick, loads started at once (`start_now`), loads of a key already loaded or primed, loads in a
+round whose statement fails, and loads without a platform. Then: the tick starts one task and runs one
+statement; an early start runs its round before the loop turns and adds no task; a key's loads share one
 future; a primed value replaces the cached one without robbing a load in flight; a failed statement
 fails every load of its round and leaves the cache, so the next load reads again; the round runs in the
 context of the request that loaded first; no platform reads nothing.
@@ -95,6 +96,29 @@ async def test_a_tick_of_loads_is_one_round_one_task_and_one_statement(database:
     assert all(entity is not None for entity in entities)
     assert history is not None
     assert history.total_count == 0
+
+
+@pytest.mark.usefixtures("data")
+async def test_start_now_starts_the_round_at_once_and_the_dispatcher_adds_no_other(database: Database, data: dict[str, Any]) -> None:
+    request = database.for_request()
+    loaders = Loaders(request, PLATFORM)
+    customers = [c["id"] for c in data["customers"]]
+    tally = start_tally()
+    with _TaskCount() as tasks:
+        customer = loaders.customer_by_id.load(customers[0])
+        entity = loaders.billing_entity_by_id.load(data["billing_entities"][0]["id"])
+        loaders.start_now()
+        assert tasks.names == ["_Round._run"]  # before the loop has turned once
+        found = await asyncio.gather(customer, entity)
+        # The dispatcher's turn for the early round came meanwhile and found nothing to start; a later
+        # load is a round of its own, started by the dispatcher.
+        later = await loaders.invoice_by_id.load(INVOICE_ID)
+    await request.close()
+    assert tasks.names == ["_Round._run", "_Round._run"], tasks.names
+    assert tally.count == 2, tally.statements
+    assert [record["id"] for record in found if record is not None] == [customers[0], data["billing_entities"][0]["id"]]
+    assert later is not None
+    assert later["id"] == INVOICE_ID
 
 
 @pytest.mark.usefixtures("data")
