@@ -54,10 +54,9 @@ def _clean_zero(value: Decimal) -> Decimal:
 
 def round_money(value: Decimal, currency: str) -> Decimal:
     """`value` rounded half-up to the minor unit of `currency`."""
-    # CONTEXT rounds half-up: its own `quantize` is the same rounding without keyword arguments, and
-    # the zero check inline, because a list page rounds a few hundred amounts.
-    rounded = CONTEXT.quantize(value, quantum(currency))
-    return rounded.copy_abs() if rounded.is_zero() else rounded
+    # CONTEXT rounds half-up: its own `quantize` is the same rounding without keyword arguments (a list
+    # page rounds a few hundred amounts).
+    return _clean_zero(CONTEXT.quantize(value, quantum(currency)))
 
 
 def floor_money(value: Decimal, currency: str) -> Decimal:
