@@ -26,10 +26,12 @@ def checked_settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def migrate_database(url: str) -> None:
-    from invoicegraph.db.migrate import upgrade
+def migrate_database(url: str) -> int:
+    """Migrate to the latest revision, then fill the invoices' served forms still missing; how many were."""
+    from invoicegraph.db.migrate import fill_served_forms, upgrade
 
     upgrade(url)
+    return fill_served_forms(url)
 
 
 def require_database_file(url: str) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from sqlalchemy import Select, select
@@ -12,6 +13,7 @@ from sqlmodel import col
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.totals import balance, balance_fields
 from invoicegraph.db.tables import Invoice
+from invoicegraph.records.served import served_form
 
 # The columns a read needs (Core rows, not ORM objects: no identity map, no change tracking).
 INVOICE_COLUMNS = (
@@ -92,6 +94,15 @@ def invoice_row_to_dict(row: Any) -> dict[str, Any]:
         for line in group.get("lines") or []
     )
     return invoice
+
+
+def served_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`served` and `served_places` of an invoice row whose other columns are `values` (as written).
+
+    Computed from the row, not from the dict that was saved: the body is what a read of the row gives.
+    """
+    served, places = served_form(invoice_row_to_dict(SimpleNamespace(**values)))
+    return {"served": served, "served_places": places}
 
 
 def invoice_columns_to_dict(row: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from invoicegraph.db.folding import Folded, folded, prefixed_parameters
 from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.db.invoice_reads import InvoiceShape
 from invoicegraph.db.prepared import Reads, dialect_of, fetch
-from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, record_dict
+from invoicegraph.db.reads import CustomerInvoicesRead, HistoryRead, InvoicesRead, Read, RecordsRead, ServedInvoicesRead, record_dict
 from invoicegraph.db.request import RequestDatabase
 from invoicegraph.db.stale_reads import RefreshMarksRead, TableMarksRead, UsageMarksRead
 from invoicegraph.observability.facts import Telemetry
@@ -196,6 +196,8 @@ class Loaders:
     """The loaders of one request, scoped to one platform (none: every load finds nothing)."""
 
     invoice_by_id = _Made(InvoicesRead())
+    # The REST body as stored (records/served.py): `GET /v1/invoices/{id}` reads this, not the document.
+    served_invoice_by_id = _Made(ServedInvoicesRead())
     customer_by_id = _Made(RecordsRead(tables.Customer))
     billing_entity_by_id = _Made(RecordsRead(tables.BillingEntity))
     payment_acceptor_by_id = _Made(RecordsRead(tables.PaymentAcceptor))

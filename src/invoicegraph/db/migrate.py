@@ -32,6 +32,26 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def fill_served_forms(url: str) -> int:
+    """Store the served form of every invoice without a current one (db/served_fill.py); how many.
+
+    Migration 0010 filled every invoice once; `invoicegraph migrate` runs this after the migrations too,
+    for the invoices a server of an earlier release wrote while the new one was rolling out.
+    """
+    from invoicegraph.db.engine import make_engine
+    from invoicegraph.db.served_fill import fill_served
+
+    async def fill() -> int:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(fill_served)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(fill())
+
+
 async def upgrade_async(url: str) -> None:
     """The same from async code: Alembic's env runs its own event loop, so use a thread."""
     await asyncio.to_thread(upgrade, url)

@@ -162,6 +162,16 @@ def invoices_by_ids() -> Select[Any]:
 
 
 @cache
+def served_invoices_by_ids() -> Select[Any]:
+    """`id, version, served, served_places` of invoices by id (:platform_id, :ids): their REST bodies as stored."""
+    invoice = tables.Invoice
+    return select(col(invoice.id), col(invoice.version), col(invoice.served), col(invoice.served_places)).where(
+        col(invoice.platform_id) == bindparam("platform_id"),
+        col(invoice.id).in_(bindparam("ids", expanding=True)),
+    )
+
+
+@cache
 def refresh_history_pages(*, after: bool = True) -> Select[Any]:
     """One page of the refresh audit of each invoice, newest first (:platform_id, :ids, :after, :size).
 
@@ -287,7 +297,8 @@ def save_invoice_row() -> Update:
     """Write a computed invoice over its row and return the row as stored, in one statement (RETURNING).
 
     Parameters (not named after columns, which an UPDATE reserves): :in_platform, :invoice_id, and the
-    new :new_document, :new_on_hold, :new_amount, :new_version, :new_updated_at.
+    new :new_document, :new_on_hold, :new_amount, :new_version, :new_updated_at, and the row's served
+    form :new_served, :new_served_places (db/invoice_reads.py `served_columns`).
     """
     invoice = tables.Invoice
     columns = invoice.__table__.c  # type: ignore[attr-defined]
@@ -300,6 +311,8 @@ def save_invoice_row() -> Update:
             invoice_amount_including_tax=bindparam("new_amount", type_=columns.invoice_amount_including_tax.type),
             version=bindparam("new_version", type_=columns.version.type),
             updated_at=bindparam("new_updated_at", type_=columns.updated_at.type),
+            served=bindparam("new_served", type_=columns.served.type),
+            served_places=bindparam("new_served_places", type_=columns.served_places.type),
         )
         .returning(*INVOICE_COLUMNS)
     )

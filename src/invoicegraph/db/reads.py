@@ -18,7 +18,7 @@ from invoicegraph.db import tables
 from invoicegraph.db.invoice_listing import InvoicePage, InvoiceQuery
 from invoicegraph.db.invoice_queries import customer_pages, customer_pages_statement
 from invoicegraph.db.invoice_reads import InvoiceShape, invoice_rows_to_dicts
-from invoicegraph.db.prepared import invoices_by_ids, keys, records_by_ids, refresh_history_pages
+from invoicegraph.db.prepared import invoices_by_ids, keys, records_by_ids, refresh_history_pages, served_invoices_by_ids
 from invoicegraph.db.refresh_reads import HistoryPage, history_pages, history_parameters
 from invoicegraph.rows import Row
 
@@ -68,6 +68,20 @@ class InvoicesRead:
 
     def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
         return {invoice["id"]: invoice for invoice in invoice_rows_to_dicts(rows)}
+
+
+@dataclass(frozen=True)
+class ServedInvoicesRead:
+    """Invoices' REST bodies as stored (rows of `id, version, served, served_places`; records/served.py) by id."""
+
+    def statement(self, dialect: str) -> Select[Any]:
+        return served_invoices_by_ids()
+
+    def parameters(self, platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {"platform_id": platform_id, "ids": keys(keys_)}
+
+    def results(self, rows: Sequence[Any], platform_id: str, keys_: Sequence[str]) -> dict[str, Any]:
+        return {row.id: row for row in rows}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, Table, text
+from sqlalchemy import Index, LargeBinary, Table, text
 from sqlmodel import Field, SQLModel
 
 from invoicegraph.db.types import JsonType, Money, UtcDateTime
@@ -218,6 +218,11 @@ class Invoice(SQLModel, table=True):
     created_at: datetime = _instant()
     updated_at: datetime = _instant()
     document: dict[str, Any] = _json()
+    # The REST body in the shape it is served, with places for the live records it embeds, and where
+    # they are (records/served.py): written with every write of the row, read by `GET /v1/invoices/{id}`.
+    # NULL for a row not written since they were added (it is served from `document`).
+    served: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
+    served_places: dict[str, Any] | None = Field(default=None, sa_type=JsonType, nullable=True)
 
 
 class InvoiceSubscription(SQLModel, table=True):

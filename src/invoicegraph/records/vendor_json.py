@@ -193,7 +193,14 @@ def _payment_actions(invoice: Body, acceptors: Mapping[str, Body]) -> list[Body]
     if actions is None:
         return None
     found = {i: vendor_acceptor(record) for i, record in acceptors.items()}
-    return [{**action, "payment_acceptor": found.get(action.get("payment_acceptor_id") or "")} for action in actions]
+    # `payment_acceptor` is always the action's last key: records/served.py leaves its place there.
+    return [
+        {
+            **{k: v for k, v in action.items() if k != "payment_acceptor"},
+            "payment_acceptor": found.get(action.get("payment_acceptor_id") or ""),
+        }
+        for action in actions
+    ]
 
 
 # The vendor's embedded records that we keep by id: vendor field → our id list.

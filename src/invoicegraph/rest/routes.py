@@ -11,12 +11,12 @@ from invoicegraph.db.loaders import Loaders
 from invoicegraph.errors import ApiError, ResourceNotFound, reflected
 from invoicegraph.rest.access import read_database, require
 from invoicegraph.rest.errors import error_response
-from invoicegraph.rest.json import JSONBody
+from invoicegraph.rest.json import JSON_MEDIA_TYPE
 from invoicegraph.rest.lines import add_line, adjust_line, remove_line, revert_line
 from invoicegraph.rest.list import list_invoices
 from invoicegraph.rest.refresh import refresh_invoice
 from invoicegraph.rest.refresh_jobs import create_refresh_job, get_refresh_job
-from invoicegraph.rest.vendor import vendor_invoice
+from invoicegraph.rest.vendor import served_invoice
 from invoicegraph.services.refresh.types import checked_id_length
 
 
@@ -27,13 +27,10 @@ async def get_invoice(request: Request) -> Response:
         invoice_id = checked_id_length(request.path_params["id"], "id")
         database = read_database(request)
         try:
-            loaders = Loaders(database, principal.platform_id)
-            loading = loaders.invoice_by_id.load(invoice_id)
-            loaders.start_now()  # the only read of this step
-            invoice = await loading
-            if invoice is None:
+            body = await served_invoice(invoice_id, Loaders(database, principal.platform_id))
+            if body is None:
                 raise ResourceNotFound(f"Invoice {reflected(invoice_id)} was not found.", resource_id=invoice_id, resource_type="INVOICE")
-            return JSONBody(await vendor_invoice(invoice, loaders))
+            return Response(body, media_type=JSON_MEDIA_TYPE)
         finally:
             await database.close()
     except ApiError as error:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.db import tables
+from invoicegraph.db.invoice_reads import served_columns
 from invoicegraph.records.invoice import InvoiceRecord
 from invoicegraph.records.invoice_document import invoice_dict_to_row_values
 from invoicegraph.records.problems import Problem, json_path
@@ -121,7 +122,7 @@ async def write_invoices(session: AsyncSession, indexed: list[tuple[int, Invoice
             {"platform_id": platform, "invoice_id": record.id, "subscription_id": sub_id}
             for sub_id in dict.fromkeys(doc["pricing_plan_subscription_ids"])
         )
-    await upsert_rows(session, tables.Invoice, TENANT_KEY, rows, now, tally.of(tables.Invoice))
+    await upsert_rows(session, tables.Invoice, TENANT_KEY, rows, now, tally.of(tables.Invoice), derived=served_columns)
     # Payments are only ever added (services/importing/payments.py); the ones already stored stay.
     await write_payments(session, payments)
     await audit_locked(session, changed_locked, batch.actor, now)

@@ -3,7 +3,7 @@ only what differs. A re-import of the same file therefore writes nothing and mov
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,8 +76,13 @@ async def upsert_rows(
     rows: Sequence[dict[str, Any]],
     now: datetime,
     counts: Counts,
+    derived: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Insert new rows, update changed ones, skip identical ones. Returns the rows written."""
+    """Insert new rows, update changed ones, skip identical ones. Returns the rows written.
+
+    `derived`: columns computed from a whole row as it will be stored (an invoice's served form),
+    written with the row's other values and never compared (they follow from those).
+    """
     t: Any = table
     stored = await load_existing(session, table, key, [tuple(r[name] for name in key) for r in rows])
     has_updated_at = "updated_at" in t.__table__.columns
@@ -93,6 +98,8 @@ async def upsert_rows(
                 values["updated_at"] = now
             if "version" in t.__table__.columns and values.get("version") is None:
                 values["version"] = 1
+            if derived is not None:
+                values.update(derived(values))
             inserts.append(values)
             stored[row_key] = values
             counts.inserted += 1
@@ -107,6 +114,8 @@ async def upsert_rows(
         if "version" in t.__table__.columns and "version" not in changes:
             # Every saved change of an invoice bumps its optimistic-lock counter.
             changes["version"] = old["version"] + 1
+        if derived is not None:
+            changes.update(derived({**old, **changes}))
         await session.execute(update(t.__table__).where(and_(*(getattr(t, name) == old[name] for name in key))).values(**changes))
         counts.updated += 1
         written.append(values)

@@ -27,7 +27,7 @@ from invoicegraph.auth.principal import Principal
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.money import parse_amount
 from invoicegraph.db.event_tables import OutboxEvent
-from invoicegraph.db.invoice_reads import invoice_row_to_dict
+from invoicegraph.db.invoice_reads import invoice_row_to_dict, served_columns
 from invoicegraph.db.prepared import invoice_row, save_invoice_row
 from invoicegraph.db.tables import RefreshRecord, table_of
 from invoicegraph.errors import InvalidOperation, ResourceNotFound, RetryableError, reflected
@@ -164,16 +164,26 @@ async def save_invoice(
 ) -> Document:
     """Write a computed invoice over `row` (by default version + 1, updated_at now); return it as stored."""
     values = invoice_dict_to_row_values(after)
+    changed = {
+        "document": values["document"],
+        "on_hold": values["on_hold"],
+        "invoice_amount_including_tax": values["invoice_amount_including_tax"],
+        "version": row.version + 1 if version is None else version,
+        "updated_at": updated_at or datetime.now(UTC),
+    }
+    served = served_columns({**row._mapping, **changed})
     written = await session.execute(
         save_invoice_row(),
         {
             "in_platform": platform_id,
             "invoice_id": row.id,
-            "new_document": values["document"],
-            "new_on_hold": values["on_hold"],
-            "new_amount": values["invoice_amount_including_tax"],
-            "new_version": row.version + 1 if version is None else version,
-            "new_updated_at": updated_at or datetime.now(UTC),
+            "new_document": changed["document"],
+            "new_on_hold": changed["on_hold"],
+            "new_amount": changed["invoice_amount_including_tax"],
+            "new_version": changed["version"],
+            "new_updated_at": changed["updated_at"],
+            "new_served": served["served"],
+            "new_served_places": served["served_places"],
         },
     )
     return invoice_row_to_dict(written.one())
