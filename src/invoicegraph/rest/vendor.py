@@ -1,6 +1,7 @@
 """REST: the vendor's Invoice JSON of an invoice, with its embedded records read through the loaders
-(reads: `served_invoice` from the body as stored, `vendor_invoices` for a page) or in the refresh's own transaction (the refresh's answer, which an Idempotency-Key stores:
-`services.vendor_invoice`, which webhooks use too).
+(reads: `served_invoice` from the body as stored, `vendor_invoices` for a page) or in the refresh's
+own transaction (the refresh's answer, which an Idempotency-Key stores: `services.vendor_invoice`,
+which webhooks use too).
 
 The pure mapping (our dict → the vendor's shape) is `records.vendor_json`, which the refresh's change
 paths use too.
@@ -35,9 +36,10 @@ async def served_invoice(invoice_id: str, loaders: Loaders) -> bytes | None:
     """The vendor JSON of an invoice as bytes, or None when the platform has no such invoice.
 
     From its stored served form (records/served.py), its places filled with the live records in one
-    round. A row without a current form (never filled, of an older format, or written since by a release
-    that does not store it: its version moved on) is projected from its document as before (one more read). The two are the same JSON; on PostgreSQL
-    the projection lists a nested object's keys in JSONB's order, the served form in written order.
+    round. A row without a current form (never filled, of an older format, or written since by a
+    release that does not store it: its version moved on) is projected from its document as before
+    (one more read). The two are the same JSON; on PostgreSQL the projection lists a nested object's
+    keys in JSONB's order, the served form in the order they were written.
     """
     loading = loaders.served_invoice_by_id.load(invoice_id)
     loaders.start_now()  # the only read of this step
