@@ -47,7 +47,7 @@ def migrate_command() -> None:
     filled = migrate_database(checked_settings().database_url)
     console.print("[green]database is at the latest revision[/green]")
     if filled:
-        console.print(f"{filled} invoices' REST bodies stored in the shape they are served")
+        console.print(f"stored the REST body of {filled} invoice{'' if filled == 1 else 's'} in the shape it is served")
 
 
 def export_schema(
