@@ -1,9 +1,11 @@
 """Storing the served form of invoice rows that lack one of the current format (records/served.py).
 
 Every write of an invoice stores its served form; this fills the rows written before that, under an
-older `SERVED_FORMAT`, or since by a release that does not store it (the row's version moved on). Migration 0010 runs it once when it adds the columns; a change of the format
-ships with a migration that runs it again. Until a row is filled, `GET /v1/invoices/{id}` answers it
-from its document (one more read), so filling can lag without any answer changing.
+older `SERVED_FORMAT`, or since by a release that does not store it (the row's version moved on).
+Migration 0010 runs it when it adds the columns, and `invoicegraph migrate` after every migration run
+(db/migrate.py `fill_served_forms`), so a change of the format needs no migration of its own. Until a
+row is filled, `GET /v1/invoices/{id}` answers it from its document (one more read), so filling can
+lag without any answer changing.
 """
 
 from __future__ import annotations

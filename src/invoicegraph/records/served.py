@@ -25,7 +25,8 @@ import orjson
 from invoicegraph.records.vendor_json import EMBEDDED_BY_ID, FIELDS, Body, embedded_ids, embedded_record, vendor_acceptor, vendor_body
 
 # Bump with any change to what records/vendor_json.py makes of an invoice (tests/unit/records/test_served.py
-# compares the two; a stored row of an older format is served from its document instead).
+# compares the two): a stored row of an older format is served from its document until
+# `invoicegraph migrate` stores it again (db/served_fill.py).
 SERVED_FORMAT = 1
 
 # What fills a place: one of EMBEDDED_BY_ID's lists, or the payment acceptor of one payment action.
