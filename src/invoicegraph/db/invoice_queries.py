@@ -17,7 +17,7 @@ from sqlalchemy.types import Numeric
 from sqlmodel import col
 
 from invoicegraph.db.invoice_listing import STATUS_ORDER, InvoicePage, InvoiceQuery, decode_cursor, encode_cursor
-from invoicegraph.db.invoice_reads import InvoiceShape, shape_columns, shaped_invoice
+from invoicegraph.db.invoice_reads import READS_DOCUMENT, InvoiceShape, shape_columns, shaped_invoice
 from invoicegraph.db.prepared import Reads, dialect_of, fetch, keys
 from invoicegraph.db.tables import Invoice, InvoiceSubscription, table_of
 
@@ -166,7 +166,7 @@ def _page_statement(
     if after is not None:
         conditions.append(_bound(query, sort, null_flag, after, backward))
     count = first + 1 if limit is None else limit
-    keys = (col(Invoice.platform_id), col(Invoice.id)) if shape == "document" else shape_columns(shape)
+    keys = (col(Invoice.platform_id), col(Invoice.id)) if shape in READS_DOCUMENT else shape_columns(shape, dialect)
     statement = (
         select(*keys, null_flag.label("sort_null"), sort.label("sort_value"))
         .where(*conditions)
@@ -174,12 +174,12 @@ def _page_statement(
         .limit(count)
         .offset(offset or None)
     )
-    if shape != "document":
+    if shape not in READS_DOCUMENT:
         return statement
     page = statement.subquery("page")
     ascending = query.descending == backward
     return (
-        select(*shape_columns(shape), page.c.sort_null, page.c.sort_value)
+        select(*shape_columns(shape, dialect), page.c.sort_null, page.c.sort_value)
         .join_from(Invoice, page, and_(col(Invoice.platform_id) == page.c.platform_id, col(Invoice.id) == page.c.id))
         .order_by(
             page.c.sort_null.desc() if backward else page.c.sort_null.asc(),
@@ -328,7 +328,9 @@ def customer_pages_statement(
         # request plans it every time: the plan depends on the customers' ids.)
         total = func.count().over(partition_by=col(Invoice.customer_id)).label("total_count")
         owner: ColumnElement[str] = col(Invoice.customer_id).label("owner_id")
-        paged = select(owner, total, *shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*filtered)
+        paged = select(owner, total, *shape_columns(shape, dialect), null_flag.label("sort_null"), sort.label("sort_value"), rank).where(
+            *filtered
+        )
         page = paged.subquery()
         return select(page).where(page.c.position <= first + 1).order_by(page.c.owner_id, page.c.position)
     # The total counts all matching invoices; the cursor only decides where the page starts.
@@ -338,7 +340,9 @@ def customer_pages_statement(
         .group_by(col(Invoice.customer_id))
         .subquery()
     )
-    ranked = select(*shape_columns(shape), null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
+    ranked = (
+        select(*shape_columns(shape, dialect), null_flag.label("sort_null"), sort.label("sort_value"), rank).where(*conditions).subquery()
+    )
     # Outer join from the totals, so a customer whose page is empty still reports its total.
     return (
         select(totals.c.customer_id.label("owner_id"), totals.c.total_count, ranked)

@@ -7,12 +7,14 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Literal
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col
 
 from invoicegraph.billing.instants import format_instant
 from invoicegraph.billing.totals import balance, balance_fields
 from invoicegraph.db.tables import Invoice
+from invoicegraph.db.types import JsonType
 from invoicegraph.records.served import served_form
 
 # The columns a read needs (Core rows, not ORM objects: no identity map, no change tracking).
@@ -39,10 +41,32 @@ INVOICE_COLUMNS = (
 
 # How much of an invoice a read needs (a GraphQL selection decides, see resolvers/invoice_shape.py):
 # - "document": the whole vendor Invoice (the stored document with the columns authoritative);
+# - "stale": the lifted columns and the document's `STALENESS_KEYS`, which the database extracts, so
+#   that judging staleness never decodes a whole document (its lines are most of it);
 # - "columns": the lifted columns only, without reading or decoding the document;
 # - "keys": nothing but what a cursor needs.
-InvoiceShape = Literal["document", "columns", "keys"]
+InvoiceShape = Literal["document", "stale", "columns", "keys"]
+# The shapes that read the document: a page of them sorts and cuts its keys first (db/invoice_queries.py).
+READS_DOCUMENT: frozenset[InvoiceShape] = frozenset({"document", "stale"})
 COLUMN_ONLY = INVOICE_COLUMNS[:-1]
+# What `Invoice.staleSources` and the `stale` filter read of an invoice beyond the lifted columns
+# (services/staleness.py): the copies a refresh would take again, and the instants it last read them.
+# A test holds the judgement to these keys (tests/unit/services/test_staleness.py).
+STALENESS_KEYS = (
+    "customer_details",
+    "customer_reference",
+    "processing_only_customer_ids",
+    "forwarded_from_customer_ids",
+    "billing_entity_details",
+    "custom_fields",
+    "other_custom_fields",
+    "purchase_order_number",
+    "payment_acceptor_ids",
+    "payment_actions",
+    "pay_invoice_link",
+    "pricing_plan_subscription_ids",
+    "sources_read_at",
+)
 # The Invoice keys `invoice_columns_to_dict` fills (Python names of the GraphQL fields).
 COLUMN_FIELDS = frozenset(
     {
@@ -130,15 +154,60 @@ def invoice_columns_to_dict(row: Any) -> dict[str, Any]:
     return invoice
 
 
-def shape_columns(shape: InvoiceShape) -> tuple[Any, ...]:
+def _staleness_values(dialect: str) -> ColumnElement[Any]:
+    """The document's `STALENESS_KEYS` as one JSON array, in that order (a missing key is null).
+
+    The database parses the document once and sends only these values: on the bench's drafts about
+    1 KB of a 6 KB document.
+    """
+    document = col(Invoice.document)
+    if dialect == "postgresql":
+        values = [document.op("->", return_type=JSONB)(key) for key in STALENESS_KEYS]
+        return func.jsonb_build_array(*values, type_=JsonType).label("staleness_values")
+    # SQLite's json_extract with several paths answers the array of their values.
+    return func.json_extract(document, *(f'$."{key}"' for key in STALENESS_KEYS), type_=JsonType).label("staleness_values")
+
+
+def staleness_columns(dialect: str) -> tuple[Any, ...]:
+    """What judging an invoice's staleness reads of its row, and nothing else (`staleness_invoice`)."""
+    return (
+        col(Invoice.id),
+        col(Invoice.status),
+        col(Invoice.type),
+        col(Invoice.customer_id),
+        col(Invoice.billing_entity_id),
+        _staleness_values(dialect),
+    )
+
+
+def staleness_invoice(row: Any) -> dict[str, Any]:
+    """The invoice keys of a `staleness_columns` row: enough for services/staleness.py, not for an answer."""
+    invoice = {
+        "id": row.id,
+        "status": row.status,
+        "type": row.type,
+        "customer_id": row.customer_id,
+        "billing_entity_id": row.billing_entity_id,
+    }
+    invoice.update(zip(STALENESS_KEYS, row.staleness_values, strict=True))
+    return invoice
+
+
+def shape_columns(shape: InvoiceShape, dialect: str) -> tuple[Any, ...]:
     if shape == "keys":
         return (col(Invoice.id), col(Invoice.customer_id))
+    if shape == "stale":
+        return (*COLUMN_ONLY, _staleness_values(dialect))
     return COLUMN_ONLY if shape == "columns" else INVOICE_COLUMNS
 
 
 def shaped_invoice(row: Any, shape: InvoiceShape) -> dict[str, Any] | None:
     if shape == "keys":
         return None
+    if shape == "stale":
+        invoice = invoice_columns_to_dict(row)
+        invoice.update(zip(STALENESS_KEYS, row.staleness_values, strict=True))
+        return invoice
     return invoice_columns_to_dict(row) if shape == "columns" else invoice_row_to_dict(row)
 
 

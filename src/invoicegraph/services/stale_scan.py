@@ -20,7 +20,7 @@ from sqlalchemy import select
 from invoicegraph.db import tables
 from invoicegraph.db.invoice_listing import InvoiceQuery
 from invoicegraph.db.invoice_queries import filters
-from invoicegraph.db.invoice_reads import shape_columns, shaped_invoice
+from invoicegraph.db.invoice_reads import staleness_columns, staleness_invoice
 from invoicegraph.db.prepared import Reads, dialect_of, fetch
 from invoicegraph.db.reads import Read, RecordsRead
 from invoicegraph.db.stale_reads import PLATFORM_KEY, RefreshMarksRead, TableMarksRead, UsageMarksRead
@@ -41,8 +41,10 @@ async def stale_invoice_ids(session: Reads, platform_id: str, query: InvoiceQuer
     if not statuses:
         return []
     candidates = dataclasses.replace(query, statuses=tuple(statuses), stale=None)
-    rows = await session.execute(select(*shape_columns("document")).where(*filters(platform_id, candidates)))
-    invoices = [invoice for row in rows.all() if (invoice := shaped_invoice(row, "document")) is not None]
+    # Only what the judgement reads of each candidate, never its whole document (db/invoice_reads.py).
+    statement = select(*staleness_columns(dialect_of(session))).where(*filters(platform_id, candidates))
+    rows = await session.execute(statement)
+    invoices = [staleness_invoice(row) for row in rows.all()]
     if not invoices:
         return []
     customer_ids = sorted({str(i["customer_id"]) for i in invoices})

@@ -96,30 +96,35 @@ def stale_types(invoice: MutableFields, live: Live, marks: Marks) -> list[str]:
         products={},
         tax_rates=[],
     )
-    stale = {part for part, keys in _COPIED.items() if _copied_differs(invoice, sources, part, keys)}
-    if _acceptors_stale(invoice, live, marks):
+    # The copied parts write disjoint keys, so one re-read of all of them answers each part's question.
+    after = reread(invoice, sources, _COPIED_PARTS, "")
+    stale = {part for part, keys in _COPIED.items() if _copied_differs(invoice, after, sources, part, keys)}
+    reads = _LastReads(invoice, marks)
+    if _acceptors_stale(invoice, live, reads):
         stale.add("PAYMENT_ACCEPTOR")
-    if _changed_since(invoice, marks, "TAX_RATES", TAX_RATES_FROM):
+    if reads.changed_since("TAX_RATES", TAX_RATES_FROM):
         stale.add("TAX_RATES")
     # Only a STANDARD invoice is re-rated by FULL; the others carry their lines as given.
-    rated = invoice.get("type") == "STANDARD" and (_changed_since(invoice, marks, FULL, RATED_FROM) or _usage_since(invoice, marks))
+    rated = invoice.get("type") == "STANDARD" and (reads.changed_since(FULL, RATED_FROM) or reads.usage_since())
     if stale or rated:
         stale.add(FULL)
     return [name for name in (FULL, *PARTS) if name in stale]
 
 
-def _copied_differs(invoice: MutableFields, sources: Sources, part: str, keys: tuple[str, ...]) -> bool:
+_COPIED_PARTS = frozenset(_COPIED)
+
+
+def _copied_differs(invoice: MutableFields, after: MutableFields, sources: Sources, part: str, keys: tuple[str, ...]) -> bool:
     if part in ("CUSTOMER", "CUSTOM_FIELD") and sources.customer is None:
         return False  # a refresh keeps the copy of a customer that is gone
     if part == "BILLING_ENTITY" and sources.billing_entity is None:
         return False
-    after = reread(invoice, sources, frozenset({part}), "")
     return differs({k: invoice.get(k) for k in keys}, {k: after.get(k) for k in keys})
 
 
-def _acceptors_stale(invoice: MutableFields, live: Live, marks: Marks) -> bool:
+def _acceptors_stale(invoice: MutableFields, live: Live, reads: _LastReads) -> bool:
     if live.named_acceptors is None:
-        return _changed_since(invoice, marks, "PAYMENT_ACCEPTOR", ACCEPTORS_FROM)
+        return reads.changed_since("PAYMENT_ACCEPTOR", ACCEPTORS_FROM)
     chosen = [live.named_acceptors[a] for a in named_acceptor_ids(live.subscriptions) if a in live.named_acceptors]
     now = {
         "payment_acceptor_ids": [a["id"] for a in chosen],
@@ -129,19 +134,39 @@ def _acceptors_stale(invoice: MutableFields, live: Live, marks: Marks) -> bool:
     return differs({k: invoice.get(k) for k in now}, now)
 
 
-def last_read(invoice: MutableFields, marks: Marks, name: str) -> datetime | None:
-    stamps = invoice.get(STAMP) or {}
-    candidates = [parse_instant(stamps[n]) for n in (name, FULL) if stamps.get(n)]
-    candidates += [marks.refreshed[n] for n in (name, FULL) if n in marks.refreshed]
-    return max(candidates, default=None)
+class _LastReads:
+    """When one invoice last read each part (its own stamp or an audited refresh; FULL reads every
+    part), each stamp parsed once."""
 
+    __slots__ = ("_marks", "_parsed", "_stamps")
 
-def _changed_since(invoice: MutableFields, marks: Marks, name: str, tables: tuple[str, ...]) -> bool:
-    since = last_read(invoice, marks, name)
-    latest = max((marks.tables[t] for t in tables if t in marks.tables), default=None)
-    return latest is not None and (since is None or latest > since)
+    def __init__(self, invoice: MutableFields, marks: Marks) -> None:
+        self._stamps: Mapping[str, str] = invoice.get(STAMP) or {}
+        self._marks = marks
+        self._parsed: dict[str, datetime | None] = {}
 
+    def _stamp(self, name: str) -> datetime | None:
+        if name not in self._parsed:
+            stamp = self._stamps.get(name)
+            self._parsed[name] = parse_instant(stamp) if stamp else None
+        return self._parsed[name]
 
-def _usage_since(invoice: MutableFields, marks: Marks) -> bool:
-    since = last_read(invoice, marks, FULL)
-    return marks.usage is not None and (since is None or marks.usage > since)
+    def of(self, name: str) -> datetime | None:
+        candidates = [at for n in (name, FULL) if (at := self._stamp(n)) is not None]
+        candidates += [self._marks.refreshed[n] for n in (name, FULL) if n in self._marks.refreshed]
+        return max(candidates, default=None)
+
+    def changed_since(self, name: str, tables: tuple[str, ...]) -> bool:
+        tables_marks = self._marks.tables
+        latest = max((tables_marks[t] for t in tables if t in tables_marks), default=None)
+        if latest is None:
+            return False
+        since = self.of(name)
+        return since is None or latest > since
+
+    def usage_since(self) -> bool:
+        usage = self._marks.usage
+        if usage is None:
+            return False
+        since = self.of(FULL)
+        return since is None or usage > since

@@ -8,6 +8,7 @@ document, and narrow rows must never stand in for whole invoices elsewhere in th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy import event
 from invoicegraph.db.engine import Database
 from invoicegraph.resolvers.invoice_shape import COLUMN_SELECTIONS
 from invoicegraph.schema.build import build_schema
-from tests.support.data import EXAMPLE_KEY, example, load
+from tests.support.data import EXAMPLE_KEY, example, load, record
 
 KEY = {"X-API-KEY": EXAMPLE_KEY}
 
@@ -98,6 +99,29 @@ async def test_a_column_only_list_reads_no_document_and_answers_like_the_whole_i
     assert all("invoice.document" not in sql for sql in narrow_sql), narrow_sql
     assert any(node["periods"] for node in wide), "the wide query read the documents"
     assert [{k: v for k, v in node.items() if k != "periods"} for node in wide] == narrow
+
+
+async def test_a_list_with_stale_sources_reads_only_what_staleness_needs_of_each_document(
+    client: httpx.AsyncClient, database: Database, data: dict[str, Any], tmp_path: Path
+) -> None:
+    record(data, "customers", "cust_globex")["email"] = "changed@globex.example"  # its drafts are stale now
+    await load(database, tmp_path, {**data, "invoices": []}, "changed.json")
+    with invoice_selects(database) as narrow_sql:
+        narrow = _nodes(
+            (await _graphql(client, f"{{ invoices(first: 50) {{ edges {{ node {{ {COLUMNS} staleSources }} }} }} }}"))["invoices"]
+        )
+    wide = _nodes(
+        (await _graphql(client, f"{{ invoices(first: 50) {{ edges {{ node {{ {COLUMNS} staleSources {DOCUMENT_FIELD} }} }} }} }}"))[
+            "invoices"
+        ]
+    )
+    page_reads = [sql for sql in narrow_sql if "staleness_values" in sql]
+    assert page_reads, narrow_sql
+    # The document is read only inside the extraction of its staleness keys, never whole.
+    outside = [re.sub(r"(json_extract|jsonb_build_array)\(.*?\) AS staleness_values", "", sql, flags=re.DOTALL) for sql in narrow_sql]
+    assert all("invoice.document" not in sql for sql in outside), outside
+    assert [{k: v for k, v in node.items() if k != "periods"} for node in wide] == narrow
+    assert any("CUSTOMER" in node["staleSources"] for node in narrow)  # the changed customer's drafts
 
 
 @pytest.mark.usefixtures("data")

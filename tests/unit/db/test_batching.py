@@ -3,14 +3,18 @@
 Given: batches that record when they start, on asyncio's loop. When: they wait for the quiet loop,
 one of them is started at once (`start_now`), or another callback keeps the loop busy. Then: each
 batch starts exactly once; a batch started at once is not started again by the dispatcher, and one
-still waiting beside it starts as before; a busy loop delays the start, within the bound.
+still waiting beside it starts as before; a busy loop delays the start, within the bound. And
+`loaded`, which awaits loads one by one, answers as gather would, failures included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 
-from invoicegraph.db.batching import MAX_DEFERRALS, start_now, start_when_quiet
+import pytest
+
+from invoicegraph.db.batching import MAX_DEFERRALS, loaded, start_now, start_when_quiet
 
 
 class _Recorded:
@@ -94,3 +98,34 @@ async def test_a_busy_loop_delays_a_batch_within_the_bound() -> None:
     start_when_quiet(_Recorded("a", log), loop)
     await _busy_turns(MAX_DEFERRALS + 2)
     assert log == ["a"]
+
+
+async def test_loaded_answers_in_order_and_marks_every_failure_of_a_failed_round_as_seen() -> None:
+    loop = asyncio.get_running_loop()
+    answered = [loop.create_future() for _ in range(3)]
+    for value, future in enumerate(answered):
+        future.set_result(value)
+    assert await loaded(answered) == [0, 1, 2]
+
+    reported: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        failed = [loop.create_future() for _ in range(3)]
+        later = loop.create_future()  # a load of a round that fails after the first error
+        for future in failed:
+            future.set_exception(RuntimeError("the round failed"))
+        with pytest.raises(RuntimeError, match="the round failed"):
+            await loaded([*failed, later])
+        later.set_exception(RuntimeError("its round failed too"))
+        await asyncio.sleep(0)  # its done callbacks run
+        del failed, later
+        gc.collect()
+        assert reported == []
+        # Without `loaded`, such a failure is reported when the future goes: the check above can fail.
+        unseen = loop.create_future()
+        unseen.set_exception(RuntimeError("never awaited"))
+        del unseen
+        gc.collect()
+        assert [str(context["exception"]) for context in reported] == ["never awaited"]
+    finally:
+        loop.set_exception_handler(None)

@@ -23,6 +23,11 @@ from tests.support.data import EXAMPLE_KEY, load
 from tests.support.engines import Statements
 
 ALL = "{ invoices(first: 100) { totalCount edges { node { id status staleSources } } } }"
+# The same list with a field only the whole document has: its invoices are read whole, where ALL's are
+# read with only what staleness needs (db/invoice_reads.py "stale" shape).
+WHOLE = "{ invoices(first: 100) { edges { node { id staleSources purchaseOrderNumber } } } }"
+# And through the customers' pages of invoices (one statement for every customer's page).
+NESTED = "{ invoices(first: 100) { edges { node { customer { invoices(first: 100) { edges { node { id staleSources } } } } } } } }"
 PAGE = """
 query($stale: Boolean!, $first: Int!, $after: String) {
   invoices(filter: {stale: $stale}, first: $first, after: $after) {
@@ -66,6 +71,13 @@ async def test_the_stale_filter_agrees_with_stale_sources_on_generated_changes(
         order = [edge["node"]["id"] for edge in everything["edges"]]
         stale = [edge["node"]["id"] for edge in everything["edges"] if edge["node"]["staleSources"]]
         assert all(edge["node"]["status"] in ("DRAFT", "OPEN") for edge in everything["edges"] if edge["node"]["staleSources"])
+        whole = (await api.graphql(WHOLE))["data"]["invoices"]["edges"]
+        assert {e["node"]["id"]: e["node"]["staleSources"] for e in whole} == {
+            e["node"]["id"]: e["node"]["staleSources"] for e in everything["edges"]
+        }, f"step {step}"
+        nested = (await api.graphql(NESTED))["data"]["invoices"]["edges"]
+        pages = [e["node"] for n in nested if n["node"]["customer"] for e in n["node"]["customer"]["invoices"]["edges"]]
+        assert {node["id"]: node["staleSources"] for node in pages} == {e["node"]["id"]: e["node"]["staleSources"] for e in whole}
         listed, totals = await _paged(api, True)
         assert listed == stale, f"step {step}"
         assert totals == {len(stale)}
