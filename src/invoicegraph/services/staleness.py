@@ -138,23 +138,28 @@ class _LastReads:
     """When one invoice last read each part (its own stamp or an audited refresh; FULL reads every
     part), each stamp parsed once."""
 
-    __slots__ = ("_marks", "_parsed", "_stamps")
+    __slots__ = ("_full", "_marks", "_read", "_stamps")
 
     def __init__(self, invoice: MutableFields, marks: Marks) -> None:
         self._stamps: Mapping[str, str] = invoice.get(STAMP) or {}
         self._marks = marks
-        self._parsed: dict[str, datetime | None] = {}
+        self._full = self._own(FULL)  # every part's question needs it
+        self._read: dict[str, datetime | None] = {}
 
-    def _stamp(self, name: str) -> datetime | None:
-        if name not in self._parsed:
-            stamp = self._stamps.get(name)
-            self._parsed[name] = parse_instant(stamp) if stamp else None
-        return self._parsed[name]
+    def _own(self, name: str) -> datetime | None:
+        """The part's own last read: the invoice's stamp or the last audited refresh of it."""
+        stamp = self._stamps.get(name)
+        candidates = [parse_instant(stamp)] if stamp else []
+        if name in self._marks.refreshed:
+            candidates.append(self._marks.refreshed[name])
+        return max(candidates, default=None)
 
     def of(self, name: str) -> datetime | None:
-        candidates = [at for n in (name, FULL) if (at := self._stamp(n)) is not None]
-        candidates += [self._marks.refreshed[n] for n in (name, FULL) if n in self._marks.refreshed]
-        return max(candidates, default=None)
+        """The last read of the part `name`, FULL's included."""
+        if name not in self._read:
+            own, full = self._own(name), self._full
+            self._read[name] = full if own is None else own if full is None else max(own, full)
+        return self._read[name]
 
     def changed_since(self, name: str, tables: tuple[str, ...]) -> bool:
         tables_marks = self._marks.tables
