@@ -182,13 +182,18 @@ def staleness_columns(dialect: str) -> tuple[Any, ...]:
 
 def staleness_invoice(row: Any) -> dict[str, Any]:
     """The invoice keys of a `staleness_columns` row: enough for services/staleness.py, not for an answer."""
-    invoice = {
+    keys = {
         "id": row.id,
         "status": row.status,
         "type": row.type,
         "customer_id": row.customer_id,
         "billing_entity_id": row.billing_entity_id,
     }
+    return _with_staleness_values(keys, row)
+
+
+def _with_staleness_values(invoice: dict[str, Any], row: Any) -> dict[str, Any]:
+    """`invoice` with the row's extracted `staleness_values` under their keys."""
     invoice.update(zip(STALENESS_KEYS, row.staleness_values, strict=True))
     return invoice
 
@@ -205,9 +210,7 @@ def shaped_invoice(row: Any, shape: InvoiceShape) -> dict[str, Any] | None:
     if shape == "keys":
         return None
     if shape == "stale":
-        invoice = invoice_columns_to_dict(row)
-        invoice.update(zip(STALENESS_KEYS, row.staleness_values, strict=True))
-        return invoice
+        return _with_staleness_values(invoice_columns_to_dict(row), row)
     return invoice_columns_to_dict(row) if shape == "columns" else invoice_row_to_dict(row)
 
 

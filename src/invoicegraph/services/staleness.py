@@ -136,15 +136,14 @@ def _acceptors_stale(invoice: MutableFields, live: Live, reads: _LastReads) -> b
 
 class _LastReads:
     """When one invoice last read each part (its own stamp or an audited refresh; FULL reads every
-    part), each stamp parsed once."""
+    part). Each part is asked about once per invoice, FULL twice: only FULL's read is kept."""
 
-    __slots__ = ("_full", "_marks", "_read", "_stamps")
+    __slots__ = ("_full", "_marks", "_stamps")
 
     def __init__(self, invoice: MutableFields, marks: Marks) -> None:
         self._stamps: Mapping[str, str] = invoice.get(STAMP) or {}
         self._marks = marks
-        self._full = self._own(FULL)  # every part's question needs it
-        self._read: dict[str, datetime | None] = {}
+        self._full = self._own(FULL)
 
     def _own(self, name: str) -> datetime | None:
         """The part's own last read: the invoice's stamp or the last audited refresh of it."""
@@ -156,10 +155,11 @@ class _LastReads:
 
     def of(self, name: str) -> datetime | None:
         """The last read of the part `name`, FULL's included."""
-        if name not in self._read:
-            own, full = self._own(name), self._full
-            self._read[name] = full if own is None else own if full is None else max(own, full)
-        return self._read[name]
+        full = self._full
+        if name == FULL:
+            return full
+        own = self._own(name)
+        return full if own is None else own if full is None else max(own, full)
 
     def changed_since(self, name: str, tables: tuple[str, ...]) -> bool:
         tables_marks = self._marks.tables
