@@ -229,7 +229,8 @@ class InvoiceSubscription(SQLModel, table=True):
     """Which subscriptions an invoice bills (for the `pricingPlanSubscriptionId` filter)."""
 
     __tablename__ = "invoice_subscription"
-    __table_args__ = (Index("ix_invoice_subscription_sub", "platform_id", "subscription_id"),)
+    # With the invoice's id, the index alone answers a lookup by subscription (migration 0011).
+    __table_args__ = (Index("ix_invoice_subscription_sub", "platform_id", "subscription_id", "invoice_id"),)
     platform_id: str = Field(primary_key=True, max_length=64)
     invoice_id: str = Field(primary_key=True, max_length=64)
     subscription_id: str = Field(primary_key=True, max_length=64)

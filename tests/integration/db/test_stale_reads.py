@@ -12,23 +12,11 @@ from __future__ import annotations
 
 from invoicegraph.db.engine import Database
 from invoicegraph.db.stale_reads import MARKED_TABLES, TableMarksRead
+from tests.support.plans import query_plan, walks
 
 
 async def test_each_table_marker_is_read_from_its_changed_index(database: Database) -> None:
-    dialect = database.engine.dialect
-    compiled = TableMarksRead().statement(dialect.name).compile(dialect=dialect)
-    values = compiled.construct_params({"platform_id": "plat_any"})
-    parameters = tuple(values[name] for name in compiled.positiontup or ())
-    async with database.write() as session:
-        connection = await session.connection()
-        if dialect.name == "postgresql":
-            await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            rows = (await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", parameters)).all()
-            plan = "\n".join(str(row[0]) for row in rows)
-        else:
-            rows = (await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.string}", parameters)).all()
-            plan = "\n".join(str(row[3]) for row in rows)
+    plan = await query_plan(database, TableMarksRead().statement(database.dialect), {"platform_id": "plat_any"})
     for table in MARKED_TABLES:
         assert f"ix_{table.__tablename__}_changed" in plan, plan
-    walks = [line for line in plan.splitlines() if "Seq Scan" in line or line.strip().startswith("SCAN")]
-    assert not walks, plan
+    assert not walks(plan, [table.__tablename__ for table in MARKED_TABLES]), plan
