@@ -10,6 +10,7 @@ at the changed field, and the file is then not written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from invoicegraph.services.importing.payments import audit_locked, changes_locke
 from invoicegraph.services.importing.rows import TENANT_KEY
 from invoicegraph.services.importing.upsert import Tally, load_existing, replace_children, upsert_rows
 from invoicegraph.services.refresh import snapshots
+from invoicegraph.services.refresh.service import REFRESHABLE
 
 CREDIT_LINK_TYPE = "CREDITED_INVOICE"
 LOCKED_STATUSES = frozenset({"FINAL", "EMPTY", "VOID"})
@@ -122,7 +124,7 @@ async def write_invoices(session: AsyncSession, indexed: list[tuple[int, Invoice
             {"platform_id": platform, "invoice_id": record.id, "subscription_id": sub_id}
             for sub_id in dict.fromkeys(doc["pricing_plan_subscription_ids"])
         )
-    await upsert_rows(session, tables.Invoice, TENANT_KEY, rows, now, tally.of(tables.Invoice), derived=served_columns)
+    await upsert_rows(session, tables.Invoice, TENANT_KEY, rows, now, tally.of(tables.Invoice), derived=_served_unless_computed)
     # Payments are only ever added (services/importing/payments.py); the ones already stored stay.
     await write_payments(session, payments)
     await audit_locked(session, changed_locked, batch.actor, now)
@@ -137,6 +139,16 @@ async def write_invoices(session: AsyncSession, indexed: list[tuple[int, Invoice
         subscriptions,
     )
     return refused
+
+
+_NOT_SERVED_YET: dict[str, Any] = {"served": None, "served_places": None}
+
+
+def _served_unless_computed(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The served form of an invoice row as the file writes it, but for OPEN and DRAFT invoices: the
+    computation after the write (compute.py) saves each of them with its own served form, in the
+    same transaction, so theirs is left empty until then rather than made twice."""
+    return _NOT_SERVED_YET if values["status"] in REFRESHABLE else served_columns(values)
 
 
 def _changed_fields(values: dict[str, Any], old: Any) -> list[str]:
