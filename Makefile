@@ -41,7 +41,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 
 ## GraphQL against the hand-written REST routes on PostgreSQL, same-run ratios (bench/README.md).
-## `make bench QUICK=1` is the short run (under 3 minutes); BENCH_ARGS passes more flags to bench/run.py.
+## `make bench QUICK=1` is the short run (about 8 minutes); BENCH_ARGS passes more flags to bench/run.py.
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql; }
